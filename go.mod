@@ -1,0 +1,8 @@
+module github.com/vmtelemetry/libvirt-datasource
+
+go 1.26.8
+
+require (
+	github.com/grafana/grafana-plugin-sdk-go v0.298.0 // indirect
+	github.com/magefile/mage v1.17.2 // indirect
+)
