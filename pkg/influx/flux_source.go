@@ -1,0 +1,273 @@
+package influx
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// fluxWriter builds a Flux script; every name and value goes through
+// FluxString, and times and durations are formatted from Go values only.
+type fluxWriter struct {
+	b strings.Builder
+}
+
+func (w *fluxWriter) code(s string) { w.b.WriteString(s) }
+
+func (w *fluxWriter) str(s string) { w.b.WriteString(FluxString(s)) }
+
+func (w *fluxWriter) time(t time.Time) { w.b.WriteString(t.UTC().Format(time.RFC3339Nano)) }
+
+// fluxEpoch is the start of reads without a lower bound.
+var fluxEpoch = time.Unix(0, 0)
+
+// source writes from/range/filter for the measurement, the fields and the
+// selection. A regex selection needs the regexPrelude before the script.
+func (w *fluxWriter) source(bucket, measurement string, start, stop time.Time, fields []string, sel Selection) {
+	w.code("from(bucket: ")
+	w.str(bucket)
+	w.code(")\n  |> range(start: ")
+	w.time(start)
+	if !stop.IsZero() {
+		w.code(", stop: ")
+		w.time(stop)
+	}
+	w.code(")\n  |> filter(fn: (r) => r._measurement == ")
+	w.str(measurement)
+	w.code(" and (")
+	for i, f := range fields {
+		if i > 0 {
+			w.code(" or ")
+		}
+		w.code("r._field == ")
+		w.str(f)
+	}
+	w.code("))")
+	switch {
+	case len(sel.VMs) > 0:
+		w.code("\n  |> filter(fn: (r) => ")
+		for i, vm := range sel.VMs {
+			if i > 0 {
+				w.code(" or ")
+			}
+			w.code("r.vm == ")
+			w.str(vm)
+		}
+		w.code(")")
+	case sel.VMRegex != "":
+		w.code("\n  |> filter(fn: (r) => r.vm =~ vmPattern)")
+	}
+	if sel.Host != "" {
+		w.code("\n  |> filter(fn: (r) => r.host == ")
+		w.str(sel.Host)
+		w.code(")")
+	}
+}
+
+// prelude writes the imports and the compiled VM pattern of a regex selection.
+func (w *fluxWriter) prelude(sel Selection) error {
+	if len(sel.VMs) > 0 || sel.VMRegex == "" {
+		return nil
+	}
+	if err := ValidateRegex(sel.VMRegex); err != nil {
+		return err
+	}
+	w.code("import \"regexp\"\n\nvmPattern = regexp.compile(v: ")
+	w.str("(?:" + sel.VMRegex + ")")
+	w.code(")\n\n")
+	return nil
+}
+
+const fluxKeep = "\n  |> keep(columns: [\"_time\", \"_value\", \"_field\", \"vm\", \"host\", \"uuid\"])"
+
+// BuildFluxRange writes the Flux of a RangeRequest; aggregated reads use
+// aggregateWindow per aggregate function, timestamped at window start like
+// InfluxQL's GROUP BY time.
+func BuildFluxRange(bucket, measurement string, req RangeRequest) (string, error) {
+	if len(req.Fields) == 0 {
+		return "", fmt.Errorf("a range query needs at least one field")
+	}
+	w := &fluxWriter{}
+	if err := w.prelude(req.Selection); err != nil {
+		return "", err
+	}
+	names := make([]string, len(req.Fields))
+	for i, f := range req.Fields {
+		names[i] = f.Name
+	}
+	if req.Interval <= 0 {
+		w.source(bucket, measurement, req.From, req.To, names, req.Selection)
+		w.code(fluxKeep)
+		return w.b.String(), nil
+	}
+	// Fields grouped by aggregate, in first-seen order.
+	var order []string
+	byAggregate := map[string][]string{}
+	for _, f := range req.Fields {
+		if !isAggregate(f.Aggregate) {
+			return "", fmt.Errorf("aggregate %q is unknown: want mean, last, max or min", f.Aggregate)
+		}
+		if _, seen := byAggregate[f.Aggregate]; !seen {
+			order = append(order, f.Aggregate)
+		}
+		byAggregate[f.Aggregate] = append(byAggregate[f.Aggregate], f.Name)
+	}
+	every := fmt.Sprintf("%dms", durationMillis(req.Interval))
+	for i, agg := range order {
+		fmt.Fprintf(&w.b, "agg%d = ", i)
+		w.source(bucket, measurement, req.From, req.To, byAggregate[agg], req.Selection)
+		fmt.Fprintf(&w.b, "\n  |> aggregateWindow(every: %s, fn: %s, createEmpty: false, timeSrc: \"_start\")", every, agg)
+		w.code(fluxKeep)
+		w.code("\n\n")
+	}
+	if len(order) == 1 {
+		w.code("agg0")
+	} else {
+		w.code("union(tables: [")
+		for i := range order {
+			if i > 0 {
+				w.code(", ")
+			}
+			fmt.Fprintf(&w.b, "agg%d", i)
+		}
+		w.code("])")
+	}
+	return w.b.String(), nil
+}
+
+// BuildFluxNewest writes the Flux of the newest points of each VM.
+func BuildFluxNewest(bucket, measurement string, req NewestRequest) (string, error) {
+	if len(req.Fields) == 0 || req.Count <= 0 {
+		return "", fmt.Errorf("a newest-points query needs fields and a positive count")
+	}
+	w := &fluxWriter{}
+	if err := w.prelude(req.Selection); err != nil {
+		return "", err
+	}
+	since := req.Since
+	if since.IsZero() {
+		since = fluxEpoch
+	}
+	w.source(bucket, measurement, since, time.Time{}, req.Fields, req.Selection)
+	fmt.Fprintf(&w.b, "\n  |> tail(n: %d)", req.Count)
+	w.code(fluxKeep)
+	return w.b.String(), nil
+}
+
+// BuildFluxInventory writes the Flux that lists VMs with their newest host,
+// uuid and sample time.
+func BuildFluxInventory(bucket, measurement string, sel Selection) (string, error) {
+	w := &fluxWriter{}
+	if err := w.prelude(sel); err != nil {
+		return "", err
+	}
+	w.source(bucket, measurement, fluxEpoch, time.Time{}, []string{inventoryField}, sel)
+	w.code("\n  |> last()")
+	w.code(fluxKeep)
+	return w.b.String(), nil
+}
+
+// FluxSource reads the measurement with Flux over /api/v2/query.
+type FluxSource struct {
+	Client       *Client
+	Organization string
+	Bucket       string
+	Measurement  string
+}
+
+// Range implements Source.
+func (s *FluxSource) Range(ctx context.Context, req RangeRequest) ([]VMSeries, error) {
+	q, err := BuildFluxRange(s.Bucket, s.Measurement, req)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(req.Fields))
+	for i, f := range req.Fields {
+		names[i] = f.Name
+	}
+	return s.readSeries(ctx, q, names, 0)
+}
+
+// Newest implements Source.
+func (s *FluxSource) Newest(ctx context.Context, req NewestRequest) ([]VMSeries, error) {
+	q, err := BuildFluxNewest(s.Bucket, s.Measurement, req)
+	if err != nil {
+		return nil, err
+	}
+	return s.readSeries(ctx, q, req.Fields, req.Count)
+}
+
+func (s *FluxSource) readSeries(ctx context.Context, q string, fields []string, keep int) ([]VMSeries, error) {
+	if len(fields) > maxFields {
+		return nil, fmt.Errorf("at most %d fields per query", maxFields)
+	}
+	b := newSeriesBuilder(fields)
+	err := s.Client.Flux(ctx, s.Organization, q, func(row FluxRow) error {
+		value, ok, err := fluxNumber(row)
+		if err != nil || !ok {
+			return err
+		}
+		t, err := fluxTime(row)
+		if err != nil {
+			return err
+		}
+		p := b.newPoint(t)
+		b.setValue(&p, row.Get("_field"), value)
+		b.add(row.Get(TagVM), row.Get(TagHost), row.Get(TagUUID), p)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b.build(keep), nil
+}
+
+// Inventory implements Source.
+func (s *FluxSource) Inventory(ctx context.Context, sel Selection) ([]VMInfo, error) {
+	q, err := BuildFluxInventory(s.Bucket, s.Measurement, sel)
+	if err != nil {
+		return nil, err
+	}
+	inventory := newInventory()
+	err = s.Client.Flux(ctx, s.Organization, q, func(row FluxRow) error {
+		t, err := fluxTime(row)
+		if err != nil {
+			return err
+		}
+		inventory.add(VMInfo{Name: row.Get(TagVM), Host: row.Get(TagHost), UUID: row.Get(TagUUID), LastSeen: t})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return inventory.list(), nil
+}
+
+func fluxTime(row FluxRow) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, row.Get("_time"))
+	if err != nil {
+		return time.Time{}, &Error{Kind: ErrBadResponse, Message: fmt.Sprintf("Flux _time %q is not RFC 3339", row.Get("_time"))}
+	}
+	return t.UTC(), nil
+}
+
+// fluxNumber reads _value of a numeric column; other types are skipped and
+// an empty cell is a null.
+func fluxNumber(row FluxRow) (float64, bool, error) {
+	cell := row.Get("_value")
+	switch row.Type("_value") {
+	case "double", "long", "unsignedLong":
+	default:
+		return 0, false, nil
+	}
+	if cell == "" {
+		return 0, false, nil
+	}
+	v, err := strconv.ParseFloat(cell, 64)
+	if err != nil {
+		return 0, false, &Error{Kind: ErrBadResponse, Message: fmt.Sprintf("Flux _value %q is not a number", cell)}
+	}
+	return v, true, nil
+}

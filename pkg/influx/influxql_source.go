@@ -1,0 +1,331 @@
+package influx
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// influxQLWriter builds an InfluxQL statement; every name and value goes
+// through quote.go, and the first quoting error is kept.
+type influxQLWriter struct {
+	b   strings.Builder
+	err error
+}
+
+func (w *influxQLWriter) keyword(s string) { w.b.WriteString(s) }
+
+func (w *influxQLWriter) ident(name string) {
+	q, err := QuoteIdent(name)
+	w.keep(q, err)
+}
+
+func (w *influxQLWriter) str(value string) {
+	q, err := QuoteString(value)
+	w.keep(q, err)
+}
+
+func (w *influxQLWriter) regex(pattern string) {
+	q, err := QuoteRegex(pattern)
+	w.keep(q, err)
+}
+
+func (w *influxQLWriter) keep(quoted string, err error) {
+	if err != nil && w.err == nil {
+		w.err = err
+	}
+	w.b.WriteString(quoted)
+}
+
+func (w *influxQLWriter) statement() (string, error) {
+	if w.err != nil {
+		return "", w.err
+	}
+	return w.b.String(), nil
+}
+
+// where writes the WHERE clause of a time range (when from is not zero) and
+// a selection.
+func (w *influxQLWriter) where(from, to time.Time, sel Selection) {
+	var conditions []func()
+	if !from.IsZero() {
+		conditions = append(conditions, func() {
+			w.keyword("time >= ")
+			w.str(from.UTC().Format(time.RFC3339Nano))
+			w.keyword(" AND time <= ")
+			w.str(to.UTC().Format(time.RFC3339Nano))
+		})
+	}
+	switch {
+	case len(sel.VMs) > 0:
+		conditions = append(conditions, func() {
+			w.keyword("(")
+			for i, vm := range sel.VMs {
+				if i > 0 {
+					w.keyword(" OR ")
+				}
+				w.ident(TagVM)
+				w.keyword(" = ")
+				w.str(vm)
+			}
+			w.keyword(")")
+		})
+	case sel.VMRegex != "":
+		conditions = append(conditions, func() {
+			w.ident(TagVM)
+			w.keyword(" =~ ")
+			w.regex(sel.VMRegex)
+		})
+	}
+	if sel.Host != "" {
+		conditions = append(conditions, func() {
+			w.ident(TagHost)
+			w.keyword(" = ")
+			w.str(sel.Host)
+		})
+	}
+	for i, condition := range conditions {
+		if i == 0 {
+			w.keyword(" WHERE ")
+		} else {
+			w.keyword(" AND ")
+		}
+		condition()
+	}
+}
+
+func (w *influxQLWriter) groupByTags() {
+	for i, tag := range []string{TagVM, TagHost, TagUUID} {
+		if i > 0 {
+			w.keyword(", ")
+		}
+		w.ident(tag)
+	}
+}
+
+// BuildInfluxQLRange writes the SELECT of a RangeRequest: raw points, or
+// GROUP BY time(interval) with each field's aggregate, per vm/host/uuid.
+func BuildInfluxQLRange(measurement string, req RangeRequest) (string, error) {
+	if len(req.Fields) == 0 {
+		return "", fmt.Errorf("a range query needs at least one field")
+	}
+	w := &influxQLWriter{}
+	w.keyword("SELECT ")
+	for i, f := range req.Fields {
+		if i > 0 {
+			w.keyword(", ")
+		}
+		if req.Interval > 0 {
+			if !isAggregate(f.Aggregate) {
+				return "", fmt.Errorf("aggregate %q is unknown: want mean, last, max or min", f.Aggregate)
+			}
+			w.keyword(f.Aggregate + "(")
+			w.ident(f.Name)
+			w.keyword(") AS ")
+		}
+		w.ident(f.Name)
+	}
+	w.keyword(" FROM ")
+	w.ident(measurement)
+	w.where(req.From, req.To, req.Selection)
+	w.keyword(" GROUP BY ")
+	if req.Interval > 0 {
+		w.keyword(fmt.Sprintf("time(%dms), ", durationMillis(req.Interval)))
+	}
+	w.groupByTags()
+	if req.Interval > 0 {
+		w.keyword(" fill(none)")
+	}
+	return w.statement()
+}
+
+// BuildInfluxQLNewest writes the SELECT of the newest points of each VM.
+func BuildInfluxQLNewest(measurement string, req NewestRequest) (string, error) {
+	if len(req.Fields) == 0 || req.Count <= 0 {
+		return "", fmt.Errorf("a newest-points query needs fields and a positive count")
+	}
+	w := &influxQLWriter{}
+	w.keyword("SELECT ")
+	for i, f := range req.Fields {
+		if i > 0 {
+			w.keyword(", ")
+		}
+		w.ident(f)
+	}
+	w.keyword(" FROM ")
+	w.ident(measurement)
+	if req.Since.IsZero() {
+		w.where(time.Time{}, time.Time{}, req.Selection)
+	} else {
+		w.where(req.Since, farFuture, req.Selection)
+	}
+	w.keyword(" GROUP BY ")
+	w.groupByTags()
+	w.keyword(fmt.Sprintf(" ORDER BY time DESC LIMIT %d", req.Count))
+	return w.statement()
+}
+
+// farFuture is the upper bound of "since" reads; InfluxQL has no open bound.
+var farFuture = time.Date(2262, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// BuildInfluxQLInventory writes the SELECT that lists VMs with their newest
+// host, uuid and sample time (domain_id is written with every sample).
+func BuildInfluxQLInventory(measurement string, sel Selection) (string, error) {
+	w := &influxQLWriter{}
+	w.keyword("SELECT last(")
+	w.ident(inventoryField)
+	w.keyword(") FROM ")
+	w.ident(measurement)
+	w.where(time.Time{}, time.Time{}, sel)
+	w.keyword(" GROUP BY ")
+	w.groupByTags()
+	return w.statement()
+}
+
+// inventoryField is the field every sample of the contract carries.
+const inventoryField = "domain_id"
+
+func isAggregate(name string) bool {
+	switch name {
+	case "mean", "last", "max", "min":
+		return true
+	}
+	return false
+}
+
+func durationMillis(d time.Duration) int64 {
+	return max(1, d.Milliseconds())
+}
+
+// InfluxQLSource reads the measurement with InfluxQL over /query.
+type InfluxQLSource struct {
+	Client          *Client
+	Database        string
+	RetentionPolicy string
+	Measurement     string
+}
+
+// Range implements Source.
+func (s *InfluxQLSource) Range(ctx context.Context, req RangeRequest) ([]VMSeries, error) {
+	q, err := BuildInfluxQLRange(s.Measurement, req)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(req.Fields))
+	for i, f := range req.Fields {
+		names[i] = f.Name
+	}
+	return s.readSeries(ctx, q, names, 0)
+}
+
+// Newest implements Source.
+func (s *InfluxQLSource) Newest(ctx context.Context, req NewestRequest) ([]VMSeries, error) {
+	q, err := BuildInfluxQLNewest(s.Measurement, req)
+	if err != nil {
+		return nil, err
+	}
+	return s.readSeries(ctx, q, req.Fields, req.Count)
+}
+
+func (s *InfluxQLSource) readSeries(ctx context.Context, q string, fields []string, keep int) ([]VMSeries, error) {
+	if len(fields) > maxFields {
+		return nil, fmt.Errorf("at most %d fields per query", maxFields)
+	}
+	answer, err := s.Client.InfluxQL(ctx, s.Database, s.RetentionPolicy, q)
+	if err != nil {
+		return nil, err
+	}
+	b := newSeriesBuilder(fields)
+	for _, series := range answer {
+		for _, row := range series.Values {
+			if len(row) != len(series.Columns) || len(row) == 0 {
+				return nil, &Error{Kind: ErrBadResponse, Message: "InfluxQL answer has a row that does not match its columns"}
+			}
+			t, err := NanosecondTime(row[0])
+			if err != nil {
+				return nil, err
+			}
+			p := b.newPoint(t)
+			for i := 1; i < len(row); i++ {
+				if v, ok := Number(row[i]); ok {
+					b.setValue(&p, series.Columns[i], v)
+				}
+			}
+			b.add(series.Tags[TagVM], series.Tags[TagHost], series.Tags[TagUUID], p)
+		}
+	}
+	return b.build(keep), nil
+}
+
+// Inventory implements Source.
+func (s *InfluxQLSource) Inventory(ctx context.Context, sel Selection) ([]VMInfo, error) {
+	q, err := BuildInfluxQLInventory(s.Measurement, sel)
+	if err != nil {
+		return nil, err
+	}
+	answer, err := s.Client.InfluxQL(ctx, s.Database, s.RetentionPolicy, q)
+	if err != nil {
+		return nil, err
+	}
+	inventory := newInventory()
+	for _, series := range answer {
+		for _, row := range series.Values {
+			if len(row) == 0 {
+				continue
+			}
+			t, err := NanosecondTime(row[0])
+			if err != nil {
+				return nil, err
+			}
+			inventory.add(VMInfo{Name: series.Tags[TagVM], Host: series.Tags[TagHost], UUID: series.Tags[TagUUID], LastSeen: t})
+		}
+	}
+	return inventory.list(), nil
+}
+
+// NanosecondTime reads the time column of an answer made with epoch=ns.
+func NanosecondTime(cell any) (time.Time, error) {
+	n, ok := cell.(json.Number)
+	if !ok {
+		return time.Time{}, &Error{Kind: ErrBadResponse, Message: fmt.Sprintf("InfluxQL time %v is not an integer of nanoseconds", cell)}
+	}
+	ns, err := strconv.ParseInt(string(n), 10, 64)
+	if err != nil {
+		return time.Time{}, &Error{Kind: ErrBadResponse, Message: fmt.Sprintf("InfluxQL time %q is not an integer of nanoseconds", n)}
+	}
+	return time.Unix(0, ns).UTC(), nil
+}
+
+// Number reads a numeric cell (json.Number) as float64; strings, booleans
+// and nulls are not numbers.
+func Number(cell any) (float64, bool) {
+	n, ok := cell.(json.Number)
+	if !ok {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(string(n), 64)
+	return v, err == nil
+}
+
+// inventory keeps, per VM name, the tag set seen most recently.
+type inventory map[string]VMInfo
+
+func newInventory() inventory { return inventory{} }
+
+func (inv inventory) add(info VMInfo) {
+	if known, ok := inv[info.Name]; !ok || info.LastSeen.After(known.LastSeen) {
+		inv[info.Name] = info
+	}
+}
+
+func (inv inventory) list() []VMInfo {
+	out := make([]VMInfo, 0, len(inv))
+	for _, info := range inv {
+		out = append(out, info)
+	}
+	sortVMInfo(out)
+	return out
+}

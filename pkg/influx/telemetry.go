@@ -1,0 +1,187 @@
+package influx
+
+import (
+	"context"
+	"sort"
+	"time"
+)
+
+// Tag keys of the contract's vm_telemetry measurement.
+const (
+	TagVM   = "vm"
+	TagHost = "host"
+	TagUUID = "uuid"
+)
+
+// Selection picks VMs: by names, by an RE2 pattern on the vm tag, or all
+// (neither set); Host, when set, keeps only VMs of that host tag.
+type Selection struct {
+	VMs     []string
+	VMRegex string
+	Host    string
+}
+
+// Field is a field to read and, for aggregated reads, its aggregate
+// function (mean, last, max or min).
+type Field struct {
+	Name      string
+	Aggregate string
+}
+
+// RangeRequest reads the fields of the selected VMs over [From, To]: raw
+// points when Interval is 0, else one aggregated point per Interval (buckets
+// aligned to the Unix epoch, timestamped at their start).
+type RangeRequest struct {
+	Selection
+	Fields   []Field
+	From, To time.Time
+	Interval time.Duration
+}
+
+// NewestRequest reads the newest Count points of each selected VM, not older
+// than Since (zero: no bound).
+type NewestRequest struct {
+	Selection
+	Fields []string
+	Count  int
+	Since  time.Time
+}
+
+// VMSeries is the data of one VM: ascending times and, per field, one
+// nullable value per time. Host and UUID come from the VM's newest point.
+type VMSeries struct {
+	VM     string
+	Host   string
+	UUID   string
+	Times  []time.Time
+	Values map[string][]*float64
+}
+
+// VMInfo is one VM known to the measurement.
+type VMInfo struct {
+	Name     string
+	Host     string
+	UUID     string
+	LastSeen time.Time
+}
+
+// Source reads the contract's measurement in one query language. The
+// answers are sorted by VM name.
+type Source interface {
+	Range(ctx context.Context, req RangeRequest) ([]VMSeries, error)
+	Newest(ctx context.Context, req NewestRequest) ([]VMSeries, error)
+	// Inventory lists the VMs with their newest host and uuid.
+	Inventory(ctx context.Context, sel Selection) ([]VMInfo, error)
+}
+
+// point is one decoded row before it is merged into its VM's series:
+// values[i] belongs to fields[i] and counts when bit i of set is on.
+type point struct {
+	time   time.Time
+	values []float64
+	set    uint64
+}
+
+// maxFields bounds the fields of one request (the bits of point.set).
+const maxFields = 64
+
+// seriesBuilder merges decoded rows into one VMSeries per VM. A VM whose
+// host or uuid changed over the range arrives as several tag sets.
+type seriesBuilder struct {
+	fields []string
+	index  map[string]int
+	vms    map[string]*vmPoints
+}
+
+type vmPoints struct {
+	host, uuid string
+	newest     time.Time
+	points     []point
+}
+
+func newSeriesBuilder(fields []string) *seriesBuilder {
+	index := make(map[string]int, len(fields))
+	for i, f := range fields {
+		index[f] = i
+	}
+	return &seriesBuilder{fields: fields, index: index, vms: map[string]*vmPoints{}}
+}
+
+// newPoint starts a row with no value set.
+func (b *seriesBuilder) newPoint(t time.Time) point {
+	return point{time: t, values: make([]float64, len(b.fields))}
+}
+
+// setValue records a field's value in a row; unknown fields are ignored.
+func (b *seriesBuilder) setValue(p *point, field string, value float64) {
+	if i, ok := b.index[field]; ok {
+		p.values[i] = value
+		p.set |= 1 << i
+	}
+}
+
+func (b *seriesBuilder) add(vm, host, uuid string, p point) {
+	v := b.vms[vm]
+	if v == nil {
+		v = &vmPoints{}
+		b.vms[vm] = v
+	}
+	if len(v.points) == 0 || !p.time.Before(v.newest) {
+		v.host, v.uuid, v.newest = host, uuid, p.time
+	}
+	v.points = append(v.points, p)
+}
+
+// build sorts each VM's points by time (merging tag sets) and keeps the
+// newest keep points when keep > 0.
+func (b *seriesBuilder) build(keep int) []VMSeries {
+	out := make([]VMSeries, 0, len(b.vms))
+	for name, v := range b.vms {
+		sort.SliceStable(v.points, func(i, j int) bool { return v.points[i].time.Before(v.points[j].time) })
+		pts := mergeSameTime(v.points)
+		if keep > 0 && len(pts) > keep {
+			pts = pts[len(pts)-keep:]
+		}
+		s := VMSeries{VM: name, Host: v.host, UUID: v.uuid, Times: make([]time.Time, len(pts)), Values: map[string][]*float64{}}
+		for fi, f := range b.fields {
+			backing := make([]float64, len(pts))
+			column := make([]*float64, len(pts))
+			for i, p := range pts {
+				if p.set&(1<<fi) != 0 {
+					backing[i] = p.values[fi]
+					column[i] = &backing[i]
+				}
+			}
+			s.Values[f] = column
+		}
+		for i, p := range pts {
+			s.Times[i] = p.time
+		}
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].VM < out[j].VM })
+	return out
+}
+
+// mergeSameTime joins rows of one VM that share a timestamp, which Flux's
+// long format (one row per field) and repeated tag sets produce.
+func mergeSameTime(points []point) []point {
+	merged := points[:0]
+	for _, p := range points {
+		if n := len(merged); n > 0 && merged[n-1].time.Equal(p.time) {
+			for i, v := range p.values {
+				if p.set&(1<<i) != 0 {
+					merged[n-1].values[i] = v
+				}
+			}
+			merged[n-1].set |= p.set
+			continue
+		}
+		merged = append(merged, p)
+	}
+	return merged
+}
+
+func sortVMInfo(list []VMInfo) {
+	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+}

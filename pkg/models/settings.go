@@ -1,0 +1,220 @@
+// Package models holds the data source settings and the query model of
+// docs/PLUGIN-API.md, with their defaults, migration and validation.
+package models
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/vmtelemetry/libvirt-datasource/pkg/influx"
+)
+
+// Auth types of jsonData.authType.
+const (
+	AuthNone  = "none"
+	AuthToken = "token"
+	AuthBasic = "basic"
+)
+
+// Query languages of jsonData.queryLanguage.
+const (
+	LanguageInfluxQL = "influxql"
+	LanguageFlux     = "flux"
+)
+
+// Settings are a data source instance's jsonData with its decrypted secrets.
+type Settings struct {
+	URL             string
+	AuthType        string
+	Username        string
+	Database        string
+	RetentionPolicy string
+	Measurement     string
+	QueryLanguage   string
+	Organization    string
+	// Bucket is the Flux bucket, already defaulted to <database>/<rp or autogen>.
+	Bucket         string
+	Timeout        time.Duration
+	TLSSkipVerify  bool
+	TLSWithCACert  bool
+	StreamInterval time.Duration
+	Secrets        Secrets
+}
+
+// Secrets are the decrypted secureJsonData. They print as "[redacted]" so
+// that a log line of the settings never shows them.
+type Secrets struct {
+	Token     string
+	Password  string
+	TLSCACert string
+}
+
+// String hides the secrets from fmt and loggers.
+func (Secrets) String() string { return "[redacted]" }
+
+// GoString hides the secrets from %#v.
+func (Secrets) GoString() string { return "[redacted]" }
+
+// MarshalJSON hides the secrets from JSON encoders.
+func (Secrets) MarshalJSON() ([]byte, error) { return []byte(`"[redacted]"`), nil }
+
+// jsonData is the stored form; numbers may arrive as JSON strings from
+// provisioning files, hence flexibleNumber.
+type jsonData struct {
+	AuthType         string         `json:"authType"`
+	Username         string         `json:"username"`
+	Database         string         `json:"database"`
+	RetentionPolicy  string         `json:"retentionPolicy"`
+	Measurement      string         `json:"measurement"`
+	QueryLanguage    string         `json:"queryLanguage"`
+	Organization     string         `json:"organization"`
+	Bucket           string         `json:"bucket"`
+	TimeoutSeconds   flexibleNumber `json:"timeoutSeconds"`
+	TLSSkipVerify    bool           `json:"tlsSkipVerify"`
+	TLSWithCACert    bool           `json:"tlsWithCACert"`
+	StreamIntervalMs flexibleNumber `json:"streamIntervalMs"`
+}
+
+// flexibleNumber accepts 30 and "30"; absent or "" stays unset.
+type flexibleNumber struct {
+	Value float64
+	Set   bool
+}
+
+func (n *flexibleNumber) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		if strings.TrimSpace(s) == "" {
+			return nil
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a number", s)
+		}
+		n.Value, n.Set = v, true
+		return nil
+	}
+	if string(b) == "null" {
+		return nil
+	}
+	if err := json.Unmarshal(b, &n.Value); err != nil {
+		return fmt.Errorf("%s is not a number", b)
+	}
+	n.Set = true
+	return nil
+}
+
+// Defaults of docs/PLUGIN-API.md.
+const (
+	DefaultDatabase       = "vm_telemetry"
+	DefaultMeasurement    = "vm_telemetry"
+	DefaultTimeout        = 30 * time.Second
+	DefaultStreamInterval = time.Second
+)
+
+// LoadSettings reads and validates a data source instance's settings.
+func LoadSettings(instance backend.DataSourceInstanceSettings) (Settings, error) {
+	var jd jsonData
+	if len(instance.JSONData) > 0 {
+		if err := json.Unmarshal(instance.JSONData, &jd); err != nil {
+			return Settings{}, fmt.Errorf("reading jsonData: %w", err)
+		}
+	}
+	s := Settings{
+		URL:             strings.TrimSpace(instance.URL),
+		AuthType:        orDefault(jd.AuthType, AuthNone),
+		Username:        jd.Username,
+		Database:        orDefault(jd.Database, DefaultDatabase),
+		RetentionPolicy: jd.RetentionPolicy,
+		Measurement:     orDefault(jd.Measurement, DefaultMeasurement),
+		QueryLanguage:   orDefault(jd.QueryLanguage, LanguageInfluxQL),
+		Organization:    jd.Organization,
+		Bucket:          jd.Bucket,
+		Timeout:         DefaultTimeout,
+		TLSSkipVerify:   jd.TLSSkipVerify,
+		TLSWithCACert:   jd.TLSWithCACert,
+		StreamInterval:  DefaultStreamInterval,
+		Secrets: Secrets{
+			Token:     instance.DecryptedSecureJSONData["token"],
+			Password:  instance.DecryptedSecureJSONData["password"],
+			TLSCACert: instance.DecryptedSecureJSONData["tlsCACert"],
+		},
+	}
+	if jd.TimeoutSeconds.Set {
+		if jd.TimeoutSeconds.Value <= 0 {
+			return Settings{}, fmt.Errorf("timeoutSeconds must be positive, got %v", jd.TimeoutSeconds.Value)
+		}
+		s.Timeout = time.Duration(jd.TimeoutSeconds.Value * float64(time.Second))
+	}
+	if jd.StreamIntervalMs.Set {
+		if jd.StreamIntervalMs.Value <= 0 {
+			return Settings{}, fmt.Errorf("streamIntervalMs must be positive, got %v", jd.StreamIntervalMs.Value)
+		}
+		s.StreamInterval = time.Duration(jd.StreamIntervalMs.Value * float64(time.Millisecond))
+	}
+	if s.Bucket == "" {
+		s.Bucket = s.Database + "/" + orDefault(s.RetentionPolicy, "autogen")
+	}
+	if err := s.Validate(); err != nil {
+		return Settings{}, err
+	}
+	return s, nil
+}
+
+// Validate says what is wrong with the settings, naming the key.
+func (s Settings) Validate() error {
+	u, err := url.Parse(s.URL)
+	switch {
+	case s.URL == "":
+		return errors.New("url is empty: set the InfluxDB URL, e.g. http://influxdb:8086")
+	case err != nil:
+		return fmt.Errorf("url %q is not a valid URL: %v", s.URL, err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("url %q must start with http:// or https://", s.URL)
+	case u.Host == "":
+		return fmt.Errorf("url %q has no host", s.URL)
+	}
+	switch s.AuthType {
+	case AuthNone:
+	case AuthToken:
+		if s.Secrets.Token == "" {
+			return errors.New("authType is token but secureJsonData.token is empty")
+		}
+	case AuthBasic:
+		if s.Username == "" {
+			return errors.New("authType is basic but username is empty")
+		}
+	default:
+		return fmt.Errorf("authType %q is unknown: want none, token or basic", s.AuthType)
+	}
+	switch s.QueryLanguage {
+	case LanguageInfluxQL, LanguageFlux:
+	default:
+		return fmt.Errorf("queryLanguage %q is unknown: want influxql or flux", s.QueryLanguage)
+	}
+	if s.TLSWithCACert && strings.TrimSpace(s.Secrets.TLSCACert) == "" {
+		return errors.New("tlsWithCACert is set but secureJsonData.tlsCACert is empty")
+	}
+	for key, name := range map[string]string{
+		"database": s.Database, "retentionPolicy": s.RetentionPolicy, "measurement": s.Measurement,
+	} {
+		if _, err := influx.QuoteIdent(name); err != nil {
+			return fmt.Errorf("%s: %w", key, err)
+		}
+	}
+	return nil
+}
+
+func orDefault(value, fallback string) string {
+	if value == "" {
+		return fallback
+	}
+	return value
+}

@@ -1,0 +1,80 @@
+package models
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+)
+
+func instance(url, jsonData string, secrets map[string]string) backend.DataSourceInstanceSettings {
+	return backend.DataSourceInstanceSettings{URL: url, JSONData: json.RawMessage(jsonData), DecryptedSecureJSONData: secrets}
+}
+
+func TestLoadSettingsDefaults(t *testing.T) {
+	s, err := LoadSettings(instance("http://127.0.0.1:8086", `{}`, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Database != "vm_telemetry" || s.Measurement != "vm_telemetry" || s.QueryLanguage != "influxql" ||
+		s.AuthType != "none" || s.Timeout != 30*time.Second || s.StreamInterval != time.Second ||
+		s.Bucket != "vm_telemetry/autogen" {
+		t.Errorf("defaults: %+v", s)
+	}
+}
+
+func TestLoadSettingsReadsEveryKey(t *testing.T) {
+	s, err := LoadSettings(instance("https://influx.example:8086/", `{"authType":"token","database":"db","retentionPolicy":"week",
+		"measurement":"m","queryLanguage":"flux","organization":"org","timeoutSeconds":"5","tlsSkipVerify":true,
+		"streamIntervalMs":500}`, map[string]string{"token": "s3cret"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Bucket != "db/week" || s.Timeout != 5*time.Second || s.StreamInterval != 500*time.Millisecond ||
+		!s.TLSSkipVerify || s.Organization != "org" || s.Secrets.Token != "s3cret" {
+		t.Errorf("settings: %+v", s)
+	}
+}
+
+func TestSettingsNeverPrintSecrets(t *testing.T) {
+	s, err := LoadSettings(instance("http://127.0.0.1:8086", `{"authType":"basic","username":"u"}`,
+		map[string]string{"password": "hunter2-secret", "token": "tok-secret"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	encoded, _ := json.Marshal(s)
+	for _, printed := range []string{fmt.Sprintf("%v", s), fmt.Sprintf("%+v", s), fmt.Sprintf("%#v", s), string(encoded)} {
+		if strings.Contains(printed, "secret") {
+			t.Errorf("settings print a secret: %s", printed)
+		}
+	}
+}
+
+func TestLoadSettingsErrorsNameTheKey(t *testing.T) {
+	for _, tc := range []struct {
+		url, jsonData string
+		secrets       map[string]string
+		want          string
+	}{
+		{"", `{}`, nil, "url is empty"},
+		{"influxdb:8086", `{}`, nil, "must start with http"},
+		{"http://", `{}`, nil, "has no host"},
+		{"http://h", `{"authType":"kerberos"}`, nil, `authType "kerberos"`},
+		{"http://h", `{"authType":"token"}`, nil, "token is empty"},
+		{"http://h", `{"authType":"basic"}`, nil, "username is empty"},
+		{"http://h", `{"queryLanguage":"sql"}`, nil, `queryLanguage "sql"`},
+		{"http://h", `{"timeoutSeconds":0}`, nil, "timeoutSeconds must be positive"},
+		{"http://h", `{"timeoutSeconds":"soon"}`, nil, "not a number"},
+		{"http://h", `{"tlsWithCACert":true}`, nil, "tlsCACert is empty"},
+		{"http://h", `{"measurement":"a\u0000b"}`, nil, "measurement"},
+		{"http://h", `{`, nil, "reading jsonData"},
+	} {
+		_, err := LoadSettings(instance(tc.url, tc.jsonData, tc.secrets))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("LoadSettings(%q, %s) error = %v, want one containing %q", tc.url, tc.jsonData, err, tc.want)
+		}
+	}
+}
