@@ -1,0 +1,121 @@
+package plugin
+
+import (
+	"sort"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/vmtelemetry/libvirt-datasource/pkg/influx"
+	"github.com/vmtelemetry/libvirt-datasource/pkg/models"
+	"github.com/vmtelemetry/libvirt-datasource/pkg/rate"
+)
+
+// Field name suffixes of docs/PLUGIN-API.md.
+const (
+	rateSuffix      = "_rate"
+	perSecondSuffix = "_per_second"
+	timeFieldName   = "time"
+	fieldLabel      = "field"
+)
+
+var rateDecimals uint16 = 1
+
+// timeSeriesWideMeta is the dataplane type every time-series frame carries,
+// so that server-side expressions and alerting read it as a wide series.
+func timeSeriesWideMeta() *data.FrameMeta {
+	return &data.FrameMeta{Type: data.FrameTypeTimeSeriesWide, TypeVersion: data.FrameTypeVersion{0, 1}}
+}
+
+// vmFrame builds the wide frame of one VM: time, then per metric in request
+// order its value, _rate and _per_second fields as the outputs ask.
+func vmFrame(series influx.VMSeries, q models.Query, gapLimit time.Duration) *data.Frame {
+	labels := data.Labels{influx.TagVM: series.VM, influx.TagHost: series.Host, influx.TagUUID: series.UUID}
+	frame := data.NewFrame(series.VM, data.NewField(timeFieldName, nil, series.Times))
+	for _, name := range q.Metrics {
+		metric, _ := models.LookupMetric(name)
+		values := series.Values[name]
+		if values == nil {
+			values = make([]*float64, len(series.Times))
+		}
+		if q.Wants(models.OutputValue) {
+			field := data.NewField(name, labels.Copy(), values)
+			if metric.Unit != "" {
+				field.Config = &data.FieldConfig{Unit: metric.Unit}
+			}
+			frame.Fields = append(frame.Fields, field)
+		}
+		wantsRate := q.Wants(models.OutputRate)
+		wantsPerSecond := q.Wants(models.OutputPerSecond) && metric.HasPerSecond()
+		if !wantsRate && !wantsPerSecond {
+			continue
+		}
+		angles, perSecond := rate.Series(series.Times, values, rate.Options{Kind: metric.Kind, Scale: q.Scale(name), GapLimit: gapLimit})
+		if wantsRate {
+			frame.Fields = append(frame.Fields, rateField(name, labels, angles))
+		}
+		if wantsPerSecond {
+			frame.Fields = append(frame.Fields, perSecondField(name, labels, perSecond))
+		}
+	}
+	frame.Meta = timeSeriesWideMeta()
+	return frame
+}
+
+func rateField(name string, labels data.Labels, angles []*float64) *data.Field {
+	field := data.NewField(name+rateSuffix, labels.Copy(), angles)
+	field.Config = &data.FieldConfig{Unit: "degree", Decimals: &rateDecimals}
+	return field
+}
+
+func perSecondField(name string, labels data.Labels, perSecond []*float64) *data.Field {
+	field := data.NewField(name+perSecondSuffix, labels.Copy(), perSecond)
+	field.Config = &data.FieldConfig{Unit: "Bps"}
+	return field
+}
+
+// labelFieldsForAlerting adds field=<name> to every value field when the
+// frame has more than one, so that each series of a VM has its own label
+// set (Grafana Alerting refuses duplicate label sets).
+func labelFieldsForAlerting(frame *data.Frame) {
+	var values []*data.Field
+	for _, f := range frame.Fields {
+		if f.Type().Numeric() {
+			values = append(values, f)
+		}
+	}
+	if len(values) < 2 {
+		return
+	}
+	for _, f := range values {
+		if f.Labels == nil {
+			f.Labels = data.Labels{}
+		}
+		f.Labels[fieldLabel] = f.Name
+	}
+}
+
+// valueFieldCount counts the fields of a frame besides time.
+func valueFieldCount(frame *data.Frame) int {
+	n := 0
+	for _, f := range frame.Fields {
+		if f.Name != timeFieldName {
+			n++
+		}
+	}
+	return n
+}
+
+// sortedUnique returns the distinct values of a list, sorted.
+func sortedUnique(values []string) []string {
+	seen := map[string]bool{}
+	out := []string{}
+	for _, v := range values {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,84 @@
+package plugin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/vmtelemetry/libvirt-datasource/pkg/influx"
+	"github.com/vmtelemetry/libvirt-datasource/pkg/models"
+	"github.com/vmtelemetry/libvirt-datasource/pkg/rate"
+)
+
+// handleMetrics answers queryType "metrics": one wide frame per VM.
+func (d *Datasource) handleMetrics(ctx context.Context, qc queryContext, q models.Query) backend.DataResponse {
+	plan := planRange(qc.query.TimeRange, qc.query.Interval, qc.query.MaxDataPoints)
+	series, err := d.Source.Range(ctx, influx.RangeRequest{
+		Selection: q.Selection(),
+		Fields:    rangeFields(q, plan),
+		From:      plan.From,
+		To:        plan.To,
+		Interval:  plan.Bucket,
+	})
+	if err != nil {
+		return errorResponse(err)
+	}
+	gapLimit := q.GapLimit(plan.gapInterval(qc.query.Interval))
+	return vmFramesResponse(series, q, gapLimit, qc.fromAlert, "in the time range")
+}
+
+// rangeFields lists the stored fields to read; byte counters are always
+// aggregated with last (a mean of a counter is no counter).
+func rangeFields(q models.Query, plan rangePlan) []influx.Field {
+	fields := make([]influx.Field, len(q.Metrics))
+	for i, name := range q.Metrics {
+		fields[i] = influx.Field{Name: name}
+		if plan.Bucket > 0 {
+			fields[i].Aggregate = q.Aggregation
+			if metric, _ := models.LookupMetric(name); metric.Kind == rate.Counter {
+				fields[i].Aggregate = "last"
+			}
+		}
+	}
+	return fields
+}
+
+// vmFramesResponse makes the response of per-VM series: an error when no
+// VM matched, an error line per listed VM without data beside the others'
+// frames.
+func vmFramesResponse(series []influx.VMSeries, q models.Query, gapLimit time.Duration, fromAlert bool, where string) backend.DataResponse {
+	if len(series) == 0 {
+		return errorResponse(notFoundError{fmt.Errorf("no VM matches %s %s", q.DescribeSelection(), where)})
+	}
+	var response backend.DataResponse
+	found := map[string]bool{}
+	for _, s := range series {
+		found[s.VM] = true
+		frame := vmFrame(s, q, gapLimit)
+		if valueFieldCount(frame) == 0 {
+			return errorResponse(userError{fmt.Errorf("outputs %q give no field for metrics %q (per_second exists only for byte counters)", q.Outputs, q.Metrics)})
+		}
+		if fromAlert {
+			labelFieldsForAlerting(frame)
+		}
+		response.Frames = append(response.Frames, frame)
+	}
+	if q.VMMode == models.VMModeList {
+		var missing []string
+		for _, vm := range sortedUnique(q.VMs) {
+			if !found[vm] {
+				missing = append(missing, fmt.Sprintf("no data for VM %q %s", vm, where))
+			}
+		}
+		if len(missing) > 0 {
+			response.Error = notFoundError{errors.New(strings.Join(missing, "\n"))}
+			response.Status = backend.StatusNotFound
+			response.ErrorSource = backend.ErrorSourceDownstream
+		}
+	}
+	return response
+}

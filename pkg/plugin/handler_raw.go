@@ -1,0 +1,149 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/vmtelemetry/libvirt-datasource/pkg/influx"
+	"github.com/vmtelemetry/libvirt-datasource/pkg/models"
+	"github.com/vmtelemetry/libvirt-datasource/pkg/rate"
+)
+
+// handleRaw answers queryType "raw": the user's InfluxQL over /query (GET,
+// so InfluxDB refuses statements that write), one wide frame per series,
+// with _rate for every numeric column and _per_second for byte counters.
+func (d *Datasource) handleRaw(ctx context.Context, qc queryContext, q models.Query) backend.DataResponse {
+	statement, err := expandMacros(q.RawQuery, qc.query.TimeRange, qc.query.Interval)
+	if err != nil {
+		return errorResponse(err)
+	}
+	answer, err := d.Client.InfluxQL(ctx, d.Settings.Database, d.Settings.RetentionPolicy, statement)
+	if err != nil {
+		return errorResponse(err)
+	}
+	if len(answer) == 0 {
+		return errorResponse(notFoundError{fmt.Errorf("the raw query returned no series: %s", statement)})
+	}
+	gapLimit := q.GapLimit(qc.query.Interval)
+	var response backend.DataResponse
+	for _, series := range answer {
+		frame, err := rawFrame(series, q, gapLimit)
+		if err != nil {
+			return errorResponse(err)
+		}
+		if qc.fromAlert {
+			labelFieldsForAlerting(frame)
+		}
+		response.Frames = append(response.Frames, frame)
+	}
+	return response
+}
+
+// expandMacros replaces $timeFilter and $__interval, written from Go values
+// through the quoting layer, never from user text.
+func expandMacros(statement string, tr backend.TimeRange, interval time.Duration) (string, error) {
+	from, err := influx.QuoteString(tr.From.UTC().Format(time.RFC3339Nano))
+	if err != nil {
+		return "", err
+	}
+	to, err := influx.QuoteString(tr.To.UTC().Format(time.RFC3339Nano))
+	if err != nil {
+		return "", err
+	}
+	return strings.NewReplacer(
+		"$timeFilter", "time >= "+from+" AND time <= "+to,
+		"$__interval", fmt.Sprintf("%dms", max(1, interval.Milliseconds())),
+	).Replace(statement), nil
+}
+
+// rawFrame turns one InfluxQL series into a wide frame with ascending time.
+func rawFrame(series influx.Series, q models.Query, gapLimit time.Duration) (*data.Frame, error) {
+	if len(series.Columns) == 0 || series.Columns[0] != "time" {
+		return nil, userError{fmt.Errorf("series %q has no time column first (columns %q): raw queries must return time series", series.Name, series.Columns)}
+	}
+	order := make([]int, len(series.Values))
+	times := make([]time.Time, len(series.Values))
+	for i, row := range series.Values {
+		if len(row) != len(series.Columns) {
+			return nil, &influx.Error{Kind: influx.ErrBadResponse, Message: "InfluxQL answer has a row that does not match its columns"}
+		}
+		t, err := influx.NanosecondTime(row[0])
+		if err != nil {
+			return nil, err
+		}
+		order[i], times[i] = i, t
+	}
+	sort.SliceStable(order, func(a, b int) bool { return times[order[a]].Before(times[order[b]]) })
+	sortedTimes := make([]time.Time, len(order))
+	for i, idx := range order {
+		sortedTimes[i] = times[idx]
+	}
+
+	labels := data.Labels(series.Tags).Copy()
+	name := series.Name
+	if vm, ok := series.Tags[influx.TagVM]; ok {
+		name = vm
+	}
+	frame := data.NewFrame(name, data.NewField(timeFieldName, nil, sortedTimes))
+	frame.Meta = timeSeriesWideMeta()
+	for col := 1; col < len(series.Columns); col++ {
+		column := series.Columns[col]
+		values, numeric := numericColumn(series.Values, order, col)
+		if !numeric {
+			frame.Meta.Notices = append(frame.Meta.Notices, data.Notice{
+				Severity: data.NoticeSeverityInfo,
+				Text:     fmt.Sprintf("column %q is not numeric and is left out of the time series", column),
+			})
+			continue
+		}
+		metric, known := models.LookupMetric(column)
+		kind := rate.Gauge
+		if known {
+			kind = metric.Kind
+		}
+		if q.Wants(models.OutputValue) {
+			field := data.NewField(column, labels.Copy(), values)
+			if known && metric.Unit != "" {
+				field.Config = &data.FieldConfig{Unit: metric.Unit}
+			}
+			frame.Fields = append(frame.Fields, field)
+		}
+		angles, perSecond := rate.Series(sortedTimes, values, rate.Options{Kind: kind, Scale: q.Scale(column), GapLimit: gapLimit})
+		if q.Wants(models.OutputRate) {
+			frame.Fields = append(frame.Fields, rateField(column, labels, angles))
+		}
+		if q.Wants(models.OutputPerSecond) && known && metric.HasPerSecond() {
+			frame.Fields = append(frame.Fields, perSecondField(column, labels, perSecond))
+		}
+	}
+	if valueFieldCount(frame) == 0 {
+		return nil, userError{fmt.Errorf("series %q has no numeric column", series.Name)}
+	}
+	return frame, nil
+}
+
+// numericColumn reads a column in the given row order; it is numeric when
+// every non-null cell is a number.
+func numericColumn(rows [][]any, order []int, col int) ([]*float64, bool) {
+	backing := make([]float64, len(order))
+	values := make([]*float64, len(order))
+	for i, idx := range order {
+		cell := rows[idx][col]
+		if cell == nil {
+			continue
+		}
+		v, ok := influx.Number(cell)
+		if !ok {
+			return nil, false
+		}
+		backing[i] = v
+		values[i] = &backing[i]
+	}
+	return values, true
+}

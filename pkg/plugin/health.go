@@ -1,0 +1,113 @@
+package plugin
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/vmtelemetry/libvirt-datasource/pkg/influx"
+	"github.com/vmtelemetry/libvirt-datasource/pkg/models"
+)
+
+// HealthDetails are the JSON details of a passing health check.
+type HealthDetails struct {
+	InfluxDBVersion        string  `json:"influxdbVersion"`
+	QueryLanguage          string  `json:"queryLanguage"`
+	VMs                    int     `json:"vms"`
+	NewestSampleAgeSeconds float64 `json:"newestSampleAgeSeconds"`
+}
+
+// CheckHealth connects, runs the inventory query and reports how many VMs
+// the measurement holds and how old the newest sample is, or precisely
+// what is wrong.
+func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
+	if d.SettingsErr != nil {
+		return healthError(d.SettingsErr.Error()), nil
+	}
+	version, err := d.Client.Ping(ctx)
+	if err != nil {
+		return healthError(d.describeFailure(err)), nil
+	}
+	vms, err := d.Source.Inventory(ctx, influx.Selection{})
+	if err != nil {
+		return healthError(d.describeFailure(err)), nil
+	}
+	if len(vms) == 0 {
+		return healthError(fmt.Sprintf("connected to InfluxDB at %s, but measurement %q in %s holds no samples: is the exporter writing there?",
+			d.Client.URL(), d.Settings.Measurement, d.storageName())), nil
+	}
+	newest := vms[0].LastSeen
+	for _, vm := range vms[1:] {
+		if vm.LastSeen.After(newest) {
+			newest = vm.LastSeen
+		}
+	}
+	age := time.Since(newest)
+	details, _ := json.Marshal(HealthDetails{
+		InfluxDBVersion: version, QueryLanguage: d.Settings.QueryLanguage,
+		VMs: len(vms), NewestSampleAgeSeconds: age.Seconds(),
+	})
+	return &backend.CheckHealthResult{
+		Status: backend.HealthStatusOk,
+		Message: fmt.Sprintf("InfluxDB %s at %s (%s): %d VMs, newest sample %s old",
+			orUnknown(version), d.Client.URL(), languageName(d.Settings.QueryLanguage), len(vms), age.Round(100*time.Millisecond)),
+		JSONDetails: details,
+	}, nil
+}
+
+// describeFailure says what to fix for each kind of InfluxDB failure.
+func (d *Datasource) describeFailure(err error) string {
+	switch influx.KindOf(err) {
+	case influx.ErrUnreachable:
+		return fmt.Sprintf("%v: check the URL and that InfluxDB is running", err)
+	case influx.ErrTimeout:
+		return fmt.Sprintf("%v: InfluxDB is slow or the timeout (%s) is too short", err, d.Settings.Timeout)
+	case influx.ErrUnauthorized:
+		return fmt.Sprintf("%v: check the %s", err, d.credentialName())
+	case influx.ErrDatabaseNotFound:
+		return fmt.Sprintf("database %q not found on InfluxDB at %s (on InfluxDB 2.x, map it to a bucket with a DBRP mapping): %v",
+			d.Settings.Database, d.Client.URL(), err)
+	case influx.ErrBucketNotFound:
+		return fmt.Sprintf("bucket %q not found on InfluxDB at %s: %v", d.Settings.Bucket, d.Client.URL(), err)
+	}
+	return err.Error()
+}
+
+func (d *Datasource) credentialName() string {
+	switch d.Settings.AuthType {
+	case models.AuthToken:
+		return "token"
+	case models.AuthBasic:
+		return "user name and password"
+	}
+	return "authentication: InfluxDB requires credentials and none are configured"
+}
+
+// storageName names where the samples are looked for.
+func (d *Datasource) storageName() string {
+	if d.Settings.QueryLanguage == models.LanguageFlux {
+		return fmt.Sprintf("bucket %q", d.Settings.Bucket)
+	}
+	return fmt.Sprintf("database %q", d.Settings.Database)
+}
+
+func healthError(message string) *backend.CheckHealthResult {
+	return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: message}
+}
+
+func orUnknown(version string) string {
+	if version == "" || version == "unknown" {
+		return "(version unknown)"
+	}
+	return version
+}
+
+func languageName(language string) string {
+	if language == models.LanguageFlux {
+		return "Flux"
+	}
+	return "InfluxQL"
+}

@@ -1,0 +1,182 @@
+package plugin
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
+
+	"github.com/vmtelemetry/libvirt-datasource/pkg/influx"
+	"github.com/vmtelemetry/libvirt-datasource/pkg/models"
+	"github.com/vmtelemetry/libvirt-datasource/pkg/rate"
+)
+
+// CallResource serves the resources of docs/PLUGIN-API.md.
+func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResourceRequest, sender backend.CallResourceResponseSender) error {
+	return d.resources.CallResource(ctx, req, sender)
+}
+
+func newResourceHandler(d *Datasource) backend.CallResourceHandler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /vms", d.serveVMs)
+	mux.HandleFunc("GET /metrics", d.serveMetrics)
+	mux.HandleFunc("GET /vm-telemetry", d.serveVMTelemetry)
+	return httpadapter.New(mux)
+}
+
+// VMResource is one entry of GET vms.
+type VMResource struct {
+	Name string `json:"name"`
+	Host string `json:"host"`
+	UUID string `json:"uuid"`
+}
+
+func (d *Datasource) serveVMs(w http.ResponseWriter, r *http.Request) {
+	if !d.settingsUsable(w) {
+		return
+	}
+	host := r.URL.Query().Get("host")
+	if _, err := influx.QuoteString(host); err != nil {
+		writeError(w, userError{err})
+		return
+	}
+	vms, err := d.Source.Inventory(r.Context(), influx.Selection{Host: host})
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	answer := struct {
+		VMs []VMResource `json:"vms"`
+	}{VMs: make([]VMResource, len(vms))}
+	for i, vm := range vms {
+		answer.VMs[i] = VMResource{Name: vm.Name, Host: vm.Host, UUID: vm.UUID}
+	}
+	writeJSON(w, answer)
+}
+
+// MetricResource is one entry of GET metrics.
+type MetricResource struct {
+	Name         string  `json:"name"`
+	Unit         string  `json:"unit"`
+	Kind         string  `json:"kind"`
+	DefaultScale float64 `json:"defaultScale"`
+}
+
+func (d *Datasource) serveMetrics(w http.ResponseWriter, _ *http.Request) {
+	answer := struct {
+		Metrics []MetricResource `json:"metrics"`
+	}{}
+	for _, m := range models.Catalog {
+		answer.Metrics = append(answer.Metrics, MetricResource{Name: m.Name, Unit: m.Unit, Kind: m.Kind.String(), DefaultScale: m.DefaultScale})
+	}
+	writeJSON(w, answer)
+}
+
+// SeedTelemetry is the seed-compatible JSON of CONTRACT.md.
+type SeedTelemetry struct {
+	Count     int      `json:"count"`
+	Timestamp string   `json:"timestamp"`
+	VMs       []SeedVM `json:"vms"`
+}
+
+// SeedVM is one VM of the seed-compatible JSON; nulls where a value or a
+// rate is missing (first sample, counter reset, Δt ≤ 0).
+type SeedVM struct {
+	ID                 *int64   `json:"id"`
+	Name               string   `json:"name"`
+	CPUUsagePercent    *float64 `json:"cpu_usage_percent"`
+	CPURate            *float64 `json:"cpu_rate"`
+	MemoryUsagePercent *float64 `json:"memory_usage_percent"`
+	MemoryRate         *float64 `json:"memory_rate"`
+	DiskReadBytes      *float64 `json:"disk_read_bytes"`
+	DiskReadRate       *float64 `json:"disk_read_rate"`
+	DiskWriteBytes     *float64 `json:"disk_write_bytes"`
+	DiskWriteRate      *float64 `json:"disk_write_rate"`
+	NetworkRxBytes     *float64 `json:"network_rx_bytes"`
+	NetworkRxRate      *float64 `json:"network_rx_rate"`
+	NetworkTxBytes     *float64 `json:"network_tx_bytes"`
+	NetworkTxRate      *float64 `json:"network_tx_rate"`
+}
+
+// seedMetrics are the fields of the seed JSON, in its order.
+var seedMetrics = []string{
+	"cpu_usage_percent", "memory_usage_percent", "disk_read_bytes", "disk_write_bytes", "network_rx_bytes", "network_tx_bytes",
+}
+
+func (d *Datasource) serveVMTelemetry(w http.ResponseWriter, r *http.Request) {
+	if !d.settingsUsable(w) {
+		return
+	}
+	answer, err := d.SeedTelemetry(r.Context(), time.Now())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, answer)
+}
+
+// SeedTelemetry builds the seed-compatible JSON from the newest two points
+// of each VM, rates with the default scales and no gap limit.
+func (d *Datasource) SeedTelemetry(ctx context.Context, now time.Time) (SeedTelemetry, error) {
+	series, err := d.Source.Newest(ctx, influx.NewestRequest{Fields: append([]string{"domain_id"}, seedMetrics...), Count: 2})
+	if err != nil {
+		return SeedTelemetry{}, err
+	}
+	answer := SeedTelemetry{Count: len(series), Timestamp: now.UTC().Format("2006-01-02T15:04:05.000000Z"), VMs: make([]SeedVM, 0, len(series))}
+	for _, s := range series {
+		vm := SeedVM{Name: s.VM}
+		last := len(s.Times) - 1
+		if id := s.Values["domain_id"][last]; id != nil {
+			v := int64(*id)
+			vm.ID = &v
+		}
+		value := func(field string) *float64 { return s.Values[field][last] }
+		rateOf := func(field string) *float64 {
+			if last < 1 {
+				return nil
+			}
+			metric, _ := models.LookupMetric(field)
+			angle, _, ok := rate.Step(s.Times[last-1], s.Values[field][last-1], s.Times[last], s.Values[field][last],
+				rate.Options{Kind: metric.Kind, Scale: metric.DefaultScale})
+			if !ok {
+				return nil
+			}
+			return &angle
+		}
+		vm.CPUUsagePercent, vm.CPURate = value("cpu_usage_percent"), rateOf("cpu_usage_percent")
+		vm.MemoryUsagePercent, vm.MemoryRate = value("memory_usage_percent"), rateOf("memory_usage_percent")
+		vm.DiskReadBytes, vm.DiskReadRate = value("disk_read_bytes"), rateOf("disk_read_bytes")
+		vm.DiskWriteBytes, vm.DiskWriteRate = value("disk_write_bytes"), rateOf("disk_write_bytes")
+		vm.NetworkRxBytes, vm.NetworkRxRate = value("network_rx_bytes"), rateOf("network_rx_bytes")
+		vm.NetworkTxBytes, vm.NetworkTxRate = value("network_tx_bytes"), rateOf("network_tx_bytes")
+		answer.VMs = append(answer.VMs, vm)
+	}
+	return answer, nil
+}
+
+func (d *Datasource) settingsUsable(w http.ResponseWriter) bool {
+	if d.SettingsErr != nil {
+		writeError(w, userError{d.SettingsErr})
+		return false
+	}
+	return true
+}
+
+func writeJSON(w http.ResponseWriter, value any) {
+	w.Header().Set("Content-Type", "application/json")
+	if err := json.NewEncoder(w).Encode(value); err != nil {
+		log.DefaultLogger.Error("writing a resource answer", "error", err)
+	}
+}
+
+// writeError answers {"error": "..."} with the status of the error's kind.
+func writeError(w http.ResponseWriter, err error) {
+	status, _ := classify(err)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(int(status))
+	_ = json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
+}
