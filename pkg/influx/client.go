@@ -168,6 +168,9 @@ func (c *Client) httpError(status int, body []byte, path string) error {
 	case path == fluxPath && strings.Contains(lower, "flux") && strings.Contains(lower, "disabled"):
 		e.Kind = ErrNoFlux
 		e.Message = fmt.Sprintf("InfluxDB at %s has Flux disabled (%s); set flux-enabled = true in its [http] section, or use InfluxQL", c.URL(), msg)
+	case path == fluxPath && strings.Contains(lower, "no database"):
+		// InfluxDB 1.8 names a missing <database>/<rp> bucket this way.
+		e.Kind = ErrBucketNotFound
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		e.Kind = ErrUnauthorized
 		e.Message = fmt.Sprintf("InfluxDB refused the credentials (HTTP %d: %s)", status, msg)

@@ -103,7 +103,7 @@ func FluxString(value string) string {
 		case '"':
 			b.WriteString(`\"`)
 		case '$':
-			b.WriteString(`\$`)
+			b.WriteString(`\x24`)
 		case '\n':
 			b.WriteString(`\n`)
 		case '\r':

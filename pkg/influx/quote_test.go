@@ -186,8 +186,9 @@ func FuzzInfluxQLRegexQuoting(f *testing.F) {
 }
 
 // readFluxString is Flux's string literal scanner (the language spec's
-// string_lit: escapes \\ \" \$ \n \r \t \xNN; raw line breaks allowed). It
-// returns the value and the rest of the input after the closing quote.
+// string_lit: escapes \\ \" \$ \n \r \t \xNN; raw line breaks allowed),
+// stricter in refusing any raw $. It returns the value and the rest of the
+// input after the closing quote.
 func readFluxString(t *testing.T, src string) (value, rest string) {
 	t.Helper()
 	if !strings.HasPrefix(src, `"`) {
@@ -199,10 +200,7 @@ func readFluxString(t *testing.T, src string) (value, rest string) {
 		case '"':
 			return b.String(), src[i+1:]
 		case '$':
-			if i+1 < len(src) && src[i+1] == '{' {
-				t.Fatalf("Flux string %q interpolates at %d", src, i)
-			}
-			b.WriteByte(c)
+			t.Fatalf("Flux string %q holds a raw $ at %d (interpolation, or Flux 0.65's $-pairs)", src, i)
 		case '\\':
 			i++
 			if i >= len(src) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"github.com/influxdata/influxql"
 
 	"github.com/vmtelemetry/libvirt-datasource/pkg/influx"
 	"github.com/vmtelemetry/libvirt-datasource/pkg/models"
@@ -22,6 +23,9 @@ func (d *Datasource) handleRaw(ctx context.Context, qc queryContext, q models.Qu
 	statement, err := expandMacros(q.RawQuery, qc.query.TimeRange, qc.query.Interval)
 	if err != nil {
 		return errorResponse(err)
+	}
+	if err := checkReadOnly(statement); err != nil {
+		return errorResponse(userError{err})
 	}
 	answer, err := d.Client.InfluxQL(ctx, d.Settings.Database, d.Settings.RetentionPolicy, statement)
 	if err != nil {
@@ -60,6 +64,26 @@ func expandMacros(statement string, tr backend.TimeRange, interval time.Duration
 		"$timeFilter", "time >= "+from+" AND time <= "+to,
 		"$__interval", fmt.Sprintf("%dms", max(1, interval.Milliseconds())),
 	).Replace(statement), nil
+}
+
+// checkReadOnly parses the user's InfluxQL and accepts only SELECT
+// statements without INTO: InfluxDB 1.x runs DROP, DELETE and the like even
+// over GET, so the data source must refuse them itself.
+func checkReadOnly(statement string) error {
+	parsed, err := influxql.ParseQuery(statement)
+	if err != nil {
+		return fmt.Errorf("rawQuery is not valid InfluxQL: %v", err)
+	}
+	for _, stmt := range parsed.Statements {
+		sel, ok := stmt.(*influxql.SelectStatement)
+		if !ok {
+			return fmt.Errorf("rawQuery may only hold SELECT statements, not %q", stmt.String())
+		}
+		if sel.Target != nil {
+			return fmt.Errorf("rawQuery may not write with SELECT … INTO: %q", stmt.String())
+		}
+	}
+	return nil
 }
 
 // rawFrame turns one InfluxQL series into a wide frame with ascending time.

@@ -1,0 +1,607 @@
+package plugin
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"github.com/grafana/grafana-plugin-sdk-go/experimental"
+
+	"github.com/vmtelemetry/libvirt-datasource/internal/testinflux"
+	"github.com/vmtelemetry/libvirt-datasource/pkg/models"
+)
+
+// t0 is the start of the known series: fixed, so frames can be compared
+// with golden files across servers and query languages.
+var t0 = time.Date(2025, 12, 4, 10, 30, 45, 0, time.UTC)
+
+// hostileNames are VM names that try to leave their quotes.
+var hostileNames = []string{`quote"back\slash`, `it's`, `a/b c`, `émoji-☃`, `x' OR 'a'='a`, `${vm}") |> drop() //`}
+
+// knownSeries writes the test data set into measurement m.
+func knownSeries(m string) string {
+	var b strings.Builder
+	point := func(vm, host, uuid string, offset time.Duration, fields string) {
+		fmt.Fprintf(&b, "%s,vm=%s,host=%s,uuid=%s %s %d\n", m, escapeTag(vm), escapeTag(host), escapeTag(uuid), fields, t0.Add(offset).UnixNano())
+	}
+	// one-71: the seed's 40 → 50 in 1 s, a counter reset, then a 36 s gap.
+	cpu := []float64{40, 50, 50, 45}
+	disk := []int64{5242880, 6291456, 1000, 525288}
+	for i := range cpu {
+		point("one-71", "kvm1", "uuid-71", time.Duration(i)*time.Second,
+			fmt.Sprintf("cpu_usage_percent=%g,memory_usage_percent=%g,disk_read_bytes=%di,network_rx_bytes=%di,domain_id=10i,vcpus=2i,state=\"running\"",
+				cpu[i], 20+float64(i), disk[i], int64(i)*2097152))
+	}
+	point("one-71", "kvm1", "uuid-71", 40*time.Second,
+		"cpu_usage_percent=60,memory_usage_percent=25,disk_read_bytes=1525288i,network_rx_bytes=8388608i,domain_id=10i,vcpus=2i,state=\"running\"")
+	// one-72: flat on another host.
+	for i := 0; i < 4; i++ {
+		point("one-72", "kvm2", "uuid-72", time.Duration(i)*time.Second, "cpu_usage_percent=10,memory_usage_percent=30,disk_read_bytes=0i,network_rx_bytes=0i,domain_id=11i,vcpus=1i")
+	}
+	for i, name := range hostileNames {
+		for j := 0; j < 2; j++ {
+			point(name, "kvm3", fmt.Sprintf("uuid-h%d", i), time.Duration(j)*time.Second, fmt.Sprintf("cpu_usage_percent=%d,domain_id=%di", i+j, 20+i))
+		}
+	}
+	return b.String()
+}
+
+// tAgg starts the aggregation series on a 10 s boundary of the Unix epoch.
+var tAgg = time.Date(2025, 12, 4, 11, 0, 0, 0, time.UTC)
+
+// aggregationSeries: one-81 with 600 points at 1 s; cpu cycles 0..9 (mean 4.5
+// per aligned 10 s bucket), the disk counter grows 1 MiB/s.
+func aggregationSeries(m string) string {
+	var b strings.Builder
+	for i := 0; i < 600; i++ {
+		fmt.Fprintf(&b, "%s,vm=one-81,host=kvm1,uuid=uuid-81 cpu_usage_percent=%d,disk_read_bytes=%di,domain_id=81i %d\n",
+			m, i%10, int64(i)*1048576, tAgg.Add(time.Duration(i)*time.Second).UnixNano())
+	}
+	return b.String()
+}
+
+func escapeTag(s string) string {
+	return strings.NewReplacer(`,`, `\,`, ` `, `\ `, `=`, `\=`).Replace(s)
+}
+
+// target is a server and a query language to test against.
+type target struct {
+	server   *testinflux.Server
+	language string
+}
+
+func (tg target) datasource(t *testing.T, overrides map[string]any) *Datasource {
+	t.Helper()
+	jsonData := map[string]any{"queryLanguage": tg.language, "database": tg.server.Database, "timeoutSeconds": 20}
+	secrets := map[string]string{}
+	if tg.server.IsV2() {
+		jsonData["authType"] = "token"
+		jsonData["organization"] = tg.server.Org
+		jsonData["bucket"] = tg.server.Bucket
+		secrets["token"] = tg.server.Token
+	}
+	url := tg.server.URL
+	for k, v := range overrides {
+		switch k {
+		case "url":
+			url = v.(string)
+		case "token":
+			secrets["token"] = v.(string)
+		default:
+			jsonData[k] = v
+		}
+	}
+	raw, _ := json.Marshal(jsonData)
+	instance, err := NewDatasource(context.Background(), backend.DataSourceInstanceSettings{URL: url, JSONData: raw, DecryptedSecureJSONData: secrets})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := instance.(*Datasource)
+	t.Cleanup(d.Dispose)
+	return d
+}
+
+func dataQuery(refID, model string, from, to time.Time, maxDataPoints int64, interval time.Duration) backend.DataQuery {
+	return backend.DataQuery{
+		RefID: refID, JSON: json.RawMessage(model), MaxDataPoints: maxDataPoints, Interval: interval,
+		TimeRange: backend.TimeRange{From: from, To: to},
+	}
+}
+
+func run(t *testing.T, d *Datasource, headers map[string]string, queries ...backend.DataQuery) *backend.QueryDataResponse {
+	t.Helper()
+	resp, err := d.QueryData(context.Background(), &backend.QueryDataRequest{Queries: queries, Headers: headers})
+	if err != nil {
+		t.Fatalf("QueryData: %v", err)
+	}
+	return resp
+}
+
+func TestInfluxDB16(t *testing.T) {
+	srv := testinflux.Start(t, testinflux.V16)
+	runSuite(t, srv, []string{models.LanguageInfluxQL})
+}
+
+func TestInfluxDB18(t *testing.T) {
+	srv := testinflux.Start(t, testinflux.V18)
+	runSuite(t, srv, []string{models.LanguageInfluxQL, models.LanguageFlux})
+}
+
+func TestInfluxDB27(t *testing.T) {
+	srv := testinflux.Start(t, testinflux.V27)
+	runSuite(t, srv, []string{models.LanguageInfluxQL, models.LanguageFlux})
+}
+
+func runSuite(t *testing.T, srv *testinflux.Server, languages []string) {
+	srv.Write(t, knownSeries("vm_telemetry"))
+	srv.Write(t, aggregationSeries("agg_telemetry"))
+	for _, language := range languages {
+		tg := target{server: srv, language: language}
+		t.Run(language, func(t *testing.T) {
+			t.Run("frames and rates", func(t *testing.T) { testFramesAndRates(t, tg) })
+			t.Run("hostile VM names", func(t *testing.T) { testHostileNames(t, tg) })
+			t.Run("errors per query", func(t *testing.T) { testQueryErrors(t, tg) })
+			t.Run("aggregation", func(t *testing.T) { testAggregation(t, tg) })
+			t.Run("alert labels", func(t *testing.T) { testAlertLabels(t, tg) })
+			t.Run("variables", func(t *testing.T) { testVariables(t, tg) })
+			t.Run("health", func(t *testing.T) { testHealth(t, tg) })
+			t.Run("resources", func(t *testing.T) { testResources(t, tg) })
+			t.Run("latest frames", func(t *testing.T) { testLatestFrames(t, tg) })
+		})
+	}
+	t.Run("raw InfluxQL", func(t *testing.T) { testRaw(t, target{server: srv, language: models.LanguageInfluxQL}) })
+}
+
+func fieldByName(t *testing.T, frame *data.Frame, name string) *data.Field {
+	t.Helper()
+	field, idx := frame.FieldByName(name)
+	if idx < 0 {
+		t.Fatalf("frame %q has no field %q (fields: %v)", frame.Name, name, fieldNames(frame))
+	}
+	return field
+}
+
+func fieldNames(frame *data.Frame) []string {
+	var names []string
+	for _, f := range frame.Fields {
+		names = append(names, f.Name)
+	}
+	return names
+}
+
+func frameByName(t *testing.T, frames data.Frames, name string) *data.Frame {
+	t.Helper()
+	for _, f := range frames {
+		if f.Name == name {
+			return f
+		}
+	}
+	t.Fatalf("no frame named %q among %d frames", name, len(frames))
+	return nil
+}
+
+// wantValues compares a nullable float field with expected values (nil = null).
+func wantValues(t *testing.T, field *data.Field, want ...*float64) {
+	t.Helper()
+	if field.Len() != len(want) {
+		t.Fatalf("%s has %d values, want %d", field.Name, field.Len(), len(want))
+	}
+	for i, w := range want {
+		got := field.At(i).(*float64)
+		switch {
+		case w == nil && got != nil:
+			t.Errorf("%s[%d] = %v, want null", field.Name, i, *got)
+		case w != nil && got == nil:
+			t.Errorf("%s[%d] = null, want %v", field.Name, i, *w)
+		case w != nil && math.Abs(*got-*w) > 1e-9:
+			t.Errorf("%s[%d] = %v, want %v", field.Name, i, *got, *w)
+		}
+	}
+}
+
+func f(v float64) *float64 { return &v }
+
+func degrees(slope float64) *float64 { return f(math.Atan(slope) * 180 / math.Pi) }
+
+func testFramesAndRates(t *testing.T, tg target) {
+	d := tg.datasource(t, nil)
+	model := `{"schemaVersion":1,"vmMode":"list","vms":["one-71","one-72"],"metrics":["cpu_usage_percent","disk_read_bytes"]}`
+	resp := run(t, d, nil, dataQuery("A", model, t0.Add(-time.Minute), t0.Add(time.Minute), 1000, time.Second))
+	dr := resp.Responses["A"]
+	if dr.Error != nil {
+		t.Fatalf("query error: %v", dr.Error)
+	}
+	if len(dr.Frames) != 2 {
+		t.Fatalf("got %d frames, want one per VM (2)", len(dr.Frames))
+	}
+	one71 := frameByName(t, dr.Frames, "one-71")
+	if got := fieldNames(one71); strings.Join(got, ",") != "time,cpu_usage_percent,cpu_usage_percent_rate,disk_read_bytes,disk_read_bytes_rate,disk_read_bytes_per_second" {
+		t.Fatalf("fields of one-71: %v", got)
+	}
+	if one71.Meta == nil || one71.Meta.Type != data.FrameTypeTimeSeriesWide || one71.Meta.TypeVersion != (data.FrameTypeVersion{0, 1}) {
+		t.Fatalf("frame meta %+v, want timeseries-wide 0.1", one71.Meta)
+	}
+	rate := fieldByName(t, one71, "cpu_usage_percent_rate")
+	// 40 → 50 in 1 s is 84.3°; flat 0°; 50 → 45 falling; the 36 s gap is null.
+	wantValues(t, rate, nil, f(84.28940686250037), f(0), degrees(-5), nil)
+	if got := math.Round(*rate.At(1).(*float64)*10) / 10; got != 84.3 {
+		t.Errorf("seed example gives %v°, want 84.3°", got)
+	}
+	// The counter: 1 MiB/s is 45°, the reset is null, then 0.5 MiB/s; the
+	// 37 s step is longer than the automatic gap limit (10 s) and is null.
+	wantValues(t, fieldByName(t, one71, "disk_read_bytes_rate"), nil, f(45), nil, degrees(0.5), nil)
+	wantValues(t, fieldByName(t, one71, "disk_read_bytes_per_second"), nil, f(1048576), nil, f(524288), nil)
+	if rate.Config == nil || rate.Config.Unit != "degree" || rate.Config.Decimals == nil || *rate.Config.Decimals != 1 {
+		t.Errorf("rate field config %+v, want unit degree with 1 decimal", rate.Config)
+	}
+	wantLabels := data.Labels{"vm": "one-71", "host": "kvm1", "uuid": "uuid-71"}
+	for _, field := range one71.Fields[1:] {
+		if !field.Labels.Equals(wantLabels) {
+			t.Errorf("labels of %s = %v, want %v", field.Name, field.Labels, wantLabels)
+		}
+	}
+	if one71.Fields[0].Labels != nil {
+		t.Errorf("the time field has labels %v", one71.Fields[0].Labels)
+	}
+	experimental.CheckGoldenJSONResponse(t, "testdata/golden", "integration_frames_and_rates", &dr, *updateGolden)
+}
+
+func testHostileNames(t *testing.T, tg target) {
+	d := tg.datasource(t, nil)
+	for _, name := range hostileNames {
+		list, _ := json.Marshal(map[string]any{"schemaVersion": 1, "vmMode": "list", "vms": []string{name}, "metrics": []string{"cpu_usage_percent"}})
+		regex, _ := json.Marshal(map[string]any{"schemaVersion": 1, "vmMode": "regex", "vmRegex": "^" + regexp.QuoteMeta(name) + "$", "metrics": []string{"cpu_usage_percent"}})
+		resp := run(t, d, nil,
+			dataQuery("list", string(list), t0.Add(-time.Minute), t0.Add(time.Minute), 1000, time.Second),
+			dataQuery("regex", string(regex), t0.Add(-time.Minute), t0.Add(time.Minute), 1000, time.Second))
+		for _, refID := range []string{"list", "regex"} {
+			dr := resp.Responses[refID]
+			if dr.Error != nil {
+				t.Errorf("%s query for %q: %v", refID, name, dr.Error)
+				continue
+			}
+			if len(dr.Frames) != 1 || dr.Frames[0].Name != name || dr.Frames[0].Rows() != 2 {
+				t.Errorf("%s query for %q gave %d frames (first %q), want exactly that VM with 2 rows", refID, name, len(dr.Frames), dr.Frames[0].Name)
+			}
+		}
+	}
+}
+
+func testQueryErrors(t *testing.T, tg target) {
+	d := tg.datasource(t, nil)
+	from, to := t0.Add(-time.Minute), t0.Add(time.Minute)
+	resp := run(t, d, nil,
+		dataQuery("missing", `{"schemaVersion":1,"vmMode":"list","vms":["one-71","one-99"],"metrics":["cpu_usage_percent"]}`, from, to, 1000, time.Second),
+		dataQuery("none", `{"schemaVersion":1,"vmMode":"regex","vmRegex":"^nothing-","metrics":["cpu_usage_percent"]}`, from, to, 1000, time.Second),
+		dataQuery("regex", `{"schemaVersion":1,"vmMode":"regex","vmRegex":"one-(7","metrics":["cpu_usage_percent"]}`, from, to, 1000, time.Second),
+		dataQuery("json", `{"schemaVersion":1,"vmMode":`, from, to, 1000, time.Second),
+		dataQuery("metric", `{"schemaVersion":1,"metrics":["cpu_percent"]}`, from, to, 1000, time.Second),
+		dataQuery("ok", `{"schemaVersion":1,"vmMode":"list","vms":["one-72"]}`, from, to, 1000, time.Second),
+	)
+	missing := resp.Responses["missing"]
+	if missing.Error == nil || !strings.Contains(missing.Error.Error(), `no data for VM "one-99"`) || len(missing.Frames) != 1 {
+		t.Errorf("list with a missing VM: error %v, %d frames; want the error line and one-71's frame", missing.Error, len(missing.Frames))
+	}
+	for refID, want := range map[string]string{
+		"none": `no VM matches the regex "^nothing-"`, "regex": "bad regex", "json": "malformed query JSON", "metric": `metric "cpu_percent" is unknown`,
+	} {
+		dr := resp.Responses[refID]
+		if dr.Error == nil || !strings.Contains(dr.Error.Error(), want) || len(dr.Frames) != 0 {
+			t.Errorf("%s: error %v with %d frames, want an error containing %q and no frame", refID, dr.Error, len(dr.Frames), want)
+		}
+		if dr.ErrorSource != backend.ErrorSourceDownstream {
+			t.Errorf("%s: error source %q, want downstream", refID, dr.ErrorSource)
+		}
+	}
+	if ok := resp.Responses["ok"]; ok.Error != nil || len(ok.Frames) != 1 {
+		t.Errorf("a good query beside bad ones: error %v, %d frames", ok.Error, len(ok.Frames))
+	}
+
+	// InfluxDB down: a closed port.
+	down := tg.datasource(t, map[string]any{"url": "http://" + closedAddress(t)})
+	dr := run(t, down, nil, dataQuery("A", `{"schemaVersion":1}`, from, to, 1000, time.Second)).Responses["A"]
+	if dr.Error == nil || !strings.Contains(dr.Error.Error(), "cannot reach InfluxDB") || dr.Status != backend.StatusBadGateway {
+		t.Errorf("InfluxDB down: status %v error %v, want 502 cannot reach InfluxDB", dr.Status, dr.Error)
+	}
+	// InfluxDB slow: a listener that accepts and never answers.
+	slow := tg.datasource(t, map[string]any{"url": "http://" + silentListener(t), "timeoutSeconds": 0.5})
+	dr = run(t, slow, nil, dataQuery("A", `{"schemaVersion":1}`, from, to, 1000, time.Second)).Responses["A"]
+	if dr.Error == nil || !strings.Contains(dr.Error.Error(), "did not answer within 500ms") || dr.Status != backend.StatusTimeout {
+		t.Errorf("InfluxDB slow: status %v error %v, want a timeout error", dr.Status, dr.Error)
+	}
+}
+
+// closedAddress returns a loopback address where nothing listens.
+func closedAddress(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+	return addr
+}
+
+// silentListener accepts connections and never answers, like a hung server.
+func silentListener(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns []net.Conn
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	t.Cleanup(func() {
+		_ = l.Close()
+		<-done
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	})
+	return l.Addr().String()
+}
+
+func testAggregation(t *testing.T, tg target) {
+	d := tg.datasource(t, map[string]any{"measurement": "agg_telemetry"})
+	model := `{"schemaVersion":1,"vmMode":"list","vms":["one-81"],"metrics":["cpu_usage_percent","disk_read_bytes"],"aggregation":"mean"}`
+	// 600 s of 1 s points into 60 points: 10 s buckets (Grafana's interval too).
+	dr := run(t, d, nil, dataQuery("A", model, tAgg, tAgg.Add(600*time.Second), 60, 10*time.Second)).Responses["A"]
+	if dr.Error != nil {
+		t.Fatal(dr.Error)
+	}
+	frame := dr.Frames[0]
+	if frame.Rows() != 60 {
+		t.Fatalf("aggregated frame has %d rows, want 60 buckets of 10 s", frame.Rows())
+	}
+	times := frame.Fields[0]
+	for i := 0; i < frame.Rows(); i++ {
+		if got, want := times.At(i).(time.Time), tAgg.Add(time.Duration(i)*10*time.Second); !got.Equal(want) {
+			t.Fatalf("bucket %d at %v, want %v", i, got, want)
+		}
+	}
+	cpu := fieldByName(t, frame, "cpu_usage_percent")
+	disk := fieldByName(t, frame, "disk_read_bytes")
+	for i := 0; i < frame.Rows(); i++ {
+		if got := *cpu.At(i).(*float64); got != 4.5 {
+			t.Errorf("mean cpu of bucket %d = %v, want 4.5", i, got)
+		}
+		// last of a counter, not its mean: the bucket's last point is 10i+9 MiB.
+		if got, want := *disk.At(i).(*float64), float64((10*i+9)*1048576); got != want {
+			t.Errorf("disk counter of bucket %d = %v, want last %v", i, got, want)
+		}
+	}
+	// Rates of the aggregated series: flat mean → 0°, 10 MiB per 10 s → 45°.
+	cpuRate := fieldByName(t, frame, "cpu_usage_percent_rate")
+	diskRate := fieldByName(t, frame, "disk_read_bytes_rate")
+	for i := 1; i < frame.Rows(); i++ {
+		if got := *cpuRate.At(i).(*float64); got != 0 {
+			t.Errorf("cpu rate of bucket %d = %v, want 0", i, got)
+		}
+		if got := *diskRate.At(i).(*float64); math.Abs(got-45) > 1e-9 {
+			t.Errorf("disk rate of bucket %d = %v, want 45", i, got)
+		}
+	}
+	// Enough room for every point: raw points.
+	raw := run(t, d, nil, dataQuery("B", model, tAgg, tAgg.Add(99*time.Second), 1000, time.Second)).Responses["B"]
+	if raw.Error != nil || raw.Frames[0].Rows() != 100 {
+		t.Errorf("raw read: error %v, want 100 rows", raw.Error)
+	}
+}
+
+func testAlertLabels(t *testing.T, tg target) {
+	d := tg.datasource(t, nil)
+	from, to := t0.Add(-time.Minute), t0.Add(time.Minute)
+	two := `{"schemaVersion":1,"vmMode":"list","vms":["one-71"],"metrics":["cpu_usage_percent"],"outputs":["value","rate"]}`
+	one := `{"schemaVersion":1,"vmMode":"list","vms":["one-71"],"metrics":["cpu_usage_percent"],"outputs":["rate"]}`
+	// Header keys as Grafana sends them and as a proxy canonicalises them.
+	for _, header := range []string{"FromAlert", "Fromalert"} {
+		resp := run(t, d, map[string]string{header: "true"}, dataQuery("two", two, from, to, 1000, time.Second), dataQuery("one", one, from, to, 1000, time.Second))
+		for _, field := range resp.Responses["two"].Frames[0].Fields[1:] {
+			if field.Labels["field"] != field.Name {
+				t.Errorf("%s: alert field %s has labels %v, want field=%s", header, field.Name, field.Labels, field.Name)
+			}
+		}
+		if label, ok := resp.Responses["one"].Frames[0].Fields[1].Labels["field"]; ok {
+			t.Errorf("%s: a single-field frame got field=%s", header, label)
+		}
+	}
+	resp := run(t, d, nil, dataQuery("two", two, from, to, 1000, time.Second))
+	if _, ok := resp.Responses["two"].Frames[0].Fields[1].Labels["field"]; ok {
+		t.Error("a dashboard query got the alert-only field label")
+	}
+}
+
+func testVariables(t *testing.T, tg target) {
+	d := tg.datasource(t, nil)
+	from, to := t0.Add(-time.Minute), t0.Add(time.Minute)
+	resp := run(t, d, nil,
+		dataQuery("vm", `{"queryType":"variable","variable":"vm","host":"kvm1"}`, from, to, 1000, time.Second),
+		dataQuery("host", `{"queryType":"variable","variable":"host"}`, from, to, 1000, time.Second))
+	if got := fieldStrings(resp.Responses["vm"]); strings.Join(got, "|") != "one-71" {
+		t.Errorf("vm variable on kvm1 = %q, want [one-71] (error %v)", got, resp.Responses["vm"].Error)
+	}
+	if got := fieldStrings(resp.Responses["host"]); strings.Join(got, "|") != "kvm1|kvm2|kvm3" {
+		t.Errorf("host variable = %q, want [kvm1 kvm2 kvm3] (error %v)", got, resp.Responses["host"].Error)
+	}
+}
+
+func fieldStrings(dr backend.DataResponse) []string {
+	if len(dr.Frames) != 1 {
+		return nil
+	}
+	value, _ := dr.Frames[0].FieldByName("value")
+	if value == nil {
+		return nil
+	}
+	var out []string
+	for i := 0; i < value.Len(); i++ {
+		out = append(out, value.At(i).(string))
+	}
+	return out
+}
+
+func testHealth(t *testing.T, tg target) {
+	ctx := context.Background()
+	check := func(d *Datasource) *backend.CheckHealthResult {
+		res, err := d.CheckHealth(ctx, &backend.CheckHealthRequest{})
+		if err != nil {
+			t.Fatalf("CheckHealth: %v", err)
+		}
+		return res
+	}
+	ok := check(tg.datasource(t, nil))
+	if ok.Status != backend.HealthStatusOk || !regexp.MustCompile(`: 8 VMs, newest sample \S+ old`).MatchString(ok.Message) {
+		t.Errorf("healthy: %v %q, want OK with 8 VMs and the newest sample's age", ok.Status, ok.Message)
+	}
+	var details HealthDetails
+	if err := json.Unmarshal(ok.JSONDetails, &details); err != nil || details.VMs != 8 ||
+		math.Abs(details.NewestSampleAgeSeconds-time.Since(t0.Add(40*time.Second)).Seconds()) > 60 {
+		t.Errorf("health details %+v (%v), want 8 VMs and the age of %v", details, err, t0.Add(40*time.Second))
+	}
+	failures := map[string]struct {
+		overrides map[string]any
+		want      string
+	}{
+		"bad URL":           {map[string]any{"url": "influxdb:8086"}, "must start with http:// or https://"},
+		"unreachable":       {map[string]any{"url": "http://" + closedAddress(t)}, "cannot reach InfluxDB at http://127.0.0.1:"},
+		"measurement empty": {map[string]any{"measurement": "nothing_here"}, `measurement "nothing_here"`},
+	}
+	if tg.language == models.LanguageFlux {
+		failures["bucket missing"] = struct {
+			overrides map[string]any
+			want      string
+		}{map[string]any{"bucket": "missing_bucket"}, `bucket "missing_bucket" not found`}
+	} else {
+		failures["database missing"] = struct {
+			overrides map[string]any
+			want      string
+		}{map[string]any{"database": "missing_db"}, `database "missing_db" not found`}
+	}
+	if tg.server.IsV2() {
+		failures["auth refused"] = struct {
+			overrides map[string]any
+			want      string
+		}{map[string]any{"token": "wrong-token"}, "InfluxDB refused the credentials"}
+	}
+	for name, tc := range failures {
+		res := check(tg.datasource(t, tc.overrides))
+		if res.Status != backend.HealthStatusError || !strings.Contains(res.Message, tc.want) {
+			t.Errorf("%s: %v %q, want an error containing %q", name, res.Status, res.Message, tc.want)
+		}
+	}
+}
+
+func testResources(t *testing.T, tg target) {
+	d := tg.datasource(t, nil)
+	call := func(path string) (int, []byte) {
+		var status int
+		var body []byte
+		err := d.CallResource(context.Background(), &backend.CallResourceRequest{Method: "GET", Path: strings.SplitN(path, "?", 2)[0], URL: path},
+			backend.CallResourceResponseSenderFunc(func(r *backend.CallResourceResponse) error {
+				if r.Status != 0 {
+					status = r.Status
+				}
+				body = append(body, r.Body...)
+				return nil
+			}))
+		if err != nil {
+			t.Fatalf("CallResource %s: %v", path, err)
+		}
+		return status, body
+	}
+	status, body := call("vms?host=kvm1")
+	if status != 200 || strings.TrimSpace(string(body)) != `{"vms":[{"name":"one-71","host":"kvm1","uuid":"uuid-71"}]}` {
+		t.Errorf("vms?host=kvm1: %d %s", status, body)
+	}
+	status, body = call("vms")
+	var vms struct{ VMs []VMResource }
+	if err := json.Unmarshal(body, &vms); status != 200 || err != nil || len(vms.VMs) != 8 || vms.VMs[3].Name != "one-71" {
+		t.Errorf("vms: %d %s", status, body)
+	}
+	status, body = call("metrics")
+	if status != 200 || !strings.Contains(string(body), `{"name":"disk_read_bytes","unit":"bytes","kind":"counter","defaultScale":1048576}`) {
+		t.Errorf("metrics: %d %s", status, body)
+	}
+	seed, err := d.SeedTelemetry(context.Background(), t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var one71 *SeedVM
+	for i := range seed.VMs {
+		if seed.VMs[i].Name == "one-71" {
+			one71 = &seed.VMs[i]
+		}
+	}
+	if seed.Count != 8 || one71 == nil || one71.ID == nil || *one71.ID != 10 || *one71.CPUUsagePercent != 60 ||
+		math.Abs(*one71.CPURate-*degrees(15.0/37)) > 1e-9 || math.Abs(*one71.DiskReadRate-*degrees(1000000.0/1048576/37)) > 1e-9 {
+		t.Errorf("vm-telemetry: count %d, one-71 %+v", seed.Count, one71)
+	}
+	status, body = call("vm-telemetry")
+	if status != 200 || !strings.Contains(string(body), `"name":"one-71","cpu_usage_percent":60,"cpu_rate":`) {
+		t.Errorf("vm-telemetry resource: %d %s", status, body)
+	}
+}
+
+func testLatestFrames(t *testing.T, tg target) {
+	d := tg.datasource(t, nil)
+	q, err := models.ParseQuery([]byte(`{"schemaVersion":1,"vmMode":"list","vms":["one-71"],"metrics":["cpu_usage_percent"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames, err := d.LatestFrames(context.Background(), q, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(frames) != 1 || frames[0].Rows() != 1 {
+		t.Fatalf("latest frames: %d frames, want one with one row", len(frames))
+	}
+	// 50 → 45 over the last 37 s with a 5 min gap limit (5 × 1 min).
+	wantValues(t, fieldByName(t, frames[0], "cpu_usage_percent"), f(60))
+	wantValues(t, fieldByName(t, frames[0], "cpu_usage_percent_rate"), degrees(15.0/37))
+}
+
+func testRaw(t *testing.T, tg target) {
+	d := tg.datasource(t, nil)
+	model, _ := json.Marshal(map[string]any{
+		"schemaVersion": 1, "queryType": "raw",
+		"rawQuery": `SELECT "cpu_usage_percent", "network_rx_bytes", "state" FROM "vm_telemetry" WHERE "vm" = 'one-71' AND $timeFilter GROUP BY "vm"`,
+	})
+	dr := run(t, d, nil, dataQuery("A", string(model), t0.Add(-time.Minute), t0.Add(10*time.Second), 1000, time.Second)).Responses["A"]
+	if dr.Error != nil {
+		t.Fatal(dr.Error)
+	}
+	frame := dr.Frames[0]
+	if got := strings.Join(fieldNames(frame), ","); got != "time,cpu_usage_percent,cpu_usage_percent_rate,network_rx_bytes,network_rx_bytes_rate,network_rx_bytes_per_second" {
+		t.Fatalf("raw frame fields: %s", got)
+	}
+	wantValues(t, fieldByName(t, frame, "cpu_usage_percent_rate"), nil, f(84.28940686250037), f(0), degrees(-5))
+	wantValues(t, fieldByName(t, frame, "network_rx_bytes_per_second"), nil, f(2097152), f(2097152), f(2097152))
+	if len(frame.Meta.Notices) != 1 || !strings.Contains(frame.Meta.Notices[0].Text, `"state"`) {
+		t.Errorf("raw frame notices %+v, want one about the string column state", frame.Meta.Notices)
+	}
+	write, _ := json.Marshal(map[string]any{"schemaVersion": 1, "queryType": "raw", "rawQuery": `DROP MEASUREMENT "vm_telemetry"`})
+	dr = run(t, d, nil, dataQuery("B", string(write), t0, t0.Add(time.Minute), 1000, time.Second)).Responses["B"]
+	if dr.Error == nil || !strings.Contains(dr.Error.Error(), "may only hold SELECT statements") {
+		t.Errorf("a raw DROP statement gave %v, want a refusal", dr.Error)
+	}
+	if still := tg.server.Query(t, `SELECT count("cpu_usage_percent") FROM "vm_telemetry"`); !strings.Contains(still, "count") {
+		t.Errorf("vm_telemetry after a raw DROP: %s", still)
+	}
+}
