@@ -550,7 +550,7 @@ func testResources(t *testing.T, tg target) {
 		}
 	}
 	if seed.Count != 8 || one71 == nil || one71.ID == nil || *one71.ID != 10 || *one71.CPUUsagePercent != 60 ||
-		math.Abs(*one71.CPURate-*degrees(15.0/37)) > 1e-9 || math.Abs(*one71.DiskReadRate-*degrees(1000000.0/1048576/37)) > 1e-9 {
+		math.Abs(*one71.CPURate-*degrees(15.0 / 37)) > 1e-9 || math.Abs(*one71.DiskReadRate-*degrees(1000000.0 / 1048576 / 37)) > 1e-9 {
 		t.Errorf("vm-telemetry: count %d, one-71 %+v", seed.Count, one71)
 	}
 	status, body = call("vm-telemetry")
