@@ -162,6 +162,8 @@ func (c *Client) httpError(status int, body []byte, path string) error {
 	e := &Error{Kind: ErrQuery, HTTPStatus: status, Message: fmt.Sprintf("InfluxDB answered %d on %s: %s", status, path, msg)}
 	lower := strings.ToLower(msg)
 	switch {
+	case path == fluxPath && strings.Contains(lower, "bucket"):
+		e.Kind = ErrBucketNotFound
 	case path == fluxPath && status == http.StatusNotFound:
 		e.Kind = ErrNoFlux
 		e.Message = fmt.Sprintf("InfluxDB at %s has no Flux endpoint (%s answered 404: it is older than 1.8); use InfluxQL", c.URL(), fluxPath)
