@@ -128,6 +128,17 @@ func run(t *testing.T, d *Datasource, headers map[string]string, queries ...back
 func TestInfluxDB16(t *testing.T) {
 	srv := testinflux.Start(t, testinflux.V16)
 	runSuite(t, srv, []string{models.LanguageInfluxQL})
+	t.Run("Flux is refused clearly", func(t *testing.T) {
+		d := target{server: srv, language: models.LanguageFlux}.datasource(t, nil)
+		res, err := d.CheckHealth(context.Background(), &backend.CheckHealthRequest{})
+		if err != nil || res.Status != backend.HealthStatusError || !strings.Contains(res.Message, "has no Flux endpoint") {
+			t.Errorf("Flux on 1.6: %v %v, want an error saying there is no Flux endpoint", res, err)
+		}
+		dr := run(t, d, nil, dataQuery("A", `{"schemaVersion":1}`, t0, t0.Add(time.Minute), 1000, time.Second)).Responses["A"]
+		if dr.Error == nil || !strings.Contains(dr.Error.Error(), "use InfluxQL") {
+			t.Errorf("Flux query on 1.6: %v", dr.Error)
+		}
+	})
 }
 
 func TestInfluxDB18(t *testing.T) {
