@@ -31,8 +31,10 @@ func (w *fluxWriter) source(bucket, measurement string, start, stop time.Time, f
 	w.code(")\n  |> range(start: ")
 	w.time(start)
 	if !stop.IsZero() {
+		// Flux's stop is exclusive, InfluxQL's "time <= to" inclusive: one
+		// nanosecond more makes both read the same points.
 		w.code(", stop: ")
-		w.time(stop)
+		w.time(stop.Add(time.Nanosecond))
 	}
 	w.code(")\n  |> filter(fn: (r) => r._measurement == ")
 	w.str(measurement)
