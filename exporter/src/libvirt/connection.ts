@@ -1,0 +1,278 @@
+// The transport: one socket to libvirtd (unix, TCP or TLS), calls matched to
+// replies by serial, a timeout per call, and keepalive PINGs answered.
+
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import tls from 'node:tls';
+import {
+  CallTimeoutError,
+  ConnectFailedError,
+  ConnectionClosedError,
+  PermissionDeniedError,
+  ProtocolError,
+  SocketMissingError,
+} from './errors.js';
+import {
+  decodeError,
+  encodeMessage,
+  KEEPALIVE_PROGRAM,
+  KEEPALIVE_PROTOCOL_VERSION,
+  KeepaliveProcedure,
+  MessageStatus,
+  MessageType,
+  REMOTE_PROGRAM,
+  REMOTE_PROTOCOL_VERSION,
+  type Message,
+} from './framing.js';
+import { MessageParser } from './parser.js';
+import { procedureName } from './procedures.js';
+
+export const DEFAULT_TCP_PORT = 16509;
+export const DEFAULT_TLS_PORT = 16514;
+export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
+
+export interface TlsOptions {
+  /** CA certificate(s) that signed the daemon's certificate (libvirt's cacert.pem). */
+  ca?: Buffer;
+  /** Client certificate (clientcert.pem), when the daemon verifies clients. */
+  cert?: Buffer;
+  /** Client private key (clientkey.pem). */
+  key?: Buffer;
+  /** Name checked against the daemon's certificate; defaults to the host. */
+  servername?: string;
+}
+
+export interface TransportOptions {
+  /** Unix socket path. Takes precedence over host. */
+  socketPath?: string;
+  /** TCP host; with `tls` the connection is TLS. */
+  host?: string;
+  /** Defaults to 16509 for TCP and 16514 for TLS. */
+  port?: number;
+  tls?: TlsOptions;
+  /** Limit on connecting and on each call; default 10 s. */
+  callTimeoutMs?: number;
+}
+
+interface PendingCall {
+  procedure: string;
+  resolve: (payload: Buffer) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export interface RpcConnectionEvents {
+  /** The socket closed. `error` is undefined only after close() was called. */
+  close: [error: Error | undefined];
+}
+
+export class RpcConnection extends EventEmitter<RpcConnectionEvents> {
+  private readonly parser = new MessageParser();
+  private readonly pending = new Map<number, PendingCall>();
+  private nextSerial = 1;
+  private closing = false;
+  private closeError: Error | undefined;
+  private isClosed = false;
+
+  private constructor(
+    private readonly socket: net.Socket,
+    /** Where this connection goes, for messages: a socket path or host:port. */
+    readonly address: string,
+    readonly callTimeoutMs: number,
+  ) {
+    super();
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (error) => {
+      this.closeError ??= error;
+    });
+    socket.on('close', () => this.onClose());
+  }
+
+  /** Opens the transport; rejects with SocketMissingError, PermissionDeniedError or ConnectFailedError. */
+  static open(options: TransportOptions): Promise<RpcConnection> {
+    const timeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    const { socket, address, readyEvent } = createSocket(options);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new ConnectFailedError(`connecting to libvirt at ${address} timed out after ${timeoutMs} ms`, 'ETIMEDOUT', address));
+      }, timeoutMs);
+      const onError = (error: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        socket.destroy();
+        reject(connectError(error, address, options.socketPath !== undefined));
+      };
+      socket.once('error', onError);
+      socket.once(readyEvent, () => {
+        clearTimeout(timer);
+        socket.off('error', onError);
+        resolve(new RpcConnection(socket, address, timeoutMs));
+      });
+    });
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /**
+   * Calls a REMOTE_PROGRAM procedure and resolves with the reply's payload.
+   * Rejects with LibvirtError on an error reply, CallTimeoutError when no
+   * reply comes in time, ConnectionClosedError when the connection ends first.
+   */
+  call(procedure: number, args?: Buffer, timeoutMs = this.callTimeoutMs): Promise<Buffer> {
+    const name = procedureName(procedure);
+    if (this.isClosed || this.closing) {
+      return Promise.reject(new ConnectionClosedError(`cannot call ${name}: the connection to ${this.address} is closed`));
+    }
+    const serial = this.takeSerial();
+    const message = encodeMessage(
+      {
+        program: REMOTE_PROGRAM,
+        version: REMOTE_PROTOCOL_VERSION,
+        procedure,
+        type: MessageType.CALL,
+        serial,
+        status: MessageStatus.OK,
+      },
+      args,
+    );
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        // A reply arriving later finds no pending call and is discarded.
+        this.pending.delete(serial);
+        reject(new CallTimeoutError(name, timeoutMs));
+      }, timeoutMs);
+      this.pending.set(serial, { procedure: name, resolve, reject, timer });
+      this.socket.write(message);
+    });
+  }
+
+  /** Closes the socket; pending calls reject with ConnectionClosedError. */
+  close(): Promise<void> {
+    if (this.isClosed) {
+      return Promise.resolve();
+    }
+    this.closing = true;
+    return new Promise((resolve) => {
+      this.socket.once('close', () => resolve());
+      this.socket.end();
+      // A peer that never acknowledges the FIN must not keep us waiting.
+      setTimeout(() => this.socket.destroy(), this.callTimeoutMs).unref();
+    });
+  }
+
+  private takeSerial(): number {
+    const serial = this.nextSerial;
+    this.nextSerial = serial === 0xffff_ffff ? 1 : serial + 1;
+    return serial;
+  }
+
+  private onData(chunk: Buffer): void {
+    try {
+      this.parser.parse(chunk, (message) => this.onMessage(message));
+    } catch (error) {
+      this.socket.destroy(error instanceof Error ? error : new ProtocolError(String(error)));
+    }
+  }
+
+  private onMessage({ header, payload }: Message): void {
+    if (header.program === KEEPALIVE_PROGRAM) {
+      if (header.procedure === KeepaliveProcedure.PING) {
+        this.sendPong();
+      }
+      return;
+    }
+    if (header.type !== MessageType.REPLY || header.program !== REMOTE_PROGRAM) {
+      // Asynchronous events and streams: this client registers for none.
+      return;
+    }
+    const call = this.pending.get(header.serial);
+    if (!call) {
+      return; // the reply to a call that already timed out
+    }
+    this.pending.delete(header.serial);
+    clearTimeout(call.timer);
+    if (header.status === MessageStatus.OK) {
+      call.resolve(payload);
+      return;
+    }
+    try {
+      call.reject(decodeError(payload, call.procedure));
+    } catch (error) {
+      call.reject(new ProtocolError(`undecodable error reply to ${call.procedure}: ${(error as Error).message}`));
+    }
+  }
+
+  private sendPong(): void {
+    this.socket.write(
+      encodeMessage({
+        program: KEEPALIVE_PROGRAM,
+        version: KEEPALIVE_PROTOCOL_VERSION,
+        procedure: KeepaliveProcedure.PONG,
+        type: MessageType.MESSAGE,
+        serial: 0,
+        status: MessageStatus.OK,
+      }),
+    );
+  }
+
+  private onClose(): void {
+    this.isClosed = true;
+    const requested = this.closing && this.closeError === undefined;
+    const error = requested
+      ? undefined
+      : (this.closeError ?? new ConnectionClosedError(`libvirtd closed the connection (${this.address})`));
+    const reason = error ? `: ${error.message}` : '';
+    for (const call of this.pending.values()) {
+      clearTimeout(call.timer);
+      call.reject(
+        new ConnectionClosedError(`connection to ${this.address} closed before ${call.procedure} was answered${reason}`, {
+          cause: error,
+        }),
+      );
+    }
+    this.pending.clear();
+    this.emit('close', error);
+  }
+}
+
+function createSocket(options: TransportOptions): { socket: net.Socket; address: string; readyEvent: string } {
+  if (options.socketPath !== undefined) {
+    return { socket: net.createConnection({ path: options.socketPath }), address: options.socketPath, readyEvent: 'connect' };
+  }
+  if (options.host === undefined) {
+    throw new TypeError('libvirt transport needs socketPath or host');
+  }
+  const host = options.host;
+  if (options.tls) {
+    const port = options.port ?? DEFAULT_TLS_PORT;
+    const socket = tls.connect({
+      host,
+      port,
+      ca: options.tls.ca,
+      cert: options.tls.cert,
+      key: options.tls.key,
+      servername: options.tls.servername ?? (net.isIP(host) ? undefined : host),
+    });
+    return { socket, address: `${host}:${port} (TLS)`, readyEvent: 'secureConnect' };
+  }
+  const port = options.port ?? DEFAULT_TCP_PORT;
+  return { socket: net.createConnection({ host, port }), address: `${host}:${port}`, readyEvent: 'connect' };
+}
+
+function connectError(error: NodeJS.ErrnoException, address: string, isUnixSocket: boolean): ConnectFailedError {
+  const code = error.code;
+  if (isUnixSocket && code === 'ENOENT') {
+    return new SocketMissingError(address, { cause: error });
+  }
+  if (isUnixSocket && (code === 'EACCES' || code === 'EPERM')) {
+    return new PermissionDeniedError(address, code, { cause: error });
+  }
+  if (code === 'ECONNREFUSED') {
+    return new ConnectFailedError(`nothing accepts connections at ${address}: is libvirtd running?`, code, address, {
+      cause: error,
+    });
+  }
+  return new ConnectFailedError(`cannot connect to libvirt at ${address}: ${error.message}`, code, address, { cause: error });
+}

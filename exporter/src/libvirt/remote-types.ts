@@ -1,0 +1,51 @@
+// Shared structures of remote_protocol.x: limits, remote_nonnull_domain and
+// remote_uuid.
+
+import type { BufferReader } from './xdr/buffer-reader.js';
+import type { BufferWriter } from './xdr/buffer-writer.js';
+import { XdrError } from './xdr/xdr-error.js';
+
+// Decoder limits from remote_protocol.x (libvirt 9.x); replies beyond them are rejected.
+export const REMOTE_STRING_MAX = 4_194_304;
+export const REMOTE_DOMAIN_LIST_MAX = 16_384;
+export const REMOTE_CONNECT_GET_ALL_DOMAIN_STATS_MAX = 262_144;
+export const REMOTE_DOMAIN_MEMORY_STATS_MAX = 1024;
+export const REMOTE_AUTH_TYPE_LIST_MAX = 20;
+const UUID_BYTES = 16;
+
+/** A domain as the daemon names it: remote_nonnull_domain. */
+export interface DomainRef {
+  name: string;
+  /** Canonical lower-case 8-4-4-4-12 form. */
+  uuid: string;
+  /** Hypervisor id; -1 when the domain is not running. */
+  id: number;
+}
+
+export function readDomainRef(reader: BufferReader): DomainRef {
+  const name = reader.readString(REMOTE_STRING_MAX);
+  const uuid = formatUuid(reader.readFixedOpaque(UUID_BYTES));
+  const id = reader.readInt();
+  return { name, uuid, id };
+}
+
+export function writeDomainRef(writer: BufferWriter, domain: DomainRef): void {
+  writer.writeString(domain.name, REMOTE_STRING_MAX);
+  writer.writeFixedOpaque(parseUuid(domain.uuid), UUID_BYTES);
+  writer.writeInt(domain.id);
+}
+
+export function formatUuid(bytes: Uint8Array): string {
+  const hex = Buffer.from(bytes).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+const UUID_PATTERN = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+
+/** Accepts the canonical form and the 32-hex-digit form without dashes. */
+export function parseUuid(text: string): Buffer {
+  if (!UUID_PATTERN.test(text)) {
+    throw new XdrError(`not a UUID: ${JSON.stringify(text)}`);
+  }
+  return Buffer.from(text.replaceAll('-', ''), 'hex');
+}
