@@ -53,7 +53,7 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	return &backend.CheckHealthResult{
 		Status: backend.HealthStatusOk,
 		Message: fmt.Sprintf("InfluxDB %s at %s (%s): %d VMs, newest sample %s old",
-			orUnknown(version), d.Client.URL(), languageName(d.Settings.QueryLanguage), len(vms), age.Round(100*time.Millisecond)),
+			orUnknown(version), d.Client.URL(), languageName(d.Settings.QueryLanguage), len(vms), formatAge(age)),
 		JSONDetails: details,
 	}, nil
 }
@@ -92,6 +92,19 @@ func (d *Datasource) storageName() string {
 		return fmt.Sprintf("bucket %q", d.Settings.Bucket)
 	}
 	return fmt.Sprintf("database %q", d.Settings.Database)
+}
+
+// formatAge writes a sample's age in the unit a reader takes in at a glance.
+func formatAge(age time.Duration) string {
+	switch {
+	case age < time.Minute:
+		return fmt.Sprintf("%.1f s", age.Seconds())
+	case age < time.Hour:
+		return fmt.Sprintf("%.1f min", age.Minutes())
+	case age < 48*time.Hour:
+		return fmt.Sprintf("%.1f h", age.Hours())
+	}
+	return fmt.Sprintf("%.1f days", age.Hours()/24)
 }
 
 func healthError(message string) *backend.CheckHealthResult {

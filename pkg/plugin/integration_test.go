@@ -478,7 +478,8 @@ func testHealth(t *testing.T, tg target) {
 		return res
 	}
 	ok := check(tg.datasource(t, nil))
-	if ok.Status != backend.HealthStatusOk || !regexp.MustCompile(`: 8 VMs, newest sample \S+ old`).MatchString(ok.Message) {
+	t.Logf("healthy: %s", ok.Message)
+	if ok.Status != backend.HealthStatusOk || !regexp.MustCompile(`: 8 VMs, newest sample [0-9.]+ (s|min|h|days) old`).MatchString(ok.Message) {
 		t.Errorf("healthy: %v %q, want OK with 8 VMs and the newest sample's age", ok.Status, ok.Message)
 	}
 	var details HealthDetails
@@ -513,6 +514,7 @@ func testHealth(t *testing.T, tg target) {
 	}
 	for name, tc := range failures {
 		res := check(tg.datasource(t, tc.overrides))
+		t.Logf("%s: %s", name, res.Message)
 		if res.Status != backend.HealthStatusError || !strings.Contains(res.Message, tc.want) {
 			t.Errorf("%s: %v %q, want an error containing %q", name, res.Status, res.Message, tc.want)
 		}
