@@ -578,16 +578,22 @@ func testLatestFrames(t *testing.T, tg target) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	frames, err := d.LatestFrames(context.Background(), q, time.Minute)
+	// "now" 10 s after the newest point of one-71.
+	frames, err := d.LatestFrames(context.Background(), q, time.Minute, t0.Add(50*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(frames) != 1 || frames[0].Rows() != 1 {
 		t.Fatalf("latest frames: %d frames, want one with one row", len(frames))
 	}
-	// 50 → 45 over the last 37 s with a 5 min gap limit (5 × 1 min).
+	// 45 → 60 over the last 37 s with a 5 min gap limit (5 × 1 min).
 	wantValues(t, fieldByName(t, frames[0], "cpu_usage_percent"), f(60))
 	wantValues(t, fieldByName(t, frames[0], "cpu_usage_percent_rate"), degrees(15.0/37))
+	// An hour later the VM is silent: no frame rather than a stale one.
+	frames, err = d.LatestFrames(context.Background(), q, time.Minute, t0.Add(time.Hour))
+	if err != nil || len(frames) != 0 {
+		t.Errorf("an hour after the newest point: %d frames, error %v; want none", len(frames), err)
+	}
 }
 
 func testRaw(t *testing.T, tg target) {

@@ -15,15 +15,20 @@ import (
 // fields as the range query (rates from the step between the two points,
 // nulls where the contract says null). The live stream pushes these.
 // interval is the stream's interval; the automatic gap limit derives from it.
-func (d *Datasource) LatestFrames(ctx context.Context, q models.Query, interval time.Duration) (data.Frames, error) {
+// Only points newer than now − max(1 min, 2 × gap limit) are read, so that a
+// stream polling every second never scans the whole history; a VM silent for
+// longer has no frame.
+func (d *Datasource) LatestFrames(ctx context.Context, q models.Query, interval time.Duration, now time.Time) (data.Frames, error) {
 	if d.SettingsErr != nil {
 		return nil, userError{d.SettingsErr}
 	}
-	series, err := d.Source.Newest(ctx, influx.NewestRequest{Selection: q.Selection(), Fields: q.Metrics, Count: 2})
+	gapLimit := q.GapLimit(interval)
+	series, err := d.Source.Newest(ctx, influx.NewestRequest{
+		Selection: q.Selection(), Fields: q.Metrics, Count: 2, Since: now.Add(-latestWindow(gapLimit)),
+	})
 	if err != nil {
 		return nil, err
 	}
-	gapLimit := q.GapLimit(interval)
 	frames := make(data.Frames, 0, len(series))
 	for _, s := range series {
 		frame := vmFrame(s, q, gapLimit)
@@ -34,4 +39,10 @@ func (d *Datasource) LatestFrames(ctx context.Context, q models.Query, interval 
 		frames = append(frames, frame)
 	}
 	return frames, nil
+}
+
+// latestWindow is how far back LatestFrames looks: older points would give
+// a null rate anyway.
+func latestWindow(gapLimit time.Duration) time.Duration {
+	return max(time.Minute, 2*gapLimit)
 }
