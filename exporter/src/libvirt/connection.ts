@@ -92,21 +92,61 @@ export class RpcConnection extends EventEmitter<RpcConnectionEvents> {
   static open(options: TransportOptions): Promise<RpcConnection> {
     const timeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     const { socket, address, readyEvent } = createSocket(options);
+    const isTls = options.tls !== undefined && options.socketPath === undefined;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new ConnectFailedError(`connecting to libvirt at ${address} timed out after ${timeoutMs} ms`, 'ETIMEDOUT', address));
-      }, timeoutMs);
-      const onError = (error: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        socket.destroy();
-        reject(connectError(error, address, options.socketPath !== undefined));
-      };
-      socket.once('error', onError);
-      socket.once(readyEvent, () => {
+      const fail = (error: ConnectFailedError) => {
         clearTimeout(timer);
         socket.off('error', onError);
-        resolve(new RpcConnection(socket, address, timeoutMs));
+        socket.off('close', onEarlyClose);
+        socket.destroy();
+        reject(error);
+      };
+      const succeed = (firstBytes: Buffer) => {
+        clearTimeout(timer);
+        socket.off('error', onError);
+        socket.off('close', onEarlyClose);
+        const connection = new RpcConnection(socket, address, timeoutMs);
+        if (firstBytes.length > 0) {
+          connection.onData(firstBytes);
+        }
+        resolve(connection);
+      };
+      const timer = setTimeout(
+        () => fail(new ConnectFailedError(`connecting to libvirt at ${address} timed out after ${timeoutMs} ms`, 'ETIMEDOUT', address)),
+        timeoutMs,
+      );
+      const onError = (error: NodeJS.ErrnoException) => fail(connectError(error, address, options.socketPath !== undefined));
+      const onEarlyClose = () =>
+        fail(
+          new ConnectFailedError(
+            `libvirtd at ${address} closed the connection while it was being set up` +
+              (isTls ? ': it probably rejected our client certificate (tls.cert/tls.key) or our address' : ''),
+            'ECONNRESET',
+            address,
+          ),
+        );
+      socket.once('error', onError);
+      socket.once('close', onEarlyClose);
+      socket.once(readyEvent, () => {
+        if (!isTls) {
+          succeed(Buffer.alloc(0));
+          return;
+        }
+        // After the TLS handshake libvirtd checks our certificate and address
+        // and sends one byte: 1 when it accepts us (virNetServerClient).
+        socket.once('data', (chunk: Buffer) => {
+          if (chunk[0] !== 1) {
+            fail(
+              new ConnectFailedError(
+                `libvirtd at ${address} refused our TLS client certificate or address (check byte ${chunk[0]})`,
+                'EACCES',
+                address,
+              ),
+            );
+            return;
+          }
+          succeed(chunk.subarray(1));
+        });
       });
     });
   }
