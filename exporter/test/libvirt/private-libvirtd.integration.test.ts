@@ -1,0 +1,139 @@
+// The client against a real libvirtd that this test starts and owns
+// (private-libvirtd.ts): TCP, TLS, permission denied, a call that times out,
+// and the daemon killed mid-call.
+
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { LibvirtClient } from '../../src/libvirt/client.js';
+import { DomainStatsGroup } from '../../src/libvirt/constants.js';
+import { CallTimeoutError, ConnectFailedError, ConnectionClosedError } from '../../src/libvirt/errors.js';
+import { PrivateLibvirtd } from './private-libvirtd.js';
+
+const URI = 'test:///default';
+let daemon: PrivateLibvirtd;
+
+before(async () => {
+  daemon = await PrivateLibvirtd.start();
+});
+
+after(async () => {
+  await daemon?.stop();
+});
+
+async function listNames(client: LibvirtClient): Promise<string[]> {
+  return (await client.listAllDomains()).map((d) => d.name);
+}
+
+describe('transports', () => {
+  test('unix socket', async () => {
+    const client = await LibvirtClient.connect({ socketPath: daemon.socketPath, uri: URI });
+    assert.deepEqual(await listNames(client), ['test']);
+    await client.close();
+  });
+
+  test('plain TCP', async () => {
+    const client = await LibvirtClient.connect({ host: '127.0.0.1', port: daemon.tcpPort, uri: URI });
+    assert.deepEqual(await listNames(client), ['test']);
+    const [record] = await client.getAllDomainStats(DomainStatsGroup.STATE, 0);
+    assert.equal(record!.params.get('state.state'), 1);
+    await client.close();
+  });
+
+  test('TLS with CA, client certificate and key; libvirtd verifies both sides', async () => {
+    const { ca, cert, key } = daemon.tls;
+    const client = await LibvirtClient.connect({ host: '127.0.0.1', port: daemon.tlsPort, tls: { ca, cert, key, servername: 'localhost' }, uri: URI });
+    assert.deepEqual(await listNames(client), ['test']);
+    assert.match(await client.domainGetXMLDesc((await client.listAllDomains())[0]!), /<name>test<\/name>/);
+    await client.close();
+  });
+
+  test('TLS against a daemon whose certificate our CA did not sign', async () => {
+    const { otherCa, cert, key } = daemon.tls;
+    await assert.rejects(
+      LibvirtClient.connect({ host: '127.0.0.1', port: daemon.tlsPort, tls: { ca: otherCa, cert, key, servername: 'localhost' }, uri: URI }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConnectFailedError);
+        assert.match(error.message, /cannot connect to libvirt at 127\.0\.0\.1:\d+ \(TLS\)/);
+        return true;
+      },
+    );
+  });
+
+  test('TLS without a client certificate: libvirtd drops us, and we say why', async () => {
+    await assert.rejects(
+      LibvirtClient.connect({ host: '127.0.0.1', port: daemon.tlsPort, tls: { ca: daemon.tls.ca, servername: 'localhost' }, uri: URI }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConnectFailedError);
+        assert.match(error.message, /client certificate/);
+        return true;
+      },
+    );
+  });
+});
+
+describe('failures', () => {
+  test('permission denied on the socket suggests the read-only socket or the libvirt group', async () => {
+    // The daemon's socket is nobody's, mode 0700. Root without CAP_DAC_OVERRIDE
+    // gets the EACCES an ordinary user gets from a root-only socket.
+    const probe = fileURLToPath(new URL('./connect-probe.ts', import.meta.url));
+    const loaderArgs = process.execArgv.filter((arg) => !arg.startsWith('--test'));
+    const { stdout } = await promisify(execFile)('setpriv', [
+      '--bounding-set=-all',
+      '--inh-caps=-all',
+      process.execPath,
+      ...loaderArgs,
+      probe,
+      daemon.socketPath,
+    ]);
+    const result = JSON.parse(stdout) as { name: string; code: string; message: string };
+    assert.equal(result.name, 'PermissionDeniedError');
+    assert.equal(result.code, 'EACCES');
+    assert.match(result.message, /permission denied connecting to libvirt socket .*libvirt-sock/);
+    assert.match(result.message, /\/run\/libvirt\/libvirt-sock-ro/);
+    assert.match(result.message, /libvirt group/);
+  });
+
+  test('a call that gets no reply times out; the connection works again once the daemon answers', async () => {
+    const client = await LibvirtClient.connect({ socketPath: daemon.socketPath, uri: URI, callTimeoutMs: 500 });
+    daemon.signal('SIGSTOP');
+    try {
+      await assert.rejects(client.listAllDomains(), (error: unknown) => {
+        assert.ok(error instanceof CallTimeoutError);
+        assert.equal(error.procedure, 'CONNECT_LIST_ALL_DOMAINS');
+        return true;
+      });
+    } finally {
+      daemon.signal('SIGCONT');
+    }
+    // The late reply to the timed-out call arrives first and must be ignored.
+    assert.deepEqual(await listNames(client), ['test']);
+    await client.close();
+  });
+
+  test('libvirtd killed mid-call: the pending call rejects, close is emitted with an error; a restarted daemon accepts a new client', async () => {
+    const client = await LibvirtClient.connect({ socketPath: daemon.socketPath, uri: URI });
+    const closed = once(client, 'close');
+    daemon.signal('SIGSTOP'); // hold the next call in flight
+    const pendingRejected = assert.rejects(client.getAllDomainStats(0, 0), (error: unknown) => {
+      assert.ok(error instanceof ConnectionClosedError);
+      assert.match(error.message, /closed before CONNECT_GET_ALL_DOMAIN_STATS was answered/);
+      return true;
+    });
+    await daemon.kill();
+    await pendingRejected;
+    const [reason] = await closed;
+    assert.ok(reason instanceof Error);
+    assert.equal(client.closed, true);
+    await assert.rejects(client.getHostname(), ConnectionClosedError);
+    await client.close(); // harmless on a dead connection
+
+    await daemon.launch();
+    const again = await LibvirtClient.connect({ socketPath: daemon.socketPath, uri: URI });
+    assert.deepEqual(await listNames(again), ['test']);
+    await again.close();
+  });
+});
