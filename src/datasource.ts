@@ -1,0 +1,134 @@
+import {
+  CoreApp,
+  DataQueryRequest,
+  DataQueryResponse,
+  DataSourceInstanceSettings,
+  LiveChannelScope,
+  ScopedVars,
+} from '@grafana/data';
+import { DataSourceWithBackend, getGrafanaLiveSrv, getTemplateSrv } from '@grafana/runtime';
+import { merge, Observable } from 'rxjs';
+
+import { regexAlternation } from './escape';
+import { STATIC_METRICS } from './metrics';
+import { DEFAULT_QUERY, migrateQuery } from './migration';
+import { interpolateRawQuery } from './rawQuery';
+import { streamKey } from './streamKey';
+import { MetricInfo, VmDataSourceOptions, VmInfo, VmQuery } from './types';
+import { validateQuery } from './validation';
+import { VmVariableSupport } from './variables';
+
+/** Live interval when neither the query nor the data source sets one. */
+const DEFAULT_STREAM_INTERVAL_MS = 1000;
+
+/** A `vms` entry that is exactly one variable reference, to be expanded into its values. */
+const WHOLE_VARIABLE_REFERENCE = /^(?:\$\w+|\$\{\w+\}|\[\[\w+\]\])$/;
+
+export class DataSource extends DataSourceWithBackend<VmQuery, VmDataSourceOptions> {
+  private readonly streamIntervalMs: number;
+
+  constructor(instanceSettings: DataSourceInstanceSettings<VmDataSourceOptions>) {
+    super(instanceSettings);
+    this.streamIntervalMs = instanceSettings.jsonData.streamIntervalMs || DEFAULT_STREAM_INTERVAL_MS;
+    this.variables = new VmVariableSupport(this);
+  }
+
+  getDefaultQuery(_: CoreApp): Partial<VmQuery> {
+    return DEFAULT_QUERY;
+  }
+
+  /** The VMs the backend sees (resource `vms`), for the editor's picker. */
+  async getVms(host?: string): Promise<VmInfo[]> {
+    const answer = await this.getResource<{ vms: VmInfo[] }>('vms', host ? { host } : undefined);
+    return answer.vms ?? [];
+  }
+
+  /** The metrics the backend knows (resource `metrics`). */
+  async getMetrics(): Promise<MetricInfo[]> {
+    const answer = await this.getResource<{ metrics: MetricInfo[] }>('metrics');
+    return answer.metrics ?? [];
+  }
+
+  filterQuery(query: VmQuery): boolean {
+    const migrated = migrateQuery(query);
+    if (migrated.hide) {
+      return false;
+    }
+    if (migrated.queryType === 'variable') {
+      return true;
+    }
+    return (
+      validateQuery(
+        migrated,
+        STATIC_METRICS.map((m) => m.name)
+      ).length === 0
+    );
+  }
+
+  /**
+   * Expands template variables: a multi-value `$vm` in `vms` becomes one entry
+   * per value; in `vmRegex` each value is regex-escaped; in a raw query each
+   * value is escaped for the InfluxQL literal it stands in (see rawQuery.ts).
+   */
+  applyTemplateVariables(query: VmQuery, scopedVars: ScopedVars): VmQuery {
+    const templateSrv = getTemplateSrv();
+    const migrated = migrateQuery(query);
+    const valuesOf = (reference: string): string[] | undefined => {
+      let captured: string[] | undefined;
+      templateSrv.replace(reference, scopedVars, (value: unknown) => {
+        captured = (Array.isArray(value) ? value : [value]).map(String);
+        return '';
+      });
+      return captured;
+    };
+    const vms = migrated.vms.flatMap((entry) =>
+      WHOLE_VARIABLE_REFERENCE.test(entry) ? (valuesOf(entry) ?? [entry]) : [templateSrv.replace(entry, scopedVars)]
+    );
+    return {
+      ...migrated,
+      vms: vms.filter((vm, i) => vms.indexOf(vm) === i),
+      vmRegex: templateSrv.replace(migrated.vmRegex, scopedVars, (value: unknown) =>
+        regexAlternation((Array.isArray(value) ? value : [value]).map(String))
+      ),
+      host: templateSrv.replace(migrated.host, scopedVars),
+      rawQuery: interpolateRawQuery(migrated.rawQuery, {
+        values: (name) => valuesOf('${' + name + '}'),
+        builtIn: (reference) => templateSrv.replace(reference, scopedVars),
+      }),
+    };
+  }
+
+  /**
+   * Live metric queries subscribe to the data source's stream channel; the
+   * others go to the backend's QueryData.
+   */
+  query(request: DataQueryRequest<VmQuery>): Observable<DataQueryResponse> {
+    const isLive = (q: VmQuery) => q.queryType === 'metrics' && q.live;
+    const queries = request.targets.map(migrateQuery);
+    const live = queries.filter((q) => isLive(q) && this.filterQuery(q));
+    const ranged = queries.filter((q) => !isLive(q));
+    if (live.length === 0) {
+      return super.query({ ...request, targets: ranged });
+    }
+    const streams = live.map((q) => this.liveStream(this.applyTemplateVariables(q, request.scopedVars), request));
+    if (ranged.length === 0) {
+      return merge(...streams);
+    }
+    return merge(super.query({ ...request, targets: ranged }), ...streams);
+  }
+
+  private liveStream(query: VmQuery, request: DataQueryRequest<VmQuery>): Observable<DataQueryResponse> {
+    const data: VmQuery = { ...query, liveIntervalMs: query.liveIntervalMs || this.streamIntervalMs };
+    const key = streamKey(data);
+    return getGrafanaLiveSrv().getDataStream({
+      key: `${request.requestId}/${query.refId}/${key}`,
+      addr: {
+        scope: LiveChannelScope.DataSource,
+        stream: this.uid,
+        path: `live/${key}`,
+        data,
+      },
+      buffer: { maxLength: request.maxDataPoints ?? 1000 },
+    });
+  }
+}

@@ -1,0 +1,78 @@
+import { DataSourceJsonData } from '@grafana/data';
+import { DataQuery } from '@grafana/schema';
+
+/** Version of the query model this frontend writes (docs/PLUGIN-API.md). */
+export const SCHEMA_VERSION = 1;
+
+export type QueryType = 'metrics' | 'raw' | 'variable';
+export type VmMode = 'all' | 'list' | 'regex';
+export type Output = 'value' | 'rate' | 'per_second';
+export type Aggregation = 'mean' | 'last' | 'max' | 'min';
+export type VariableName = 'vm' | 'host';
+
+/** A panel query, schemaVersion 1 of docs/PLUGIN-API.md. */
+export interface VmQuery extends DataQuery {
+  schemaVersion: number;
+  queryType: QueryType;
+  vmMode: VmMode;
+  vms: string[];
+  vmRegex: string;
+  host: string;
+  metrics: string[];
+  outputs: Output[];
+  rateScales: Record<string, number>;
+  gapLimitSeconds: number;
+  aggregation: Aggregation;
+  rawQuery: string;
+  live: boolean;
+  liveIntervalMs: number;
+  /** Only for queryType "variable". */
+  variable?: VariableName;
+}
+
+/** The query a variable of this data source stores. */
+export interface VmVariableQuery extends DataQuery {
+  variable: VariableName;
+  host?: string;
+}
+
+export type AuthType = 'none' | 'token' | 'basic';
+export type QueryLanguage = 'influxql' | 'flux';
+
+/** jsonData of the data source settings (docs/PLUGIN-API.md). */
+export interface VmDataSourceOptions extends DataSourceJsonData {
+  authType?: AuthType;
+  username?: string;
+  database?: string;
+  retentionPolicy?: string;
+  measurement?: string;
+  queryLanguage?: QueryLanguage;
+  organization?: string;
+  bucket?: string;
+  timeoutSeconds?: number;
+  tlsSkipVerify?: boolean;
+  tlsWithCACert?: boolean;
+  streamIntervalMs?: number;
+}
+
+/** Settings that Grafana stores encrypted and never sends back to the browser. */
+export interface VmSecureJsonData {
+  token?: string;
+  password?: string;
+  tlsCACert?: string;
+}
+
+/** One VM as the backend's `vms` resource lists it. */
+export interface VmInfo {
+  name: string;
+  host: string;
+  uuid: string;
+}
+
+/** One metric as the backend's `metrics` resource lists it. */
+export interface MetricInfo {
+  name: string;
+  unit: string;
+  kind: 'gauge' | 'counter';
+  defaultScale: number;
+}
