@@ -38,7 +38,6 @@ func TestInfluxQLErrorKinds(t *testing.T) {
 		"2.x auth":        {401, `{"code":"unauthorized","message":"unauthorized access"}`, ErrUnauthorized, "unauthorized access"},
 		"missing db":      {200, `{"results":[{"statement_id":0,"error":"database not found: nope"}]}`, ErrDatabaseNotFound, "database not found: nope"},
 		"parse error":     {400, `{"error":"error parsing query: found EOF"}`, ErrQuery, "error parsing query"},
-		"partial":         {200, `{"results":[{"statement_id":0,"partial":true,"series":[]}]}`, ErrQuery, "partial result"},
 		"not JSON":        {200, `<html>`, ErrBadResponse, "decoding the InfluxQL answer"},
 		"server exploded": {500, `boom`, ErrQuery, "answered 500 on /query: boom"},
 	} {

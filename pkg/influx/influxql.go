@@ -13,62 +13,99 @@ import (
 
 const influxQLPath = "/query"
 
-// Series is one series of an InfluxQL answer. Values hold json.Number,
-// string, bool or nil; with epoch=ns the time column is an integer of
-// nanoseconds.
+// Series is one series of an InfluxQL answer; with epoch=ns the time
+// column holds integers of nanoseconds.
 type Series struct {
 	Name    string            `json:"name"`
 	Tags    map[string]string `json:"tags"`
 	Columns []string          `json:"columns"`
-	Values  [][]any           `json:"values"`
+	Values  [][]Value         `json:"values"`
+	// Partial says that the next chunk continues this series.
+	Partial bool `json:"partial"`
 }
 
-type influxQLAnswer struct {
+// influxQLChunk is one JSON object of a chunked answer.
+type influxQLChunk struct {
 	Results []struct {
-		Series  []Series `json:"series"`
-		Error   string   `json:"error"`
-		Partial bool     `json:"partial"`
+		Series []Series `json:"series"`
+		Error  string   `json:"error"`
 	} `json:"results"`
 	Error string `json:"error"`
 }
 
-// InfluxQL runs a read query over GET /query (InfluxDB refuses statements
-// that write over GET, which keeps raw user queries read-only) and returns
-// the series of all its statements.
-func (c *Client) InfluxQL(ctx context.Context, database, retentionPolicy, query string) ([]Series, error) {
-	params := url.Values{"q": {query}, "db": {database}, "epoch": {"ns"}}
+// chunkSize is the rows per chunk InfluxDB streams: small enough that
+// decoding overlaps with InfluxDB still producing the answer.
+const chunkSize = 10000
+
+// EachInfluxQL runs a read query over GET /query with a chunked answer and
+// calls onSeries for each chunk as it arrives, so the whole answer is never
+// held at once. A series longer than a chunk comes in several calls with the
+// same name and tags. GET matters: InfluxDB refuses SELECT … INTO over it.
+func (c *Client) EachInfluxQL(ctx context.Context, database, retentionPolicy, query string, onSeries func(Series) error) error {
+	params := url.Values{"q": {query}, "db": {database}, "epoch": {"ns"}, "chunked": {"true"}, "chunk_size": {fmt.Sprint(chunkSize)}}
 	if retentionPolicy != "" {
 		params.Set("rp", retentionPolicy)
 	}
 	resp, err := c.do(ctx, http.MethodGet, influxQLPath, params, nil, "")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		return nil, c.httpError(resp.StatusCode, body, influxQLPath)
+		return c.httpError(resp.StatusCode, body, influxQLPath)
 	}
-	var answer influxQLAnswer
 	decoder := json.NewDecoder(resp.Body)
-	decoder.UseNumber()
-	if err := decoder.Decode(&answer); err != nil {
-		return nil, c.readError(ctx, err, "decoding the InfluxQL answer")
-	}
-	if answer.Error != "" {
-		return nil, queryError(answer.Error)
-	}
-	var series []Series
-	for i, result := range answer.Results {
-		if result.Error != "" {
-			return nil, queryError(result.Error)
+	for {
+		var chunk influxQLChunk
+		if err := decoder.Decode(&chunk); errors.Is(err, io.EOF) {
+			return nil
+		} else if err != nil {
+			return c.readError(ctx, err, "decoding the InfluxQL answer")
 		}
-		if result.Partial {
-			return nil, &Error{Kind: ErrQuery, Message: fmt.Sprintf("InfluxDB returned a partial result for statement %d (its max-row-limit cut it); narrow the time range or VMs", i)}
+		if chunk.Error != "" {
+			return queryError(chunk.Error)
 		}
-		series = append(series, result.Series...)
+		for _, result := range chunk.Results {
+			if result.Error != "" {
+				return queryError(result.Error)
+			}
+			for _, series := range result.Series {
+				if err := onSeries(series); err != nil {
+					return err
+				}
+			}
+		}
 	}
-	return series, nil
+}
+
+// InfluxQL runs a read query like EachInfluxQL and returns every series of
+// every statement, the chunks of a series joined.
+func (c *Client) InfluxQL(ctx context.Context, database, retentionPolicy, query string) ([]Series, error) {
+	var all []Series
+	continues := false
+	err := c.EachInfluxQL(ctx, database, retentionPolicy, query, func(s Series) error {
+		if n := len(all); continues && n > 0 && all[n-1].Name == s.Name && sameTags(all[n-1].Tags, s.Tags) {
+			all[n-1].Values = append(all[n-1].Values, s.Values...)
+		} else {
+			all = append(all, s)
+		}
+		continues = s.Partial
+		return nil
+	})
+	return all, err
+}
+
+func sameTags(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if bv, ok := b[k]; !ok || bv != v {
+			return false
+		}
+	}
+	return true
 }
 
 // readError classifies an error met while reading an answer's body: a

@@ -2,9 +2,7 @@ package influx
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -234,28 +232,28 @@ func (s *InfluxQLSource) readSeries(ctx context.Context, q string, fields []stri
 	if len(fields) > maxFields {
 		return nil, fmt.Errorf("at most %d fields per query", maxFields)
 	}
-	answer, err := s.Client.InfluxQL(ctx, s.Database, s.RetentionPolicy, q)
-	if err != nil {
-		return nil, err
-	}
 	b := newSeriesBuilder(fields)
-	for _, series := range answer {
+	err := s.Client.EachInfluxQL(ctx, s.Database, s.RetentionPolicy, q, func(series Series) error {
 		for _, row := range series.Values {
 			if len(row) != len(series.Columns) || len(row) == 0 {
-				return nil, &Error{Kind: ErrBadResponse, Message: "InfluxQL answer has a row that does not match its columns"}
+				return &Error{Kind: ErrBadResponse, Message: "InfluxQL answer has a row that does not match its columns"}
 			}
-			t, err := NanosecondTime(row[0])
+			t, err := row[0].Time()
 			if err != nil {
-				return nil, err
+				return err
 			}
 			p := b.newPoint(t)
 			for i := 1; i < len(row); i++ {
-				if v, ok := Number(row[i]); ok {
+				if v, ok := row[i].Float(); ok {
 					b.setValue(&p, series.Columns[i], v)
 				}
 			}
 			b.add(series.Tags[TagVM], series.Tags[TagHost], series.Tags[TagUUID], p)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return b.build(keep), nil
 }
@@ -276,7 +274,7 @@ func (s *InfluxQLSource) Inventory(ctx context.Context, sel Selection) ([]VMInfo
 			if len(row) == 0 {
 				continue
 			}
-			t, err := NanosecondTime(row[0])
+			t, err := row[0].Time()
 			if err != nil {
 				return nil, err
 			}
@@ -284,30 +282,6 @@ func (s *InfluxQLSource) Inventory(ctx context.Context, sel Selection) ([]VMInfo
 		}
 	}
 	return inventory.list(), nil
-}
-
-// NanosecondTime reads the time column of an answer made with epoch=ns.
-func NanosecondTime(cell any) (time.Time, error) {
-	n, ok := cell.(json.Number)
-	if !ok {
-		return time.Time{}, &Error{Kind: ErrBadResponse, Message: fmt.Sprintf("InfluxQL time %v is not an integer of nanoseconds", cell)}
-	}
-	ns, err := strconv.ParseInt(string(n), 10, 64)
-	if err != nil {
-		return time.Time{}, &Error{Kind: ErrBadResponse, Message: fmt.Sprintf("InfluxQL time %q is not an integer of nanoseconds", n)}
-	}
-	return time.Unix(0, ns).UTC(), nil
-}
-
-// Number reads a numeric cell (json.Number) as float64; strings, booleans
-// and nulls are not numbers.
-func Number(cell any) (float64, bool) {
-	n, ok := cell.(json.Number)
-	if !ok {
-		return 0, false
-	}
-	v, err := strconv.ParseFloat(string(n), 64)
-	return v, err == nil
 }
 
 // inventory keeps, per VM name, the tag set seen most recently.

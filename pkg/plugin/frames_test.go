@@ -62,9 +62,7 @@ func TestRawFrameGolden(t *testing.T) {
 	// An InfluxQL answer as /query returns it with epoch=ns, rows out of order.
 	raw := `{"name":"vm_telemetry","tags":{"vm":"one-71"},"columns":["time","disk_write_bytes","load","state"],
 		"values":[[1764844246000000000,2097152,1.5,"running"],[1764844245000000000,1048576,0.5,"running"],[1764844247000000000,1024,null,"running"]]}`
-	decoder := json.NewDecoder(strings.NewReader(raw))
-	decoder.UseNumber()
-	if err := decoder.Decode(&series); err != nil {
+	if err := json.Unmarshal([]byte(raw), &series); err != nil {
 		t.Fatal(err)
 	}
 	frame, err := rawFrame(series, mustQuery(t, `{"schemaVersion":1,"queryType":"raw","rawQuery":"SELECT 1"}`), 10*time.Second)

@@ -97,7 +97,7 @@ func rawFrame(series influx.Series, q models.Query, gapLimit time.Duration) (*da
 		if len(row) != len(series.Columns) {
 			return nil, &influx.Error{Kind: influx.ErrBadResponse, Message: "InfluxQL answer has a row that does not match its columns"}
 		}
-		t, err := influx.NanosecondTime(row[0])
+		t, err := row[0].Time()
 		if err != nil {
 			return nil, err
 		}
@@ -154,15 +154,15 @@ func rawFrame(series influx.Series, q models.Query, gapLimit time.Duration) (*da
 
 // numericColumn reads a column in the given row order; it is numeric when
 // every non-null cell is a number.
-func numericColumn(rows [][]any, order []int, col int) ([]*float64, bool) {
+func numericColumn(rows [][]influx.Value, order []int, col int) ([]*float64, bool) {
 	backing := make([]float64, len(order))
 	values := make([]*float64, len(order))
 	for i, idx := range order {
 		cell := rows[idx][col]
-		if cell == nil {
+		if cell.IsNull() {
 			continue
 		}
-		v, ok := influx.Number(cell)
+		v, ok := cell.Float()
 		if !ok {
 			return nil, false
 		}
