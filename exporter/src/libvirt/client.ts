@@ -73,7 +73,8 @@ export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
   static async connect(options: ConnectOptions = {}): Promise<LibvirtClient> {
     const readOnly = options.readOnly ?? false;
     const socketPath =
-      options.socketPath ?? (options.host === undefined ? (readOnly ? DEFAULT_READONLY_SOCKET : DEFAULT_SOCKET) : undefined);
+      options.socketPath ??
+      (options.host === undefined ? (readOnly ? DEFAULT_READONLY_SOCKET : DEFAULT_SOCKET) : undefined);
     const connection = await RpcConnection.open({
       socketPath,
       host: options.host,
@@ -109,7 +110,10 @@ export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
 
   /** Domains matching ListAllDomainsFlag bits; 0 (default) lists all of them. */
   async listAllDomains(flags = 0): Promise<DomainRef[]> {
-    const reply = await this.connection.call(Procedure.CONNECT_LIST_ALL_DOMAINS, encodeConnectListAllDomainsArgs(flags));
+    const reply = await this.connection.call(
+      Procedure.CONNECT_LIST_ALL_DOMAINS,
+      encodeConnectListAllDomainsArgs(flags)
+    );
     return decodeConnectListAllDomainsRet(reply);
   }
 
@@ -118,16 +122,22 @@ export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
    * bits (0 = every group the driver has), `flags` GetAllDomainStatsFlag bits.
    * With `domains`, only those domains (flags must then carry no state filter).
    */
-  async getAllDomainStats(stats: number, flags: number, domains: readonly DomainRef[] = []): Promise<DomainStatsRecord[]> {
+  async getAllDomainStats(
+    stats: number,
+    flags: number,
+    domains: readonly DomainRef[] = []
+  ): Promise<DomainStatsRecord[]> {
     const reply = await this.connection.call(
       Procedure.CONNECT_GET_ALL_DOMAIN_STATS,
-      encodeConnectGetAllDomainStatsArgs(domains, stats, flags),
+      encodeConnectGetAllDomainStatsArgs(domains, stats, flags)
     );
     return decodeConnectGetAllDomainStatsRet(reply);
   }
 
   async lookupDomainByName(name: string): Promise<DomainRef> {
-    return decodeDomainLookupByNameRet(await this.connection.call(Procedure.DOMAIN_LOOKUP_BY_NAME, encodeDomainLookupByNameArgs(name)));
+    return decodeDomainLookupByNameRet(
+      await this.connection.call(Procedure.DOMAIN_LOOKUP_BY_NAME, encodeDomainLookupByNameArgs(name))
+    );
   }
 
   async domainGetInfo(domain: DomainRef): Promise<DomainInfo> {
@@ -136,13 +146,18 @@ export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
 
   /** Balloon statistics by MemoryStatTag; empty when the guest reports none. */
   async domainMemoryStats(domain: DomainRef, maxStats = MEMORY_STAT_COUNT): Promise<Map<number, bigint>> {
-    const reply = await this.connection.call(Procedure.DOMAIN_MEMORY_STATS, encodeDomainMemoryStatsArgs(domain, maxStats, 0));
+    const reply = await this.connection.call(
+      Procedure.DOMAIN_MEMORY_STATS,
+      encodeDomainMemoryStatsArgs(domain, maxStats, 0)
+    );
     return decodeDomainMemoryStatsRet(reply);
   }
 
   /** Counters of one disk, named by target ('vda') or source path. -1 means unsupported. */
   async domainBlockStats(domain: DomainRef, path: string): Promise<BlockStats> {
-    return decodeDomainBlockStatsRet(await this.connection.call(Procedure.DOMAIN_BLOCK_STATS, encodeDomainDeviceArgs(domain, path)));
+    return decodeDomainBlockStatsRet(
+      await this.connection.call(Procedure.DOMAIN_BLOCK_STATS, encodeDomainDeviceArgs(domain, path))
+    );
   }
 
   /** Counters of one interface, named by target device ('vnet0') or MAC. -1 means unsupported. */
@@ -153,7 +168,9 @@ export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
 
   /** Domain XML; `flags` is DomainXmlFlag bits. */
   async domainGetXMLDesc(domain: DomainRef, flags = 0): Promise<string> {
-    return decodeDomainGetXmlDescRet(await this.connection.call(Procedure.DOMAIN_GET_XML_DESC, encodeDomainGetXmlDescArgs(domain, flags)));
+    return decodeDomainGetXmlDescRet(
+      await this.connection.call(Procedure.DOMAIN_GET_XML_DESC, encodeDomainGetXmlDescArgs(domain, flags))
+    );
   }
 
   /** Closes the driver connection politely, then the socket. Safe to call twice. */
@@ -187,7 +204,7 @@ export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
         throw new AuthenticationError(
           `polkit refused access to ${this.connection.address} (${error.message}): use the read-only socket ` +
             `${DEFAULT_READONLY_SOCKET}, or run as a member of the libvirt group`,
-          { cause: error },
+          { cause: error }
         );
       }
       if (!complete) {
@@ -197,7 +214,7 @@ export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
     }
     throw new AuthenticationError(
       `libvirtd at ${this.connection.address} offers only SASL authentication, which this client does not support ` +
-        `(offered: ${offered.join(', ')}); use the unix socket or a TLS listener with auth_tls = "none"`,
+        `(offered: ${offered.join(', ')}); use the unix socket or a TLS listener with auth_tls = "none"`
     );
   }
 }

@@ -78,7 +78,7 @@ export class RpcConnection extends EventEmitter<RpcConnectionEvents> {
     private readonly socket: net.Socket,
     /** Where this connection goes, for messages: a socket path or host:port. */
     readonly address: string,
-    readonly callTimeoutMs: number,
+    readonly callTimeoutMs: number
   ) {
     super();
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -112,18 +112,26 @@ export class RpcConnection extends EventEmitter<RpcConnectionEvents> {
         resolve(connection);
       };
       const timer = setTimeout(
-        () => fail(new ConnectFailedError(`connecting to libvirt at ${address} timed out after ${timeoutMs} ms`, 'ETIMEDOUT', address)),
-        timeoutMs,
+        () =>
+          fail(
+            new ConnectFailedError(
+              `connecting to libvirt at ${address} timed out after ${timeoutMs} ms`,
+              'ETIMEDOUT',
+              address
+            )
+          ),
+        timeoutMs
       );
-      const onError = (error: NodeJS.ErrnoException) => fail(connectError(error, address, options.socketPath !== undefined));
+      const onError = (error: NodeJS.ErrnoException) =>
+        fail(connectError(error, address, options.socketPath !== undefined));
       const onEarlyClose = () =>
         fail(
           new ConnectFailedError(
             `libvirtd at ${address} closed the connection while it was being set up` +
               (isTls ? ': it probably rejected our client certificate (tls.cert/tls.key) or our address' : ''),
             'ECONNRESET',
-            address,
-          ),
+            address
+          )
         );
       socket.once('error', onError);
       socket.once('close', onEarlyClose);
@@ -140,8 +148,8 @@ export class RpcConnection extends EventEmitter<RpcConnectionEvents> {
               new ConnectFailedError(
                 `libvirtd at ${address} refused our TLS client certificate or address (check byte ${chunk[0]})`,
                 'EACCES',
-                address,
-              ),
+                address
+              )
             );
             return;
           }
@@ -163,7 +171,9 @@ export class RpcConnection extends EventEmitter<RpcConnectionEvents> {
   call(procedure: number, args?: Buffer, timeoutMs = this.callTimeoutMs): Promise<Buffer> {
     const name = procedureName(procedure);
     if (this.isClosed || this.closing) {
-      return Promise.reject(new ConnectionClosedError(`cannot call ${name}: the connection to ${this.address} is closed`));
+      return Promise.reject(
+        new ConnectionClosedError(`cannot call ${name}: the connection to ${this.address} is closed`)
+      );
     }
     const serial = this.takeSerial();
     const message = encodeMessage(
@@ -175,7 +185,7 @@ export class RpcConnection extends EventEmitter<RpcConnectionEvents> {
         serial,
         status: MessageStatus.OK,
       },
-      args,
+      args
     );
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -253,7 +263,7 @@ export class RpcConnection extends EventEmitter<RpcConnectionEvents> {
         type: MessageType.MESSAGE,
         serial: 0,
         status: MessageStatus.OK,
-      }),
+      })
     );
   }
 
@@ -267,9 +277,12 @@ export class RpcConnection extends EventEmitter<RpcConnectionEvents> {
     for (const call of this.pending.values()) {
       clearTimeout(call.timer);
       call.reject(
-        new ConnectionClosedError(`connection to ${this.address} closed before ${call.procedure} was answered${reason}`, {
-          cause: error,
-        }),
+        new ConnectionClosedError(
+          `connection to ${this.address} closed before ${call.procedure} was answered${reason}`,
+          {
+            cause: error,
+          }
+        )
       );
     }
     this.pending.clear();
@@ -279,7 +292,11 @@ export class RpcConnection extends EventEmitter<RpcConnectionEvents> {
 
 function createSocket(options: TransportOptions): { socket: net.Socket; address: string; readyEvent: string } {
   if (options.socketPath !== undefined) {
-    return { socket: net.createConnection({ path: options.socketPath }), address: options.socketPath, readyEvent: 'connect' };
+    return {
+      socket: net.createConnection({ path: options.socketPath }),
+      address: options.socketPath,
+      readyEvent: 'connect',
+    };
   }
   if (options.host === undefined) {
     throw new TypeError('libvirt transport needs socketPath or host');
@@ -314,5 +331,7 @@ function connectError(error: NodeJS.ErrnoException, address: string, isUnixSocke
       cause: error,
     });
   }
-  return new ConnectFailedError(`cannot connect to libvirt at ${address}: ${error.message}`, code, address, { cause: error });
+  return new ConnectFailedError(`cannot connect to libvirt at ${address}: ${error.message}`, code, address, {
+    cause: error,
+  });
 }

@@ -18,7 +18,7 @@ export class ConnectFailedError extends LibvirtClientError {
     readonly code: string | undefined,
     /** The socket path or host:port tried. */
     readonly address: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions
   ) {
     super(message, options);
   }
@@ -31,7 +31,7 @@ export class SocketMissingError extends ConnectFailedError {
       `libvirt socket ${path} does not exist: is libvirtd running, and is this the right path?`,
       'ENOENT',
       path,
-      options,
+      options
     );
   }
 }
@@ -44,7 +44,7 @@ export class PermissionDeniedError extends ConnectFailedError {
         `/run/libvirt/libvirt-sock-ro, or run as a member of the libvirt group`,
       code,
       path,
-      options,
+      options
     );
   }
 }
@@ -53,7 +53,7 @@ export class PermissionDeniedError extends ConnectFailedError {
 export class CallTimeoutError extends LibvirtClientError {
   constructor(
     readonly procedure: string,
-    readonly timeoutMs: number,
+    readonly timeoutMs: number
   ) {
     super(`libvirt call ${procedure} got no reply within ${timeoutMs} ms`);
   }
@@ -97,7 +97,7 @@ export class LibvirtError extends LibvirtClientError implements LibvirtErrorDeta
   constructor(
     details: LibvirtErrorDetails,
     /** The call that failed, when known. */
-    readonly procedure?: string,
+    readonly procedure?: string
   ) {
     const text = details.message ?? `libvirt error code ${details.code}`;
     super(procedure ? `${procedure}: ${text}` : text);

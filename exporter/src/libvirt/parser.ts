@@ -30,7 +30,7 @@ export class MessageParser {
       const length = data.readUInt32BE(offset);
       if (length < MIN_LENGTH || length > MAX_LENGTH) {
         throw new ProtocolError(
-          `invalid libvirt message length ${length} (allowed ${MIN_LENGTH}..${MAX_LENGTH}): the peer is not speaking libvirt RPC`,
+          `invalid libvirt message length ${length} (allowed ${MIN_LENGTH}..${MAX_LENGTH}): the peer is not speaking libvirt RPC`
         );
       }
       if (data.length - offset < length) {

@@ -96,7 +96,9 @@ function encode(write: (writer: BufferWriter) => void): Buffer {
 // --- auth and connection ---
 
 export function decodeAuthListRet(payload: Buffer): number[] {
-  return decode(payload, 'remote_auth_list_ret', (r) => r.readArray((item) => item.readInt(), REMOTE_AUTH_TYPE_LIST_MAX));
+  return decode(payload, 'remote_auth_list_ret', (r) =>
+    r.readArray((item) => item.readInt(), REMOTE_AUTH_TYPE_LIST_MAX)
+  );
 }
 
 /** remote_auth_polkit_ret: whether the daemon considers authentication complete. */
@@ -105,7 +107,9 @@ export function decodeAuthPolkitRet(payload: Buffer): boolean {
 }
 
 export function encodeConnectOpenArgs(uri: string | null, flags: number): Buffer {
-  return encode((w) => w.writeOptional(uri, (writer, name) => writer.writeString(name, REMOTE_STRING_MAX)).writeUint(flags));
+  return encode((w) =>
+    w.writeOptional(uri, (writer, name) => writer.writeString(name, REMOTE_STRING_MAX)).writeUint(flags)
+  );
 }
 
 export function decodeConnectGetLibVersionRet(payload: Buffer): bigint {
@@ -131,7 +135,11 @@ export function decodeConnectListAllDomainsRet(payload: Buffer): DomainRef[] {
   });
 }
 
-export function encodeConnectGetAllDomainStatsArgs(domains: readonly DomainRef[], stats: number, flags: number): Buffer {
+export function encodeConnectGetAllDomainStatsArgs(
+  domains: readonly DomainRef[],
+  stats: number,
+  flags: number
+): Buffer {
   return encode((w) => w.writeArray(domains, writeDomainRef, REMOTE_DOMAIN_LIST_MAX).writeUint(stats).writeUint(flags));
 }
 
@@ -144,7 +152,7 @@ export function decodeConnectGetAllDomainStatsRet(payload: Buffer): DomainStatsR
         params.set(param.field, param.value);
       }
       return { domain, params };
-    }, REMOTE_DOMAIN_LIST_MAX),
+    }, REMOTE_DOMAIN_LIST_MAX)
   );
 }
 

@@ -55,7 +55,8 @@ export function writeTypedParam(writer: BufferWriter, param: TypedParam): void {
   writer.writeString(param.field, REMOTE_STRING_MAX);
   writer.writeInt(param.type);
   const { field, type, value } = param;
-  const mismatch = () => new XdrError(`typed parameter "${field}" of type ${type} cannot hold ${typeof value} ${String(value)}`);
+  const mismatch = () =>
+    new XdrError(`typed parameter "${field}" of type ${type} cannot hold ${typeof value} ${String(value)}`);
   switch (type) {
     case TypedParamType.INT:
       if (typeof value !== 'number') throw mismatch();

@@ -6,7 +6,13 @@ import { once } from 'node:events';
 import { describe, test } from 'node:test';
 import { LibvirtClient } from '../../src/libvirt/client.js';
 import { RpcConnection } from '../../src/libvirt/connection.js';
-import { AuthenticationError, CallTimeoutError, ConnectionClosedError, LibvirtError, ProtocolError } from '../../src/libvirt/errors.js';
+import {
+  AuthenticationError,
+  CallTimeoutError,
+  ConnectionClosedError,
+  LibvirtError,
+  ProtocolError,
+} from '../../src/libvirt/errors.js';
 import { KEEPALIVE_PROGRAM, MessageType, REMOTE_PROGRAM } from '../../src/libvirt/framing.js';
 import { AuthType, Procedure } from '../../src/libvirt/procedures.js';
 import { BufferWriter } from '../../src/libvirt/xdr/buffer-writer.js';
@@ -31,7 +37,7 @@ describe('RpcConnection', () => {
     const replies = await Promise.all([connection.call(4), connection.call(4), connection.call(4)]);
     assert.deepEqual(
       replies.map((r) => r.readUInt32BE(0)),
-      [100, 200, 300],
+      [100, 200, 300]
     );
     assert.deepEqual(
       daemon.received.map((m) => [m.header.program, m.header.type, m.header.serial]),
@@ -39,7 +45,7 @@ describe('RpcConnection', () => {
         [REMOTE_PROGRAM, MessageType.CALL, 1],
         [REMOTE_PROGRAM, MessageType.CALL, 2],
         [REMOTE_PROGRAM, MessageType.CALL, 3],
-      ],
+      ]
     );
     await connection.close();
     await daemon.stop();
@@ -71,7 +77,9 @@ describe('RpcConnection', () => {
   });
 
   test('an error reply rejects with LibvirtError carrying the libvirt code', async () => {
-    const daemon = await startFakeDaemon((message, peer) => peer.replyError(message.header, capturedPayload('DOMAIN_LOOKUP_BY_NAME_MISSING')));
+    const daemon = await startFakeDaemon((message, peer) =>
+      peer.replyError(message.header, capturedPayload('DOMAIN_LOOKUP_BY_NAME_MISSING'))
+    );
     const connection = await RpcConnection.open({ socketPath: daemon.socketPath });
     await assert.rejects(connection.call(Procedure.DOMAIN_LOOKUP_BY_NAME), (error: unknown) => {
       assert.ok(error instanceof LibvirtError);
@@ -91,13 +99,27 @@ describe('RpcConnection', () => {
         pong(message);
         return;
       }
-      peer.send({ program: KEEPALIVE_PROGRAM, version: 1, procedure: 1, type: MessageType.MESSAGE, serial: 0, status: 0 });
+      peer.send({
+        program: KEEPALIVE_PROGRAM,
+        version: 1,
+        procedure: 1,
+        type: MessageType.MESSAGE,
+        serial: 0,
+        status: 0,
+      });
       peer.reply(message.header);
     });
     const connection = await RpcConnection.open({ socketPath: daemon.socketPath });
     await connection.call(Procedure.CONNECT_GET_LIB_VERSION);
     const answer = await gotPong;
-    assert.deepEqual(answer.header, { program: KEEPALIVE_PROGRAM, version: 1, procedure: 2, type: MessageType.MESSAGE, serial: 0, status: 0 });
+    assert.deepEqual(answer.header, {
+      program: KEEPALIVE_PROGRAM,
+      version: 1,
+      procedure: 2,
+      type: MessageType.MESSAGE,
+      serial: 0,
+      status: 0,
+    });
     assert.equal(answer.payload.length, 0);
     await connection.close();
     await daemon.stop();
@@ -115,7 +137,10 @@ describe('RpcConnection', () => {
     const [reason] = await closed;
     assert.ok(reason instanceof ConnectionClosedError);
     assert.equal(connection.closed, true);
-    await assert.rejects(connection.call(Procedure.CONNECT_GET_HOSTNAME), /cannot call CONNECT_GET_HOSTNAME: the connection .* is closed/);
+    await assert.rejects(
+      connection.call(Procedure.CONNECT_GET_HOSTNAME),
+      /cannot call CONNECT_GET_HOSTNAME: the connection .* is closed/
+    );
     await daemon.stop();
   });
 
@@ -152,13 +177,20 @@ describe('LibvirtClient authentication', () => {
       else if (message.header.procedure === Procedure.AUTH_POLKIT) peer.reply(message.header, uint(1));
       else peer.reply(message.header);
     });
-    const client = await LibvirtClient.connect({ socketPath: daemon.socketPath, uri: 'qemu:///system', readOnly: true });
+    const client = await LibvirtClient.connect({
+      socketPath: daemon.socketPath,
+      uri: 'qemu:///system',
+      readOnly: true,
+    });
     assert.deepEqual(
       daemon.received.map((m) => m.header.procedure),
-      [Procedure.AUTH_LIST, Procedure.AUTH_POLKIT, Procedure.CONNECT_OPEN],
+      [Procedure.AUTH_LIST, Procedure.AUTH_POLKIT, Procedure.CONNECT_OPEN]
     );
     // CONNECT_OPEN carries the URI and VIR_CONNECT_RO.
-    assert.equal(daemon.received[2]!.payload.toString('hex'), '00000001' + '0000000e' + Buffer.from('qemu:///system\0\0').toString('hex') + '00000001');
+    assert.equal(
+      daemon.received[2]!.payload.toString('hex'),
+      '00000001' + '0000000e' + Buffer.from('qemu:///system\0\0').toString('hex') + '00000001'
+    );
     await client.close();
     assert.equal(daemon.received.at(-1)!.header.procedure, Procedure.CONNECT_CLOSE);
     await daemon.stop();
@@ -177,15 +209,19 @@ describe('LibvirtClient authentication', () => {
     await daemon.stop();
   });
 
-  test('a SASL-only daemon is refused with a clear message, and the socket is closed', { timeout: 10_000 }, async () => {
-    let peerClosed: () => void;
-    const socketClosed = new Promise<void>((resolve) => (peerClosed = resolve));
-    const daemon = await startFakeDaemon((message, peer) => {
-      peer.raw.once('close', () => peerClosed());
-      peer.reply(message.header, authList(AuthType.SASL));
-    });
-    await assert.rejects(LibvirtClient.connect({ socketPath: daemon.socketPath }), /offers only SASL authentication/);
-    await socketClosed; // hangs (and the test runner times out) if the client leaked the socket
-    await daemon.stop();
-  });
+  test(
+    'a SASL-only daemon is refused with a clear message, and the socket is closed',
+    { timeout: 10_000 },
+    async () => {
+      let peerClosed: () => void;
+      const socketClosed = new Promise<void>((resolve) => (peerClosed = resolve));
+      const daemon = await startFakeDaemon((message, peer) => {
+        peer.raw.once('close', () => peerClosed());
+        peer.reply(message.header, authList(AuthType.SASL));
+      });
+      await assert.rejects(LibvirtClient.connect({ socketPath: daemon.socketPath }), /offers only SASL authentication/);
+      await socketClosed; // hangs (and the test runner times out) if the client leaked the socket
+      await daemon.stop();
+    }
+  );
 });

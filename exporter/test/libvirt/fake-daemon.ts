@@ -6,7 +6,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { encodeMessage, MessageStatus, MessageType, type Message, type MessageHeader } from '../../src/libvirt/framing.js';
+import {
+  encodeMessage,
+  MessageStatus,
+  MessageType,
+  type Message,
+  type MessageHeader,
+} from '../../src/libvirt/framing.js';
 import { MessageParser } from '../../src/libvirt/parser.js';
 
 export interface PeerSocket {
@@ -46,7 +52,7 @@ export async function startFakeDaemon(onMessage: (message: Message, peer: PeerSo
       parser.parse(chunk, (message) => {
         received.push(message);
         onMessage(message, peer);
-      }),
+      })
     );
   });
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));

@@ -21,15 +21,35 @@ const hex = (text: string) => Buffer.from(text.replaceAll(' ', ''), 'hex');
 describe('message framing', () => {
   test('a CALL is length (counting itself), six header words, payload', () => {
     const frame = encodeMessage(
-      { program: REMOTE_PROGRAM, version: 1, procedure: Procedure.AUTH_LIST, type: MessageType.CALL, serial: 7, status: MessageStatus.OK },
-      hex('0000abcd'),
+      {
+        program: REMOTE_PROGRAM,
+        version: 1,
+        procedure: Procedure.AUTH_LIST,
+        type: MessageType.CALL,
+        serial: 7,
+        status: MessageStatus.OK,
+      },
+      hex('0000abcd')
     );
-    assert.equal(frame.toString('hex'), '00000020' + '20008086' + '00000001' + '00000042' + '00000000' + '00000007' + '00000000' + '0000abcd');
+    assert.equal(
+      frame.toString('hex'),
+      '00000020' + '20008086' + '00000001' + '00000042' + '00000000' + '00000007' + '00000000' + '0000abcd'
+    );
   });
 
   test('a keepalive PONG has no payload', () => {
-    const frame = encodeMessage({ program: KEEPALIVE_PROGRAM, version: 1, procedure: 2, type: MessageType.MESSAGE, serial: 0, status: 0 });
-    assert.equal(frame.toString('hex'), '0000001c' + '6b656570' + '00000001' + '00000002' + '00000002' + '00000000' + '00000000');
+    const frame = encodeMessage({
+      program: KEEPALIVE_PROGRAM,
+      version: 1,
+      procedure: 2,
+      type: MessageType.MESSAGE,
+      serial: 0,
+      status: 0,
+    });
+    assert.equal(
+      frame.toString('hex'),
+      '0000001c' + '6b656570' + '00000001' + '00000002' + '00000002' + '00000000' + '00000000'
+    );
   });
 
   test('decodes the header of a real reply', () => {
@@ -47,8 +67,12 @@ describe('message framing', () => {
 
   test('an oversized payload is refused before it reaches the socket', () => {
     assert.throws(
-      () => encodeMessage({ program: REMOTE_PROGRAM, version: 1, procedure: 1, type: 0, serial: 1, status: 0 }, Buffer.alloc(33_554_432)),
-      RangeError,
+      () =>
+        encodeMessage(
+          { program: REMOTE_PROGRAM, version: 1, procedure: 1, type: 0, serial: 1, status: 0 },
+          Buffer.alloc(33_554_432)
+        ),
+      RangeError
     );
   });
 });
@@ -69,15 +93,24 @@ describe('error replies', () => {
 
   test('every optional member of virNetMessageError is read, present or not', () => {
     const writer = new BufferWriter();
-    writer.writeInt(ErrorCode.OPERATION_DENIED).writeInt(7).writeOptional('denied', (w, v) => w.writeString(v)).writeInt(2);
-    writer.writeOptional({ name: 'vm1' }, (w, d) => w.writeString(d.name).writeFixedOpaque(Buffer.alloc(16, 1), 16).writeInt(3));
+    writer
+      .writeInt(ErrorCode.OPERATION_DENIED)
+      .writeInt(7)
+      .writeOptional('denied', (w, v) => w.writeString(v))
+      .writeInt(2);
+    writer.writeOptional({ name: 'vm1' }, (w, d) =>
+      w.writeString(d.name).writeFixedOpaque(Buffer.alloc(16, 1), 16).writeInt(3)
+    );
     writer.writeOptional('s1', (w, v) => w.writeString(v)).writeOptional(null, (w, v: string) => w.writeString(v));
-    writer.writeOptional('s3', (w, v) => w.writeString(v)).writeInt(-4).writeInt(5);
+    writer
+      .writeOptional('s3', (w, v) => w.writeString(v))
+      .writeInt(-4)
+      .writeInt(5);
     writer.writeOptional({ name: 'net' }, (w, n) => w.writeString(n.name).writeFixedOpaque(Buffer.alloc(16, 2), 16));
     const error = decodeError(writer.toBuffer());
     assert.deepEqual(
       { code: error.code, domain: error.domain, message: error.message, level: error.level },
-      { code: ErrorCode.OPERATION_DENIED, domain: 7, message: 'denied', level: 2 },
+      { code: ErrorCode.OPERATION_DENIED, domain: 7, message: 'denied', level: 2 }
     );
     assert.deepEqual([error.str1, error.str2, error.str3, error.int1, error.int2], ['s1', null, 's3', -4, 5]);
   });

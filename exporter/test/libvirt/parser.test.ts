@@ -30,7 +30,7 @@ describe('MessageParser', () => {
     assert.equal(parser.bufferedBytes, 0);
     assert.deepEqual(
       messages.map((m) => m.header.serial),
-      frames.map((_, i) => i + 1),
+      frames.map((_, i) => i + 1)
     );
   });
 

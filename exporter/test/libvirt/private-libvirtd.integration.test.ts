@@ -45,7 +45,12 @@ describe('transports', () => {
 
   test('TLS with CA, client certificate and key; libvirtd verifies both sides', async () => {
     const { ca, cert, key } = daemon.tls;
-    const client = await LibvirtClient.connect({ host: '127.0.0.1', port: daemon.tlsPort, tls: { ca, cert, key, servername: 'localhost' }, uri: URI });
+    const client = await LibvirtClient.connect({
+      host: '127.0.0.1',
+      port: daemon.tlsPort,
+      tls: { ca, cert, key, servername: 'localhost' },
+      uri: URI,
+    });
     assert.deepEqual(await listNames(client), ['test']);
     assert.match(await client.domainGetXMLDesc((await client.listAllDomains())[0]!), /<name>test<\/name>/);
     await client.close();
@@ -54,23 +59,33 @@ describe('transports', () => {
   test('TLS against a daemon whose certificate our CA did not sign', async () => {
     const { otherCa, cert, key } = daemon.tls;
     await assert.rejects(
-      LibvirtClient.connect({ host: '127.0.0.1', port: daemon.tlsPort, tls: { ca: otherCa, cert, key, servername: 'localhost' }, uri: URI }),
+      LibvirtClient.connect({
+        host: '127.0.0.1',
+        port: daemon.tlsPort,
+        tls: { ca: otherCa, cert, key, servername: 'localhost' },
+        uri: URI,
+      }),
       (error: unknown) => {
         assert.ok(error instanceof ConnectFailedError);
         assert.match(error.message, /cannot connect to libvirt at 127\.0\.0\.1:\d+ \(TLS\)/);
         return true;
-      },
+      }
     );
   });
 
   test('TLS without a client certificate: libvirtd drops us, and we say why', async () => {
     await assert.rejects(
-      LibvirtClient.connect({ host: '127.0.0.1', port: daemon.tlsPort, tls: { ca: daemon.tls.ca, servername: 'localhost' }, uri: URI }),
+      LibvirtClient.connect({
+        host: '127.0.0.1',
+        port: daemon.tlsPort,
+        tls: { ca: daemon.tls.ca, servername: 'localhost' },
+        uri: URI,
+      }),
       (error: unknown) => {
         assert.ok(error instanceof ConnectFailedError);
         assert.match(error.message, /client certificate/);
         return true;
-      },
+      }
     );
   });
 });

@@ -28,7 +28,7 @@ export class PrivateLibvirtd {
     readonly socketPath: string,
     readonly tcpPort: number,
     readonly tlsPort: number,
-    readonly tls: TlsMaterial,
+    readonly tls: TlsMaterial
   ) {}
 
   static async start(): Promise<PrivateLibvirtd> {
@@ -50,7 +50,7 @@ export class PrivateLibvirtd {
         `cert_file = "${dir}/server.pem"`,
         `ca_file = "${dir}/ca.pem"`,
         '',
-      ].join('\n'),
+      ].join('\n')
     );
     for (const sub of ['run', 'config', 'cache', 'home']) {
       mkdirSync(path.join(dir, sub));
@@ -114,20 +114,69 @@ export class PrivateLibvirtd {
 }
 
 function makeCertificates(dir: string): TlsMaterial {
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const openssl = (...args: string[]) =>
+    execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   const ca = (name: string) =>
-    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${name}`, '-keyout', `${name}-key.pem`, '-out', `${name}.pem`,
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${name}`,
+      '-keyout',
+      `${name}-key.pem`,
+      '-out',
+      `${name}.pem`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign'
+    );
   // libvirtd insists on CA:FALSE and the right key usages on its own and on client certificates.
   const leaf = (name: string, subject: string, usage: string, altNames?: string) => {
     writeFileSync(
       path.join(dir, `${name}.ext`),
-      ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', `extendedKeyUsage=${usage}`]
+      [
+        'basicConstraints=critical,CA:FALSE',
+        'keyUsage=critical,digitalSignature,keyEncipherment',
+        `extendedKeyUsage=${usage}`,
+      ]
         .concat(altNames ? [`subjectAltName=${altNames}`] : [])
-        .join('\n'),
+        .join('\n')
     );
-    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${subject}`, '-keyout', `${name}-key.pem`, '-out', `${name}.csr`);
-    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-days', '2', '-out', `${name}.pem`, '-extfile', `${name}.ext`);
+    openssl(
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      `/CN=${subject}`,
+      '-keyout',
+      `${name}-key.pem`,
+      '-out',
+      `${name}.csr`
+    );
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca-key.pem',
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-out',
+      `${name}.pem`,
+      '-extfile',
+      `${name}.ext`
+    );
   };
   ca('ca');
   ca('other-ca');

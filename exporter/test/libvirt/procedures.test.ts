@@ -33,7 +33,7 @@ describe('argument encoders produce remote_protocol.x layouts', () => {
   test('connect open: optional name then flags', () => {
     assert.equal(
       encodeConnectOpenArgs('test:///default', 1).toString('hex'),
-      hex('00000001 0000000f 746573743a2f2f2f64656661756c7400 00000001').toString('hex'),
+      hex('00000001 0000000f 746573743a2f2f2f64656661756c7400 00000001').toString('hex')
     );
     assert.equal(encodeConnectOpenArgs(null, 0).toString('hex'), '0000000000000000');
   });
@@ -43,17 +43,29 @@ describe('argument encoders produce remote_protocol.x layouts', () => {
   });
 
   test('get all domain stats: domain array, stats, flags (NOWAIT and ENFORCE_STATS fit in an unsigned int)', () => {
-    assert.equal(encodeConnectGetAllDomainStatsArgs([], 0x3f, 1 << 29).toString('hex'), '00000000' + '0000003f' + '20000000');
+    assert.equal(
+      encodeConnectGetAllDomainStatsArgs([], 0x3f, 1 << 29).toString('hex'),
+      '00000000' + '0000003f' + '20000000'
+    );
     assert.equal(
       encodeConnectGetAllDomainStatsArgs([TEST_DOMAIN], 1, 0x8000_0000).toString('hex'),
-      hex(`00000001 ${TEST_DOMAIN_XDR} 00000001 80000000`).toString('hex'),
+      hex(`00000001 ${TEST_DOMAIN_XDR} 00000001 80000000`).toString('hex')
     );
   });
 
   test('per-domain calls', () => {
-    assert.equal(encodeDomainMemoryStatsArgs(TEST_DOMAIN, 13, 0).toString('hex'), hex(`${TEST_DOMAIN_XDR} 0000000d 00000000`).toString('hex'));
-    assert.equal(encodeDomainDeviceArgs(TEST_DOMAIN, 'vda').toString('hex'), hex(`${TEST_DOMAIN_XDR} 00000003 76646100`).toString('hex'));
-    assert.equal(encodeDomainGetXmlDescArgs(TEST_DOMAIN, 2).toString('hex'), hex(`${TEST_DOMAIN_XDR} 00000002`).toString('hex'));
+    assert.equal(
+      encodeDomainMemoryStatsArgs(TEST_DOMAIN, 13, 0).toString('hex'),
+      hex(`${TEST_DOMAIN_XDR} 0000000d 00000000`).toString('hex')
+    );
+    assert.equal(
+      encodeDomainDeviceArgs(TEST_DOMAIN, 'vda').toString('hex'),
+      hex(`${TEST_DOMAIN_XDR} 00000003 76646100`).toString('hex')
+    );
+    assert.equal(
+      encodeDomainGetXmlDescArgs(TEST_DOMAIN, 2).toString('hex'),
+      hex(`${TEST_DOMAIN_XDR} 00000002`).toString('hex')
+    );
   });
 
   test('a malformed UUID in a DomainRef is refused with the value', () => {
@@ -86,7 +98,7 @@ describe('reply decoders on bytes captured from libvirtd (test driver)', () => {
       new Map<string, number>([
         ['state.state', DomainState.RUNNING],
         ['state.reason', 0],
-      ]),
+      ])
     );
   });
 
@@ -128,7 +140,10 @@ describe('reply decoders on bytes captured from libvirtd (test driver)', () => {
 
   test('a reply with trailing bytes means a layout mismatch and is refused', () => {
     const payload = Buffer.concat([capturedPayload('CONNECT_GET_LIB_VERSION'), Buffer.alloc(4)]);
-    assert.throws(() => decodeConnectGetLibVersionRet(payload), /trailing bytes after remote_connect_get_lib_version_ret/);
+    assert.throws(
+      () => decodeConnectGetLibVersionRet(payload),
+      /trailing bytes after remote_connect_get_lib_version_ret/
+    );
   });
 
   test('a truncated reply is refused', () => {

@@ -6,7 +6,15 @@ import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { LibvirtClient } from '../../src/libvirt/client.js';
 import { RpcConnection } from '../../src/libvirt/connection.js';
-import { ConnectFlag, DomainState, DomainStatsGroup, ErrorCode, GetAllDomainStatsFlag, ListAllDomainsFlag, MemoryStatTag } from '../../src/libvirt/constants.js';
+import {
+  ConnectFlag,
+  DomainState,
+  DomainStatsGroup,
+  ErrorCode,
+  GetAllDomainStatsFlag,
+  ListAllDomainsFlag,
+  MemoryStatTag,
+} from '../../src/libvirt/constants.js';
 import { LibvirtError, SocketMissingError } from '../../src/libvirt/errors.js';
 import { encodeConnectOpenArgs, encodeDomainArgs, Procedure } from '../../src/libvirt/procedures.js';
 import type { DomainRef } from '../../src/libvirt/remote-types.js';
@@ -24,7 +32,7 @@ function virshFields(output: string, separator: RegExp): Map<string, string> {
       .split('\n')
       .map((line) => line.trim().split(separator))
       .filter((parts) => parts.length >= 2)
-      .map(([key, ...rest]) => [key!, rest.join(' ').trim()]),
+      .map(([key, ...rest]) => [key!, rest.join(' ').trim()])
   );
 }
 
@@ -51,7 +59,7 @@ for (const [label, socketPath] of [
       await client?.close();
     });
 
-    test('library version and hostname are the daemon\'s', async () => {
+    test("library version and hostname are the daemon's", async () => {
       const daemonVersion = /Running against daemon: (\d+)\.(\d+)\.(\d+)/.exec(virsh('version', '--daemon'))!;
       const [major, minor, micro] = daemonVersion.slice(1).map(Number);
       assert.equal(await client.getLibVersion(), major! * 1_000_000 + minor! * 1000 + micro!);
@@ -60,8 +68,14 @@ for (const [label, socketPath] of [
 
     test('listAllDomains matches virsh list', async () => {
       const domains = await client.listAllDomains();
-      assert.deepEqual(domains.map((d) => d.uuid).sort(), virsh('list', '--all', '--uuid').split('\n').filter(Boolean).sort());
-      assert.deepEqual(domains.map((d) => d.name).sort(), virsh('list', '--all', '--name').split('\n').filter(Boolean).sort());
+      assert.deepEqual(
+        domains.map((d) => d.uuid).sort(),
+        virsh('list', '--all', '--uuid').split('\n').filter(Boolean).sort()
+      );
+      assert.deepEqual(
+        domains.map((d) => d.name).sort(),
+        virsh('list', '--all', '--name').split('\n').filter(Boolean).sort()
+      );
       assert.equal(domain.id, Number(virsh('domid', 'test').trim()));
       assert.deepEqual(await client.listAllDomains(ListAllDomainsFlag.INACTIVE), []);
       assert.deepEqual(await client.listAllDomains(ListAllDomainsFlag.ACTIVE), [domain]);
@@ -80,8 +94,15 @@ for (const [label, socketPath] of [
     });
 
     test('getAllDomainStats for a given list of domains and groups', async () => {
-      const records = await client.getAllDomainStats(DomainStatsGroup.STATE | DomainStatsGroup.CPU_TOTAL | DomainStatsGroup.BALLOON, 0, [domain]);
-      assert.deepEqual(records.map((r) => r.domain), [domain]);
+      const records = await client.getAllDomainStats(
+        DomainStatsGroup.STATE | DomainStatsGroup.CPU_TOTAL | DomainStatsGroup.BALLOON,
+        0,
+        [domain]
+      );
+      assert.deepEqual(
+        records.map((r) => r.domain),
+        [domain]
+      );
     });
 
     test('domainGetInfo matches virsh dominfo', async () => {
@@ -117,12 +138,18 @@ for (const [label, socketPath] of [
       const blockBefore = await client.domainBlockStats(domain, 'vda');
       const virshRd = BigInt(/vda rd_bytes (\d+)/.exec(virsh('domblkstat', 'test', 'vda'))![1]!);
       const blockAfter = await client.domainBlockStats(domain, 'vda');
-      assert.ok(blockBefore.rdBytes <= virshRd && virshRd <= blockAfter.rdBytes, `${blockBefore.rdBytes} <= ${virshRd} <= ${blockAfter.rdBytes}`);
+      assert.ok(
+        blockBefore.rdBytes <= virshRd && virshRd <= blockAfter.rdBytes,
+        `${blockBefore.rdBytes} <= ${virshRd} <= ${blockAfter.rdBytes}`
+      );
 
       const netBefore = await client.domainInterfaceStats(domain, 'testnet0');
       const virshRx = BigInt(/testnet0 rx_bytes (\d+)/.exec(virsh('domifstat', 'test', 'testnet0'))![1]!);
       const netAfter = await client.domainInterfaceStats(domain, 'testnet0');
-      assert.ok(netBefore.rxBytes <= virshRx && virshRx <= netAfter.rxBytes, `${netBefore.rxBytes} <= ${virshRx} <= ${netAfter.rxBytes}`);
+      assert.ok(
+        netBefore.rxBytes <= virshRx && virshRx <= netAfter.rxBytes,
+        `${netBefore.rxBytes} <= ${virshRx} <= ${netAfter.rxBytes}`
+      );
     });
 
     test('domainGetXMLDesc is what virsh dumpxml prints', async () => {
@@ -170,11 +197,14 @@ describe('read-only access', () => {
 
   test('the read-only socket is read-only even without VIR_CONNECT_RO in connect-open flags', async () => {
     const connection = await openRaw(RO_SOCKET, 0);
-    await assert.rejects(connection.call(REMOTE_PROC_DOMAIN_SUSPEND, encodeDomainArgs(await testDomain())), (error: unknown) => {
-      assert.ok(error instanceof LibvirtError);
-      assert.equal(error.code, ErrorCode.OPERATION_DENIED);
-      return true;
-    });
+    await assert.rejects(
+      connection.call(REMOTE_PROC_DOMAIN_SUSPEND, encodeDomainArgs(await testDomain())),
+      (error: unknown) => {
+        assert.ok(error instanceof LibvirtError);
+        assert.equal(error.code, ErrorCode.OPERATION_DENIED);
+        return true;
+      }
+    );
     await connection.close();
   });
 
@@ -198,10 +228,13 @@ describe('connection errors', () => {
   });
 
   test('a driver URI the daemon does not know is a LibvirtError from connect', async () => {
-    await assert.rejects(LibvirtClient.connect({ socketPath: RO_SOCKET, uri: 'nosuchdriver:///x' }), (error: unknown) => {
-      assert.ok(error instanceof LibvirtError);
-      assert.match(error.message, /^CONNECT_OPEN: /);
-      return true;
-    });
+    await assert.rejects(
+      LibvirtClient.connect({ socketPath: RO_SOCKET, uri: 'nosuchdriver:///x' }),
+      (error: unknown) => {
+        assert.ok(error instanceof LibvirtError);
+        assert.match(error.message, /^CONNECT_OPEN: /);
+        return true;
+      }
+    );
   });
 });

@@ -48,7 +48,13 @@ describe('typed parameter union', () => {
   });
 
   test('a value of the wrong JavaScript type is refused', () => {
-    assert.throws(() => writeTypedParam(new BufferWriter(), { field: 'x', type: TypedParamType.ULLONG, value: 5 }), XdrError);
-    assert.throws(() => writeTypedParam(new BufferWriter(), { field: 'x', type: TypedParamType.STRING, value: true }), XdrError);
+    assert.throws(
+      () => writeTypedParam(new BufferWriter(), { field: 'x', type: TypedParamType.ULLONG, value: 5 }),
+      XdrError
+    );
+    assert.throws(
+      () => writeTypedParam(new BufferWriter(), { field: 'x', type: TypedParamType.STRING, value: true }),
+      XdrError
+    );
   });
 });

@@ -13,37 +13,94 @@ const written = (write: (w: BufferWriter) => void) => {
 
 describe('BufferWriter encodes RFC 4506 items', () => {
   test('integers are 4-byte big-endian, two-complement for negatives', () => {
-    assert.equal(written((w) => w.writeInt(1)), '00000001');
-    assert.equal(written((w) => w.writeInt(-1)), 'ffffffff');
-    assert.equal(written((w) => w.writeInt(-0x8000_0000)), '80000000');
-    assert.equal(written((w) => w.writeUint(0x20008086)), '20008086');
-    assert.equal(written((w) => w.writeUint(0xffff_ffff)), 'ffffffff');
+    assert.equal(
+      written((w) => w.writeInt(1)),
+      '00000001'
+    );
+    assert.equal(
+      written((w) => w.writeInt(-1)),
+      'ffffffff'
+    );
+    assert.equal(
+      written((w) => w.writeInt(-0x8000_0000)),
+      '80000000'
+    );
+    assert.equal(
+      written((w) => w.writeUint(0x20008086)),
+      '20008086'
+    );
+    assert.equal(
+      written((w) => w.writeUint(0xffff_ffff)),
+      'ffffffff'
+    );
   });
 
   test('hypers are 8-byte big-endian BigInts', () => {
-    assert.equal(written((w) => w.writeHyper(-2n)), 'fffffffffffffffe');
-    assert.equal(written((w) => w.writeUhyper(0xffff_ffff_ffff_fffen)), 'fffffffffffffffe');
-    assert.equal(written((w) => w.writeUhyper(1n << 40n)), '0000010000000000');
+    assert.equal(
+      written((w) => w.writeHyper(-2n)),
+      'fffffffffffffffe'
+    );
+    assert.equal(
+      written((w) => w.writeUhyper(0xffff_ffff_ffff_fffen)),
+      'fffffffffffffffe'
+    );
+    assert.equal(
+      written((w) => w.writeUhyper(1n << 40n)),
+      '0000010000000000'
+    );
   });
 
   test('bool, double', () => {
-    assert.equal(written((w) => w.writeBool(true).writeBool(false)), '0000000100000000');
-    assert.equal(written((w) => w.writeDouble(1.5)), '3ff8000000000000');
+    assert.equal(
+      written((w) => w.writeBool(true).writeBool(false)),
+      '0000000100000000'
+    );
+    assert.equal(
+      written((w) => w.writeDouble(1.5)),
+      '3ff8000000000000'
+    );
   });
 
   test('strings and opaques carry a length and pad to four bytes with zeros', () => {
-    assert.equal(written((w) => w.writeString('abc')), '00000003' + '61626300');
-    assert.equal(written((w) => w.writeString('abcd')), '00000004' + '61626364');
-    assert.equal(written((w) => w.writeString('')), '00000000');
-    assert.equal(written((w) => w.writeString('é')), '00000002' + 'c3a90000');
-    assert.equal(written((w) => w.writeOpaque(hex('0102030405'))), '00000005' + '0102030405000000');
-    assert.equal(written((w) => w.writeFixedOpaque(hex('010203'), 3)), '01020300');
+    assert.equal(
+      written((w) => w.writeString('abc')),
+      '00000003' + '61626300'
+    );
+    assert.equal(
+      written((w) => w.writeString('abcd')),
+      '00000004' + '61626364'
+    );
+    assert.equal(
+      written((w) => w.writeString('')),
+      '00000000'
+    );
+    assert.equal(
+      written((w) => w.writeString('é')),
+      '00000002' + 'c3a90000'
+    );
+    assert.equal(
+      written((w) => w.writeOpaque(hex('0102030405'))),
+      '00000005' + '0102030405000000'
+    );
+    assert.equal(
+      written((w) => w.writeFixedOpaque(hex('010203'), 3)),
+      '01020300'
+    );
   });
 
   test('optional and arrays', () => {
-    assert.equal(written((w) => w.writeOptional(null, (x, v: string) => x.writeString(v))), '00000000');
-    assert.equal(written((w) => w.writeOptional('a', (x, v) => x.writeString(v))), '00000001' + '00000001' + '61000000');
-    assert.equal(written((w) => w.writeArray([7, 8], (x, v) => x.writeInt(v))), '00000002' + '00000007' + '00000008');
+    assert.equal(
+      written((w) => w.writeOptional(null, (x, v: string) => x.writeString(v))),
+      '00000000'
+    );
+    assert.equal(
+      written((w) => w.writeOptional('a', (x, v) => x.writeString(v))),
+      '00000001' + '00000001' + '61000000'
+    );
+    assert.equal(
+      written((w) => w.writeArray([7, 8], (x, v) => x.writeInt(v))),
+      '00000002' + '00000007' + '00000008'
+    );
   });
 
   test('values outside the XDR type are refused, not wrapped', () => {
@@ -84,9 +141,18 @@ describe('BufferReader decodes RFC 4506 items', () => {
     assert.equal(reader.readString(), 'héllo');
     assert.deepEqual(reader.readOpaque(), hex('ff'));
     assert.deepEqual(reader.readFixedOpaque(5), hex('0a0b0c0d0e'));
-    assert.equal(reader.readOptional((r) => r.readInt()), 42);
-    assert.equal(reader.readOptional((r) => r.readInt()), null);
-    assert.deepEqual(reader.readArray((r) => r.readString()), ['x', 'yz']);
+    assert.equal(
+      reader.readOptional((r) => r.readInt()),
+      42
+    );
+    assert.equal(
+      reader.readOptional((r) => r.readInt()),
+      null
+    );
+    assert.deepEqual(
+      reader.readArray((r) => r.readString()),
+      ['x', 'yz']
+    );
     reader.assertEnd('test data');
   });
 
@@ -104,7 +170,10 @@ describe('BufferReader decodes RFC 4506 items', () => {
 
   test('lengths above a limit, or beyond what the body can hold, are refused before allocating', () => {
     assert.throws(() => new BufferReader(hex('00000005 6162636465000000')).readString(4), /exceeds its limit of 4/);
-    assert.throws(() => new BufferReader(hex('00000003 00000001 00000002 00000003')).readArray((r) => r.readInt(), 2), /limit of 2/);
+    assert.throws(
+      () => new BufferReader(hex('00000003 00000001 00000002 00000003')).readArray((r) => r.readInt(), 2),
+      /limit of 2/
+    );
     assert.throws(() => new BufferReader(hex('7fffffff 00000001')).readArray((r) => r.readInt()), /cannot fit/);
     assert.throws(() => new BufferReader(hex('ffffffff')).readOpaque(), /exceeds its limit|needs/);
   });
