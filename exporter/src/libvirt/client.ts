@@ -41,21 +41,21 @@ export const DEFAULT_READONLY_SOCKET = '/run/libvirt/libvirt-sock-ro';
 
 export interface ConnectOptions {
   /** Unix socket; default DEFAULT_READONLY_SOCKET when readOnly, else DEFAULT_SOCKET (unless host is set). */
-  socketPath?: string;
+  socketPath?: string | undefined;
   /** TCP host (plain TCP, or TLS when `tls` is set). */
-  host?: string;
-  port?: number;
-  tls?: TlsOptions;
+  host?: string | undefined;
+  port?: number | undefined;
+  tls?: TlsOptions | undefined;
   /**
    * Driver URI to open, e.g. 'qemu:///system' or 'test:///default'. A client
    * transport in the scheme ('qemu+unix', 'test+tcp://host/...') is accepted and
    * removed, as libvirt's remote driver does. Omitted: the daemon's default driver.
    */
-  uri?: string;
+  uri?: string | undefined;
   /** Open with VIR_CONNECT_RO. Connections on the read-only socket are read-only regardless. */
-  readOnly?: boolean;
+  readOnly?: boolean | undefined;
   /** Limit on connecting and on each call; default 10 s. */
-  callTimeoutMs?: number;
+  callTimeoutMs?: number | undefined;
 }
 
 export interface LibvirtClientEvents {

@@ -33,25 +33,25 @@ export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 
 export interface TlsOptions {
   /** CA certificate(s) that signed the daemon's certificate (libvirt's cacert.pem). */
-  ca?: Buffer;
+  ca?: Buffer | undefined;
   /** Client certificate (clientcert.pem), when the daemon verifies clients. */
-  cert?: Buffer;
+  cert?: Buffer | undefined;
   /** Client private key (clientkey.pem). */
-  key?: Buffer;
+  key?: Buffer | undefined;
   /** Name checked against the daemon's certificate; defaults to the host. */
-  servername?: string;
+  servername?: string | undefined;
 }
 
 export interface TransportOptions {
   /** Unix socket path. Takes precedence over host. */
-  socketPath?: string;
+  socketPath?: string | undefined;
   /** TCP host; with `tls` the connection is TLS. */
-  host?: string;
+  host?: string | undefined;
   /** Defaults to 16509 for TCP and 16514 for TLS. */
-  port?: number;
-  tls?: TlsOptions;
+  port?: number | undefined;
+  tls?: TlsOptions | undefined;
   /** Limit on connecting and on each call; default 10 s. */
-  callTimeoutMs?: number;
+  callTimeoutMs?: number | undefined;
 }
 
 interface PendingCall {
