@@ -1,2 +1,20 @@
 // Jest setup provided by Grafana scaffolding
 import './.config/jest-setup';
+
+// React 19's react-dom/server.browser (pulled in by @grafana/ui) creates a
+// MessageChannel when it loads; jsdom has none. This one delivers each
+// message to the other port on a timer, which is all React's scheduler needs,
+// and keeps no handle open that would stop Jest from exiting.
+class TimerMessageChannel {
+  constructor() {
+    const port = () => ({ onmessage: null, postMessage: undefined, close() {} });
+    this.port1 = port();
+    this.port2 = port();
+    this.port1.postMessage = (data) => setTimeout(() => this.port2.onmessage?.({ data }));
+    this.port2.postMessage = (data) => setTimeout(() => this.port1.onmessage?.({ data }));
+  }
+}
+
+if (typeof global.MessageChannel === 'undefined') {
+  Object.assign(global, { MessageChannel: TimerMessageChannel });
+}

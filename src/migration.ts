@@ -68,8 +68,10 @@ function withDefaults(query: Partial<VmQuery> & { refId: string }): VmQuery {
     vms: query.vms ?? [],
     vmRegex: query.vmRegex ?? '',
     host: query.host ?? '',
-    metrics: query.metrics?.length ? query.metrics : [...DEFAULT_METRICS],
-    outputs: query.outputs?.length ? query.outputs : [...DEFAULT_OUTPUTS],
+    // Missing lists get the defaults; an empty list that the editor left is kept, so the
+    // editor shows it as the user left it (the backend reads empty metrics as the defaults).
+    metrics: query.metrics ?? [...DEFAULT_METRICS],
+    outputs: query.outputs ?? [...DEFAULT_OUTPUTS],
     rateScales: query.rateScales ?? {},
     gapLimitSeconds: query.gapLimitSeconds ?? 0,
     aggregation: (query.aggregation as Aggregation) || 'mean',

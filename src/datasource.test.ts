@@ -1,0 +1,189 @@
+import { DataQueryRequest, DataQueryResponse, dateTime, LiveChannelScope } from '@grafana/data';
+import {
+  BackendSrv,
+  GrafanaLiveSrv,
+  LiveDataStreamOptions,
+  setBackendSrv,
+  setGrafanaLiveSrv,
+  setTemplateSrv,
+} from '@grafana/runtime';
+import { firstValueFrom, lastValueFrom, of, toArray } from 'rxjs';
+
+import { DataSource } from './datasource';
+import { migrateQuery } from './migration';
+import { streamKey } from './streamKey';
+import { fakeTemplateSrv } from './testing/templateSrv';
+import { instanceSettings } from './testing/instanceSettings';
+import { VmQuery } from './types';
+
+const query = (patch: Partial<VmQuery>): VmQuery => migrateQuery({ refId: 'A', ...patch });
+
+function request(targets: VmQuery[]): DataQueryRequest<VmQuery> {
+  const now = dateTime();
+  return {
+    requestId: 'req-1',
+    interval: '1s',
+    intervalMs: 1000,
+    maxDataPoints: 300,
+    range: { from: now, to: now, raw: { from: 'now-5m', to: 'now' } },
+    scopedVars: {},
+    targets,
+    timezone: 'utc',
+    app: 'dashboard',
+    startTime: 0,
+  };
+}
+
+beforeEach(() => {
+  setTemplateSrv(fakeTemplateSrv({ vm: ['one-71', 'web.2'], single: 'one-72', host: 'kvm1', evil: "a'/b" }));
+});
+
+describe('applyTemplateVariables', () => {
+  const ds = new DataSource(instanceSettings());
+
+  it('expands a multi-value $vm into one entry per value, without duplicates', () => {
+    const applied = ds.applyTemplateVariables(query({ vmMode: 'list', vms: ['$vm', 'one-71', '${single}'] }), {});
+    expect(applied.vms).toEqual(['one-71', 'web.2', 'one-72']);
+  });
+
+  it('prefers the scoped value of a repeated panel', () => {
+    const applied = ds.applyTemplateVariables(query({ vmMode: 'list', vms: ['$vm'] }), {
+      vm: { text: 'one-99', value: 'one-99' },
+    });
+    expect(applied.vms).toEqual(['one-99']);
+  });
+
+  it('regex-escapes each value in regex mode', () => {
+    const applied = ds.applyTemplateVariables(query({ vmMode: 'regex', vmRegex: '^$vm$' }), {});
+    expect(applied.vmRegex).toBe('^(?:one-71|web\\.2)$');
+    expect(new RegExp(applied.vmRegex).test('web.2')).toBe(true);
+    expect(new RegExp(applied.vmRegex).test('webX2')).toBe(false);
+  });
+
+  it('interpolates the host', () => {
+    expect(ds.applyTemplateVariables(query({ host: '$host' }), {}).host).toBe('kvm1');
+  });
+
+  it('escapes values of a raw query for their InfluxQL literal', () => {
+    const applied = ds.applyTemplateVariables(
+      query({ queryType: 'raw', rawQuery: `SELECT * FROM m WHERE vm = '$evil' OR vm =~ /^$vm$/ AND $timeFilter` }),
+      {}
+    );
+    expect(applied.rawQuery).toBe(
+      `SELECT * FROM m WHERE vm = 'a\\'/b' OR vm =~ /^(?:(?:one-71|web\\.2))$/ AND $timeFilter`
+    );
+  });
+
+  it('migrates a version-0 query on the way', () => {
+    const applied = ds.applyTemplateVariables({ refId: 'A', vm: '$single', metric: 'vcpus', rate: false } as never, {});
+    expect(applied).toMatchObject({
+      schemaVersion: 1,
+      vmMode: 'list',
+      vms: ['one-72'],
+      metrics: ['vcpus'],
+      outputs: ['value'],
+    });
+  });
+});
+
+describe('filterQuery', () => {
+  const ds = new DataSource(instanceSettings());
+
+  it.each<[string, Partial<VmQuery>, boolean]>([
+    ['a valid query', {}, true],
+    ['a hidden query', { hide: true }, false],
+    ['an empty VM list', { vmMode: 'list', vms: [] }, false],
+    ['a bad regex', { vmMode: 'regex', vmRegex: '(' }, false],
+    ['an unknown metric', { metrics: ['nope'] }, false],
+    ['a variable query', { queryType: 'variable', variable: 'vm' }, true],
+  ])('%s → %s', (_, patch, expected) => {
+    expect(ds.filterQuery(query(patch))).toBe(expected);
+  });
+});
+
+describe('query', () => {
+  let streams: LiveDataStreamOptions[];
+  let fetched: unknown[];
+
+  beforeEach(() => {
+    streams = [];
+    fetched = [];
+    setGrafanaLiveSrv({
+      getDataStream: (options: LiveDataStreamOptions) => {
+        streams.push(options);
+        return of<DataQueryResponse>({ data: [], key: options.key });
+      },
+    } as unknown as GrafanaLiveSrv);
+    setBackendSrv({
+      fetch: (options: { data: unknown }) => {
+        fetched.push(options.data);
+        return of({ data: { results: {} }, status: 200, ok: true, headers: new Headers(), url: '', config: options });
+      },
+    } as unknown as BackendSrv);
+  });
+
+  it('subscribes a live query to ds/<uid>/live/<stream key> with the interpolated query as data', async () => {
+    const ds = new DataSource(instanceSettings({ streamIntervalMs: 2000 }));
+    const live = query({
+      vmMode: 'list',
+      vms: ['$vm'],
+      metrics: ['cpu_usage_percent'],
+      outputs: ['value', 'rate'],
+      live: true,
+    });
+    await lastValueFrom(ds.query(request([live])).pipe(toArray()));
+
+    expect(fetched).toHaveLength(0);
+    expect(streams).toHaveLength(1);
+    const { addr } = streams[0];
+    const data = addr.data as VmQuery;
+    expect(data.vms).toEqual(['one-71', 'web.2']);
+    expect(data.liveIntervalMs).toBe(2000);
+    expect(addr.scope).toBe(LiveChannelScope.DataSource);
+    expect(addr.stream).toBe('vmt-test');
+    expect(addr.path).toBe(`live/${streamKey(data)}`);
+    expect(`ds/vmt-test/${addr.path}`.length).toBeLessThanOrEqual(160);
+  });
+
+  it('keeps the query interval over the data source default', async () => {
+    const ds = new DataSource(instanceSettings({ streamIntervalMs: 2000 }));
+    await firstValueFrom(ds.query(request([query({ live: true, liveIntervalMs: 500 })])));
+    expect((streams[0].addr.data as VmQuery).liveIntervalMs).toBe(500);
+  });
+
+  it('sends queries without live to the backend and merges both', async () => {
+    const ds = new DataSource(instanceSettings());
+    await lastValueFrom(
+      ds
+        .query(request([query({ refId: 'A', live: true }), query({ refId: 'B', vmMode: 'regex', vmRegex: '$single' })]))
+        .pipe(toArray())
+    );
+    expect(streams).toHaveLength(1);
+    expect(fetched).toHaveLength(1);
+    const body = fetched[0] as { queries: VmQuery[] };
+    expect(body.queries.map((q) => q.refId)).toEqual(['B']);
+    expect(body.queries[0].vmRegex).toBe('one-72');
+  });
+
+  it('does not subscribe an invalid live query', async () => {
+    const ds = new DataSource(instanceSettings());
+    await lastValueFrom(ds.query(request([query({ live: true, vmMode: 'list', vms: [] })])).pipe(toArray()));
+    expect(streams).toHaveLength(0);
+  });
+});
+
+describe('variable support', () => {
+  it('asks the backend for a variable query with the interpolated host', async () => {
+    const fetched: Array<{ queries: VmQuery[] }> = [];
+    setBackendSrv({
+      fetch: (options: { data: { queries: VmQuery[] } }) => {
+        fetched.push(options.data);
+        return of({ data: { results: {} }, status: 200, ok: true, headers: new Headers(), url: '', config: options });
+      },
+    } as unknown as BackendSrv);
+    const ds = new DataSource(instanceSettings());
+    const variables = ds.variables as unknown as { query: (r: DataQueryRequest) => ReturnType<DataSource['query']> };
+    await lastValueFrom(variables.query(request([{ refId: 'V', variable: 'vm', host: '$host' } as never])));
+    expect(fetched[0].queries[0]).toMatchObject({ queryType: 'variable', variable: 'vm', host: 'kvm1' });
+  });
+});
