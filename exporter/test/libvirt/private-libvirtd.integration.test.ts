@@ -3,13 +3,15 @@
 // and the daemon killed mid-call.
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { chmodSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { LibvirtClient } from '../../src/libvirt/client.js';
-import { DomainStatsGroup } from '../../src/libvirt/constants.js';
+import { DomainState, DomainStatsGroup, GetAllDomainStatsFlag } from '../../src/libvirt/constants.js';
 import { CallTimeoutError, ConnectFailedError, ConnectionClosedError } from '../../src/libvirt/errors.js';
 import { PrivateLibvirtd } from './private-libvirtd.js';
 
@@ -87,6 +89,48 @@ describe('transports', () => {
         return true;
       }
     );
+  });
+});
+
+describe('many domains (test driver node XML)', () => {
+  test('300 domains: listAllDomains and getAllDomainStats return each one, as virsh does', async () => {
+    const nodeXml = path.join(daemon.dir, 'node.xml');
+    const domains = Array.from({ length: 300 }, (_, i) => ({
+      name: `vm-${String(i).padStart(3, '0')}`,
+      uuid: `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`,
+    }));
+    writeFileSync(
+      nodeXml,
+      `<node>\n${domains
+        .map(
+          (d) =>
+            `<domain type='test'><name>${d.name}</name><uuid>${d.uuid}</uuid><memory>1048576</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>`
+        )
+        .join('\n')}\n</node>\n`
+    );
+    chmodSync(nodeXml, 0o644);
+    const client = await LibvirtClient.connect({ socketPath: daemon.socketPath, uri: `test://${nodeXml}` });
+    const listed = await client.listAllDomains();
+    assert.deepEqual(
+      listed.map(({ name, uuid }) => ({ name, uuid })).sort((a, b) => a.name.localeCompare(b.name)),
+      domains
+    );
+    const records = await client.getAllDomainStats(0, GetAllDomainStatsFlag.NOWAIT);
+    assert.deepEqual(
+      records.map((r) => r.domain.name).sort(),
+      domains.map((d) => d.name)
+    );
+    assert.ok(records.every((r) => r.params.get('state.state') === DomainState.RUNNING));
+    const virshNames = execFileSync(
+      'virsh',
+      ['-c', `test+unix://${nodeXml}?socket=${daemon.socketPath}`, 'list', '--all', '--name'],
+      { encoding: 'utf8' }
+    );
+    assert.deepEqual(
+      virshNames.split('\n').filter(Boolean).sort(),
+      domains.map((d) => d.name)
+    );
+    await client.close();
   });
 });
 
