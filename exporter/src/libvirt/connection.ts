@@ -312,10 +312,16 @@ function createSocket(options: TransportOptions): { socket: net.Socket; address:
       key: options.tls.key,
       servername: options.tls.servername ?? (net.isIP(host) ? undefined : host),
     });
+    socket.setNoDelay(true);
     return { socket, address: `${host}:${port} (TLS)`, readyEvent: 'secureConnect' };
   }
   const port = options.port ?? DEFAULT_TCP_PORT;
-  return { socket: net.createConnection({ host, port }), address: `${host}:${port}`, readyEvent: 'connect' };
+  // noDelay: pipelined calls must not wait for Nagle's algorithm.
+  return {
+    socket: net.createConnection({ host, port, noDelay: true }),
+    address: `${host}:${port}`,
+    readyEvent: 'connect',
+  };
 }
 
 function connectError(error: NodeJS.ErrnoException, address: string, isUnixSocket: boolean): ConnectFailedError {
