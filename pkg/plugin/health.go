@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -72,6 +73,9 @@ func (d *Datasource) describeFailure(err error) string {
 			d.Settings.Database, d.Client.URL(), err)
 	case influx.ErrBucketNotFound:
 		return fmt.Sprintf("bucket %q not found on InfluxDB at %s: %v", d.Settings.Bucket, d.Client.URL(), err)
+	}
+	if d.Settings.QueryLanguage == models.LanguageFlux && d.Settings.Organization == "" && strings.Contains(err.Error(), "org") {
+		return fmt.Sprintf("%v: set the organization (InfluxDB 2.x needs it for Flux)", err)
 	}
 	return err.Error()
 }

@@ -506,6 +506,12 @@ func testHealth(t *testing.T, tg target) {
 			want      string
 		}{map[string]any{"database": "missing_db"}, `database "missing_db" not found`}
 	}
+	if tg.server.IsV2() && tg.language == models.LanguageFlux {
+		failures["organization missing"] = struct {
+			overrides map[string]any
+			want      string
+		}{map[string]any{"organization": ""}, "set the organization"}
+	}
 	if tg.server.IsV2() {
 		failures["auth refused"] = struct {
 			overrides map[string]any
