@@ -159,7 +159,7 @@ func (c *Client) httpError(status int, body []byte, path string) error {
 	if msg == "" {
 		msg = http.StatusText(status)
 	}
-	e := &Error{Kind: ErrQuery, HTTPStatus: status, Message: fmt.Sprintf("InfluxDB answered %d on %s: %s", status, path, msg)}
+	e := &Error{Kind: ErrQuery, Message: fmt.Sprintf("InfluxDB answered %d on %s: %s", status, path, msg)}
 	lower := strings.ToLower(msg)
 	switch {
 	case path == fluxPath && strings.Contains(lower, "bucket"):

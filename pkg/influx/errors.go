@@ -33,11 +33,9 @@ const (
 // Error is an error of the InfluxDB client. Its message never holds a
 // credential.
 type Error struct {
-	Kind ErrorKind
-	// HTTPStatus is the status of InfluxDB's answer, 0 when there was none.
-	HTTPStatus int
-	Message    string
-	Err        error
+	Kind    ErrorKind
+	Message string
+	Err     error
 }
 
 func (e *Error) Error() string {

@@ -283,23 +283,3 @@ func (s *InfluxQLSource) Inventory(ctx context.Context, sel Selection) ([]VMInfo
 	}
 	return inventory.list(), nil
 }
-
-// inventory keeps, per VM name, the tag set seen most recently.
-type inventory map[string]VMInfo
-
-func newInventory() inventory { return inventory{} }
-
-func (inv inventory) add(info VMInfo) {
-	if known, ok := inv[info.Name]; !ok || info.LastSeen.After(known.LastSeen) {
-		inv[info.Name] = info
-	}
-}
-
-func (inv inventory) list() []VMInfo {
-	out := make([]VMInfo, 0, len(inv))
-	for _, info := range inv {
-		out = append(out, info)
-	}
-	sortVMInfo(out)
-	return out
-}

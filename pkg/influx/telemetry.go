@@ -182,6 +182,22 @@ func mergeSameTime(points []point) []point {
 	return merged
 }
 
-func sortVMInfo(list []VMInfo) {
-	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+// inventory keeps, per VM name, the tag set seen most recently.
+type inventory map[string]VMInfo
+
+func newInventory() inventory { return inventory{} }
+
+func (inv inventory) add(info VMInfo) {
+	if known, ok := inv[info.Name]; !ok || info.LastSeen.After(known.LastSeen) {
+		inv[info.Name] = info
+	}
+}
+
+func (inv inventory) list() []VMInfo {
+	out := make([]VMInfo, 0, len(inv))
+	for _, info := range inv {
+		out = append(out, info)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
 }
