@@ -18,3 +18,18 @@ class TimerMessageChannel {
 if (typeof global.MessageChannel === 'undefined') {
   Object.assign(global, { MessageChannel: TimerMessageChannel });
 }
+
+// @grafana/ui's scroll indicators observe intersections; jsdom has no layout,
+// so nothing ever intersects.
+class NoLayoutIntersectionObserver {
+  observe() {}
+  unobserve() {}
+  disconnect() {}
+  takeRecords() {
+    return [];
+  }
+}
+
+if (typeof global.IntersectionObserver === 'undefined') {
+  Object.assign(global, { IntersectionObserver: NoLayoutIntersectionObserver });
+}

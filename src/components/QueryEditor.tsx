@@ -238,7 +238,7 @@ export function QueryEditor({ query: stored, onChange, onRunQuery, datasource }:
             error={issueFor(issues, 'metrics')}
           >
             <MultiSelect
-              aria-label="Metrics"
+              aria-label="Metric names"
               inputId="query-metrics"
               options={metricOptions}
               value={query.metrics}
@@ -252,21 +252,7 @@ export function QueryEditor({ query: stored, onChange, onRunQuery, datasource }:
       )}
 
       <Field label="Outputs" invalid={Boolean(issueFor(issues, 'outputs'))} error={issueFor(issues, 'outputs')}>
-        <Stack direction="row" gap={2}>
-          {OUTPUTS.map((output) => (
-            <Checkbox
-              key={output.value}
-              label={output.label}
-              value={query.outputs.includes(output.value)}
-              onChange={(event: React.SyntheticEvent<HTMLInputElement>) => {
-                const outputs = event.currentTarget.checked
-                  ? OUTPUTS.map((o) => o.value).filter((o) => o === output.value || query.outputs.includes(o))
-                  : query.outputs.filter((o) => o !== output.value);
-                update({ outputs }, true);
-              }}
-            />
-          ))}
-        </Stack>
+        <OutputChoices outputs={query.outputs} onChange={(outputs) => update({ outputs }, true)} />
       </Field>
 
       {query.queryType === 'metrics' && query.outputs.includes('rate') && (
@@ -276,25 +262,13 @@ export function QueryEditor({ query: stored, onChange, onRunQuery, datasource }:
           invalid={Boolean(issueFor(issues, 'rateScales'))}
           error={issueFor(issues, 'rateScales')}
         >
-          <Stack direction="row" wrap="wrap" gap={0}>
-            {query.metrics.map((metric) => (
-              <InlineField key={metric} label={metric} labelWidth={26}>
-                <Input
-                  aria-label={`Rate scale of ${metric}`}
-                  type="number"
-                  width={14}
-                  value={query.rateScales[metric] ?? ''}
-                  placeholder={String(choices.metrics.find((m) => m.name === metric)?.defaultScale ?? 1)}
-                  onChange={(event: ChangeEvent<HTMLInputElement>) => {
-                    const { [metric]: _, ...others } = query.rateScales;
-                    const text = event.target.value;
-                    update({ rateScales: text === '' ? others : { ...others, [metric]: Number(text) } }, false);
-                  }}
-                  onBlur={runIfValid}
-                />
-              </InlineField>
-            ))}
-          </Stack>
+          <RateScales
+            metrics={query.metrics}
+            rateScales={query.rateScales}
+            knownMetrics={choices.metrics}
+            onChange={(rateScales) => update({ rateScales }, false)}
+            onBlur={runIfValid}
+          />
         </Field>
       )}
 
@@ -363,6 +337,61 @@ export function QueryEditor({ query: stored, onChange, onRunQuery, datasource }:
           ))}
         </Alert>
       )}
+    </Stack>
+  );
+}
+
+/** The output checkboxes, in the fixed order of OUTPUTS. */
+function OutputChoices({ outputs, onChange }: { outputs: Output[]; onChange: (outputs: Output[]) => void }) {
+  return (
+    <Stack direction="row" gap={2}>
+      {OUTPUTS.map((output) => (
+        <Checkbox
+          key={output.value}
+          label={output.label}
+          value={outputs.includes(output.value)}
+          onChange={(event: React.SyntheticEvent<HTMLInputElement>) =>
+            onChange(
+              event.currentTarget.checked
+                ? OUTPUTS.map((o) => o.value).filter((o) => o === output.value || outputs.includes(o))
+                : outputs.filter((o) => o !== output.value)
+            )
+          }
+        />
+      ))}
+    </Stack>
+  );
+}
+
+interface RateScalesProps {
+  metrics: string[];
+  rateScales: Record<string, number>;
+  knownMetrics: MetricInfo[];
+  onChange: (rateScales: Record<string, number>) => void;
+  onBlur: () => void;
+}
+
+/** One scale input per selected metric; empty means the metric's default scale. */
+function RateScales({ metrics, rateScales, knownMetrics, onChange, onBlur }: RateScalesProps) {
+  return (
+    <Stack direction="row" wrap="wrap" gap={0}>
+      {metrics.map((metric) => (
+        <InlineField key={metric} label={metric} labelWidth={26}>
+          <Input
+            aria-label={`Rate scale of ${metric}`}
+            type="number"
+            width={14}
+            value={rateScales[metric] ?? ''}
+            placeholder={String(knownMetrics.find((m) => m.name === metric)?.defaultScale ?? 1)}
+            onChange={(event: ChangeEvent<HTMLInputElement>) => {
+              const { [metric]: _, ...others } = rateScales;
+              const text = event.target.value;
+              onChange(text === '' ? others : { ...others, [metric]: Number(text) });
+            }}
+            onBlur={onBlur}
+          />
+        </InlineField>
+      ))}
     </Stack>
   );
 }
