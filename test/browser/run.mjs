@@ -84,6 +84,21 @@ async function main() {
     const vmNames = vmsAnswer.vms.map((vm) => vm.name);
     server.requests.length = 0;
 
+    await check('dist/module.js is an AMD module whose dependencies are all create-plugin externals', async () => {
+      const bundle = fs.readFileSync(path.join(root, 'dist/module.js'), 'utf8');
+      const define = bundle.match(/^define\((\[[^\]]*\])/m);
+      assert(define, 'dist/module.js does not call define([...]) at top level');
+      const externals = fs.readFileSync(path.join(root, '.config/bundler/externals.ts'), 'utf8');
+      const allowed = new Set(['module', ...[...externals.matchAll(/^\s*'([^']+)',$/gm)].map((m) => m[1])]);
+      for (const pattern of ['@grafana/ui', '@grafana/runtime', '@grafana/data']) {
+        allowed.add(pattern);
+      }
+      const deps = JSON.parse(define[1]);
+      const foreign = deps.filter((dep) => !allowed.has(dep));
+      assert(foreign.length === 0, `dependencies Grafana does not provide: ${foreign.join(', ')}`);
+      assert(deps.includes('react') && deps.includes('@grafana/ui'), `unexpected dependency list ${deps}`);
+    });
+
     await check('the plugin module loads through SystemJS and exports a DataSourcePlugin', async () => {
       await page.goto(`${server.url}/?uid=${DATASOURCE_UID}`);
       await page.waitForFunction(() => document.getElementById('harness-ready') || window.harness?.error);
