@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
@@ -13,6 +14,15 @@ import { promisify } from 'node:util';
 import { LibvirtClient } from '../../src/libvirt/client.js';
 import { DomainState, DomainStatsGroup, GetAllDomainStatsFlag } from '../../src/libvirt/constants.js';
 import { CallTimeoutError, ConnectFailedError, ConnectionClosedError } from '../../src/libvirt/errors.js';
+import { RpcConnection } from '../../src/libvirt/connection.js';
+import { encodeMessage, MessageStatus, MessageType, REMOTE_PROGRAM } from '../../src/libvirt/framing.js';
+import {
+  decodeConnectListAllDomainsRet,
+  encodeConnectListAllDomainsArgs,
+  encodeConnectOpenArgs,
+  Procedure,
+} from '../../src/libvirt/procedures.js';
+import { BufferWriter } from '../../src/libvirt/xdr/buffer-writer.js';
 import { PrivateLibvirtd } from './private-libvirtd.js';
 
 const URI = 'test:///default';
@@ -131,6 +141,50 @@ describe('many domains (test driver node XML)', () => {
       domains.map((d) => d.name)
     );
     await client.close();
+  });
+});
+
+describe('keepalive', () => {
+  const REMOTE_PROC_CONNECT_SUPPORTS_FEATURE = 60;
+  const VIR_DRV_FEATURE_PROGRAM_KEEPALIVE = 10;
+  const askForKeepalive = new BufferWriter().writeInt(VIR_DRV_FEATURE_PROGRAM_KEEPALIVE).toBuffer();
+  const frame = (procedure: number, serial: number, payload?: Buffer) =>
+    encodeMessage(
+      { program: REMOTE_PROGRAM, version: 1, procedure, type: MessageType.CALL, serial, status: MessageStatus.OK },
+      payload
+    );
+
+  test(
+    'a peer that never answers PINGs is dropped by libvirtd (the baseline for the next test)',
+    { timeout: 60_000 },
+    async () => {
+      const socket = net.createConnection({ path: daemon.socketPath });
+      socket.on('data', () => {}); // read and ignore everything, PINGs included
+      await once(socket, 'connect');
+      socket.write(frame(Procedure.AUTH_LIST, 1));
+      socket.write(frame(Procedure.CONNECT_OPEN, 2, encodeConnectOpenArgs(URI, 0)));
+      socket.write(frame(REMOTE_PROC_CONNECT_SUPPORTS_FEATURE, 3, askForKeepalive));
+      await once(socket, 'close');
+    }
+  );
+
+  test("our client answers libvirtd's PINGs, so the daemon keeps it", async () => {
+    const connection = await RpcConnection.open({ socketPath: daemon.socketPath });
+    await connection.call(Procedure.AUTH_LIST);
+    await connection.call(Procedure.CONNECT_OPEN, encodeConnectOpenArgs(URI, 0));
+    const reply = await connection.call(REMOTE_PROC_CONNECT_SUPPORTS_FEATURE, askForKeepalive);
+    assert.equal(reply.readInt32BE(0), 1, 'libvirtd supports keepalive');
+    // Several PING intervals: without PONGs the daemon would have dropped us (previous test).
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    assert.equal(connection.closed, false);
+    const domains = decodeConnectListAllDomainsRet(
+      await connection.call(Procedure.CONNECT_LIST_ALL_DOMAINS, encodeConnectListAllDomainsArgs(0))
+    );
+    assert.deepEqual(
+      domains.map((d) => d.name),
+      ['test']
+    );
+    await connection.close();
   });
 });
 

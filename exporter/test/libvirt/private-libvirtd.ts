@@ -49,6 +49,9 @@ export class PrivateLibvirtd {
         `key_file = "${dir}/server-key.pem"`,
         `cert_file = "${dir}/server.pem"`,
         `ca_file = "${dir}/ca.pem"`,
+        // Fast keepalive for clients that ask for it: a PING each second, drop after one unanswered.
+        'keepalive_interval = 1',
+        'keepalive_count = 1',
         '',
       ].join('\n')
     );
