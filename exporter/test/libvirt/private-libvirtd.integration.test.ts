@@ -244,6 +244,14 @@ describe('failures', () => {
     await assert.rejects(client.getHostname(), ConnectionClosedError);
     await client.close(); // harmless on a dead connection
 
+    // SIGKILL leaves the socket file behind: connecting is refused, not ENOENT.
+    await assert.rejects(LibvirtClient.connect({ socketPath: daemon.socketPath, uri: URI }), (error: unknown) => {
+      assert.ok(error instanceof ConnectFailedError);
+      assert.equal(error.code, 'ECONNREFUSED');
+      assert.match(error.message, /nothing accepts connections at .*libvirt-sock: is libvirtd running\?/);
+      return true;
+    });
+
     await daemon.launch();
     const again = await LibvirtClient.connect({ socketPath: daemon.socketPath, uri: URI });
     assert.deepEqual(await listNames(again), ['test']);
