@@ -10,6 +10,7 @@ import {
 import { firstValueFrom, lastValueFrom, of, toArray } from 'rxjs';
 
 import { DataSource } from './datasource';
+import { DEFAULT_METRICS } from './metrics';
 import { migrateQuery } from './migration';
 import { streamKey } from './streamKey';
 import { fakeTemplateSrv } from './testing/templateSrv';
@@ -145,6 +146,15 @@ describe('query', () => {
     expect(`ds/vmt-test/${addr.path}`.length).toBeLessThanOrEqual(160);
   });
 
+  it('writes the default metrics into the channel data of a query that names none', async () => {
+    const ds = new DataSource(instanceSettings());
+    await firstValueFrom(ds.query(request([query({ live: true, metrics: [] })])));
+    const data = streams[0].addr.data as VmQuery;
+    expect(data.metrics).toEqual(DEFAULT_METRICS);
+    expect(data.liveIntervalMs).toBe(1000);
+    expect(streams[0].addr.path).toBe(`live/${streamKey(data)}`);
+  });
+
   it('keeps the query interval over the data source default', async () => {
     const ds = new DataSource(instanceSettings({ streamIntervalMs: 2000 }));
     await firstValueFrom(ds.query(request([query({ live: true, liveIntervalMs: 500 })])));
@@ -165,10 +175,44 @@ describe('query', () => {
     expect(body.queries[0].vmRegex).toBe('one-72');
   });
 
-  it('does not subscribe an invalid live query', async () => {
+  it('neither subscribes nor sends an invalid query, and answers an error naming its problem', async () => {
     const ds = new DataSource(instanceSettings());
-    await lastValueFrom(ds.query(request([query({ live: true, vmMode: 'list', vms: [] })])).pipe(toArray()));
+    const responses = await lastValueFrom(
+      ds
+        .query(
+          request([
+            query({ refId: 'L', live: true, vmMode: 'list', vms: [] }),
+            query({ refId: 'R', vmMode: 'regex', vmRegex: '(' }),
+          ])
+        )
+        .pipe(toArray())
+    );
     expect(streams).toHaveLength(0);
+    expect(fetched).toHaveLength(0);
+    const errors = responses.flatMap((r) => r.errors ?? []);
+    expect(errors.map((e) => e.refId)).toEqual(['L', 'R']);
+    expect(errors[0].message).toMatch(/Query L: Pick at least one VM/);
+    expect(errors[1].message).toMatch(/Query R: Bad regex/);
+  });
+
+  it('answers an error when a variable cannot be written into a raw query', async () => {
+    const ds = new DataSource(instanceSettings());
+    const responses = await lastValueFrom(
+      ds.query(request([query({ queryType: 'raw', rawQuery: "SELECT * FROM m WHERE vm = '$vm'" })])).pipe(toArray())
+    );
+    expect(fetched).toHaveLength(0);
+    expect(responses.flatMap((r) => r.errors ?? []).map((e) => e.message)).toEqual([
+      expect.stringMatching(/^Query A: \$vm has 2 values/),
+    ]);
+  });
+
+  it('skips a hidden query without an error', async () => {
+    const ds = new DataSource(instanceSettings());
+    const responses = await lastValueFrom(
+      ds.query(request([query({ hide: true, vmMode: 'list', vms: [] })])).pipe(toArray())
+    );
+    expect(fetched).toHaveLength(0);
+    expect(responses.flatMap((r) => r.errors ?? [])).toEqual([]);
   });
 });
 

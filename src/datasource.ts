@@ -1,16 +1,18 @@
 import {
   CoreApp,
   DataQueryRequest,
+  DataQueryError,
   DataQueryResponse,
   DataSourceInstanceSettings,
   LiveChannelScope,
+  LoadingState,
   ScopedVars,
 } from '@grafana/data';
 import { DataSourceWithBackend, getGrafanaLiveSrv, getTemplateSrv } from '@grafana/runtime';
-import { merge, Observable } from 'rxjs';
+import { merge, Observable, of } from 'rxjs';
 
 import { regexAlternation } from './escape';
-import { STATIC_METRICS } from './metrics';
+import { DEFAULT_METRICS, STATIC_METRICS } from './metrics';
 import { DEFAULT_QUERY, migrateQuery } from './migration';
 import { interpolateRawQuery } from './rawQuery';
 import { streamKey } from './streamKey';
@@ -100,25 +102,64 @@ export class DataSource extends DataSourceWithBackend<VmQuery, VmDataSourceOptio
 
   /**
    * Live metric queries subscribe to the data source's stream channel; the
-   * others go to the backend's QueryData.
+   * others go to the backend's QueryData. A query that filterQuery skips for
+   * being invalid gets an error naming its problems instead of no data, and so
+   * does one whose template variables cannot be written into InfluxQL.
    */
   query(request: DataQueryRequest<VmQuery>): Observable<DataQueryResponse> {
     const isLive = (q: VmQuery) => q.queryType === 'metrics' && q.live;
-    const queries = request.targets.map(migrateQuery);
-    const live = queries.filter((q) => isLive(q) && this.filterQuery(q));
-    const ranged = queries.filter((q) => !isLive(q));
-    if (live.length === 0) {
-      return super.query({ ...request, targets: ranged });
+    const errors: DataQueryError[] = [];
+    const runnable: VmQuery[] = [];
+    for (const q of request.targets.map(migrateQuery)) {
+      const problems = this.problems(q, request.scopedVars);
+      if (problems) {
+        errors.push({ refId: q.refId, message: `Query ${q.refId}: ${problems}` });
+      } else if (this.filterQuery(q)) {
+        runnable.push(q);
+      }
     }
-    const streams = live.map((q) => this.liveStream(this.applyTemplateVariables(q, request.scopedVars), request));
-    if (ranged.length === 0) {
-      return merge(...streams);
+    const responses: Array<Observable<DataQueryResponse>> = [];
+    if (errors.length > 0) {
+      responses.push(of({ data: [], errors, state: LoadingState.Error }));
     }
-    return merge(super.query({ ...request, targets: ranged }), ...streams);
+    const ranged = runnable.filter((q) => !isLive(q));
+    if (ranged.length > 0) {
+      responses.push(super.query({ ...request, targets: ranged }));
+    }
+    for (const q of runnable.filter(isLive)) {
+      responses.push(this.liveStream(this.applyTemplateVariables(q, request.scopedVars), request));
+    }
+    return responses.length > 0 ? merge(...responses) : of({ data: [] });
+  }
+
+  /** Why a query that is not hidden cannot run, or undefined. */
+  private problems(query: VmQuery, scopedVars: ScopedVars): string | undefined {
+    if (query.hide || query.queryType === 'variable') {
+      return undefined;
+    }
+    const issues = validateQuery(
+      query,
+      STATIC_METRICS.map((m) => m.name)
+    );
+    if (issues.length > 0) {
+      return issues.map((i) => i.message).join(' ');
+    }
+    try {
+      this.applyTemplateVariables(query, scopedVars);
+      return undefined;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
   }
 
   private liveStream(query: VmQuery, request: DataQueryRequest<VmQuery>): Observable<DataQueryResponse> {
-    const data: VmQuery = { ...query, liveIntervalMs: query.liveIntervalMs || this.streamIntervalMs };
+    // The channel data carries every default explicitly, so that the backend
+    // recomputes the same key from it whatever defaults it would fill in.
+    const data: VmQuery = {
+      ...query,
+      metrics: query.metrics.length > 0 ? query.metrics : [...DEFAULT_METRICS],
+      liveIntervalMs: query.liveIntervalMs || this.streamIntervalMs,
+    };
     const key = streamKey(data);
     return getGrafanaLiveSrv().getDataStream({
       key: `${request.requestId}/${query.refId}/${key}`,
