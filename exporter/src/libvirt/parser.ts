@@ -9,13 +9,18 @@ const MIN_LENGTH = LENGTH_SIZE + HEADER_SIZE;
 const MAX_LENGTH = LENGTH_SIZE + MESSAGE_MAX;
 
 export class MessageParser {
-  // Bytes received but not yet part of a complete message. Never written in
-  // place, so payloads handed out as views of it stay valid.
-  private pending: Buffer = Buffer.alloc(0);
+  // Chunks received but not yet part of a complete message. They are joined
+  // only once a whole message is there, so a large reply that arrives in many
+  // chunks is copied once, not once per chunk. Buffers are never written in
+  // place, so payloads handed out as views of them stay valid.
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  /** Bytes needed before parsing can progress: a length word, then the whole message. */
+  private needed = LENGTH_SIZE;
 
   /** Bytes held back waiting for the rest of a message. */
   get bufferedBytes(): number {
-    return this.pending.length;
+    return this.buffered;
   }
 
   /**
@@ -24,8 +29,14 @@ export class MessageParser {
    * stream cannot be resynchronised after that.
    */
   parse(chunk: Buffer, onMessage: (message: Message) => void): void {
-    const data = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    if (this.buffered < this.needed) {
+      return;
+    }
+    const data = this.chunks.length === 1 ? chunk : Buffer.concat(this.chunks, this.buffered);
     let offset = 0;
+    let needed = LENGTH_SIZE;
     while (data.length - offset >= LENGTH_SIZE) {
       const length = data.readUInt32BE(offset);
       if (length < MIN_LENGTH || length > MAX_LENGTH) {
@@ -34,6 +45,7 @@ export class MessageParser {
         );
       }
       if (data.length - offset < length) {
+        needed = length;
         break;
       }
       const headerStart = offset + LENGTH_SIZE;
@@ -43,10 +55,10 @@ export class MessageParser {
       offset += length;
       onMessage({ header, payload });
     }
-    this.pending = offset === data.length ? Buffer.alloc(0) : data.subarray(offset);
-    // Drop the reference to a large consumed prefix instead of pinning it.
-    if (offset > 0 && this.pending.length > 0) {
-      this.pending = Buffer.from(this.pending);
-    }
+    const rest = data.subarray(offset);
+    // A copy of a partial message lets the consumed prefix be garbage-collected.
+    this.chunks = rest.length === 0 ? [] : [offset > 0 ? Buffer.from(rest) : rest];
+    this.buffered = rest.length;
+    this.needed = needed;
   }
 }
