@@ -42,6 +42,8 @@ export interface V2TargetOptions extends CommonTargetOptions {
   org: string;
   /** Bucket; on 1.8 "database/retention-policy". */
   bucket: string;
+  /** Most lines one write() gets (the library preallocates its buffer by this). */
+  maxLinesPerWrite: number;
 }
 
 export interface V1TargetOptions extends CommonTargetOptions {
@@ -78,8 +80,10 @@ export class V2WriteTarget implements WriteTarget {
     this.description = `${urlWithoutCredentials(options.url)} (v2 write API, bucket ${options.bucket})`;
     const influx = new InfluxDB({ url: options.url, token: options.token, timeout: options.timeoutMs });
     this.writeApi = influx.getWriteApi(options.org, options.bucket, 'ms', {
-      // One request per write(): batching and retries are the caller's.
-      batchSize: Number.MAX_SAFE_INTEGER,
+      // One request per write(): batching and retries are the caller's. The
+      // library sends by itself when its buffer reaches batchSize, which would
+      // escape flush()'s error: keep it one line larger than any write().
+      batchSize: options.maxLinesPerWrite + 1,
       maxBatchBytes: Number.MAX_SAFE_INTEGER,
       flushInterval: 0,
       maxRetries: 0,
