@@ -75,13 +75,15 @@ export class DataSource extends DataSourceWithBackend<VmQuery, VmDataSourceOptio
   applyTemplateVariables(query: VmQuery, scopedVars: ScopedVars): VmQuery {
     const templateSrv = getTemplateSrv();
     const migrated = migrateQuery(query);
+    // The values of one variable reference. Grafana writes a custom "All"
+    // value without calling the format function: that text is the one value.
     const valuesOf = (reference: string): string[] | undefined => {
       let captured: string[] | undefined;
-      templateSrv.replace(reference, scopedVars, (value: unknown) => {
+      const replaced = templateSrv.replace(reference, scopedVars, (value: unknown) => {
         captured = (Array.isArray(value) ? value : [value]).map(String);
         return '';
       });
-      return captured;
+      return captured ?? (replaced !== reference ? [replaced] : undefined);
     };
     const vms = migrated.vms.flatMap((entry) =>
       WHOLE_VARIABLE_REFERENCE.test(entry) ? (valuesOf(entry) ?? [entry]) : [templateSrv.replace(entry, scopedVars)]

@@ -232,7 +232,7 @@ export function QueryEditor({ query: stored, onChange, onRunQuery, datasource }:
             description={
               choices.metricsError
                 ? `Metrics resource unavailable (${choices.metricsError}); built-in list shown`
-                : undefined
+                : 'Empty: the eight usage metrics'
             }
             invalid={Boolean(issueFor(issues, 'metrics'))}
             error={issueFor(issues, 'metrics')}
