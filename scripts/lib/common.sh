@@ -1,0 +1,41 @@
+# Shared helpers for the project's scripts: sourced, never run.
+# Defines VMT_CACHE (binaries and downloads that must not be committed),
+# VMT_SCRIPTS, and small helpers for logging, locking and free ports.
+
+VMT_CACHE="${VMT_CACHE:-/root/.cache/vm-telemetry}"
+VMT_SCRIPTS="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export VMT_CACHE VMT_SCRIPTS
+mkdir -p "$VMT_CACHE/bin" "$VMT_CACHE/build" "$VMT_CACHE/logs" "$VMT_CACHE/locks"
+
+# Messages go to stderr: several scripts print sourceable lines on stdout.
+log() { printf '[%s %s] %s\n' "$(date +%H:%M:%S)" "$(basename "$0")" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# with_lock NAME CMD...: runs CMD while holding $VMT_CACHE/locks/NAME.lock, so
+# parallel test processes build or install a thing once and the others wait.
+with_lock() {
+  local name=$1; shift
+  (
+    flock 9
+    "$@"
+  ) 9>"$VMT_CACHE/locks/$name.lock"
+}
+
+# free_port: a random TCP port that no socket uses now (a small race with
+# other starters remains: callers retry when the bind fails).
+free_port() {
+  local port
+  while :; do
+    port=$(( 20000 + RANDOM % 40000 ))
+    ss -Htan "sport = :$port" | grep -q . || { echo "$port"; return; }
+  done
+}
+
+# wait_until SECONDS CMD...: retries CMD every 0.2 s until it succeeds or time runs out.
+wait_until() {
+  local deadline=$(( $(date +%s) + $1 )); shift
+  until "$@"; do
+    (( $(date +%s) < deadline )) || return 1
+    sleep 0.2
+  done
+}
