@@ -63,7 +63,9 @@ func Start(t testing.TB, version string) *Server {
 		unavailable(t, version, err.Error())
 	}
 	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	// The script builds 1.8 (about 2 min) or 2.7 (about 8 min) when its
+	// binary is not cached yet.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, script, version, dir)
 	var stdout, stderr bytes.Buffer
