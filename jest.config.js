@@ -40,5 +40,8 @@ module.exports = {
     // scaffolded transform matches only .js/.ts, so .mjs gets the same SWC.
     '^.+\\.mjs$': grafanaConfig.transform['^.+\\.(t|j)sx?$'],
   },
+  // Typing through user-event in a jsdom with @grafana/ui is slow on a busy
+  // 2-core machine; this bounds a test, it does not time it.
+  testTimeout: 30000,
   transformIgnorePatterns: [nodeModulesToTransform([...grafanaESModules, ...moreESModules])],
 };

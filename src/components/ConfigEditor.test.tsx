@@ -1,10 +1,13 @@
 import React, { useState } from 'react';
 import { DataSourceSettings } from '@grafana/data';
 import { render, screen } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
+import userEventLibrary from '@testing-library/user-event';
 
 import { VmDataSourceOptions, VmSecureJsonData } from '../types';
 import { ConfigEditor } from './ConfigEditor';
+
+// No delay between keystrokes: the tests check results, not typing speed.
+const userEvent = userEventLibrary.setup({ delay: null });
 
 type Settings = DataSourceSettings<VmDataSourceOptions, VmSecureJsonData>;
 

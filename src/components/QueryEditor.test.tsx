@@ -1,7 +1,7 @@
 import React, { useState } from 'react';
 import { setTemplateSrv } from '@grafana/runtime';
 import { act, render, screen, waitFor } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
+import userEventLibrary from '@testing-library/user-event';
 
 import { DataSource } from '../datasource';
 import { STATIC_METRICS } from '../metrics';
@@ -9,6 +9,9 @@ import { instanceSettings } from '../testing/instanceSettings';
 import { fakeTemplateSrv } from '../testing/templateSrv';
 import { VmQuery } from '../types';
 import { QueryEditor } from './QueryEditor';
+
+// No delay between keystrokes: the tests check results, not typing speed.
+const userEvent = userEventLibrary.setup({ delay: null });
 
 const VMS = [
   { name: 'one-71', host: 'kvm1', uuid: 'uuid-71' },

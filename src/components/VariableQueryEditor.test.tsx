@@ -1,11 +1,14 @@
 import React, { useState } from 'react';
 import { render, screen } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
+import userEventLibrary from '@testing-library/user-event';
 
 import { DataSource } from '../datasource';
 import { instanceSettings } from '../testing/instanceSettings';
 import { VmVariableQuery } from '../types';
 import { VariableQueryEditor } from './VariableQueryEditor';
+
+// No delay between keystrokes: the tests check results, not typing speed.
+const userEvent = userEventLibrary.setup({ delay: null });
 
 function renderEditor(initial: VmVariableQuery) {
   const changes: VmVariableQuery[] = [];
