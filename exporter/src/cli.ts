@@ -1,0 +1,192 @@
+#!/usr/bin/env node
+// vm-telemetry-exporter: wires the pieces together from the settings, runs
+// until SIGTERM/SIGINT (then flushes), or prints one sample per VM (--once).
+
+import { readFileSync } from 'node:fs';
+import { Collector } from './collector/collector.js';
+import { LibvirtSession } from './collector/libvirt-session.js';
+import { VmTracker } from './collector/vm-tracker.js';
+import { ConfigError, helpText, parseCommandLine, redactedConfig, type Config } from './config.js';
+import { Exporter } from './exporter.js';
+import { startHttpServer } from './http/server.js';
+import { telemetryJson } from './http/telemetry-json.js';
+import { createWriteTarget } from './influx/create-target.js';
+import { PointQueue } from './influx/point-queue.js';
+import { SpillStore } from './influx/spill-store.js';
+import { PointWriter } from './influx/writer.js';
+import { PermissionDeniedError, SocketMissingError, type ConnectOptions } from './libvirt/index.js';
+import { createLogger, type Logger } from './log.js';
+import { ExporterMetrics } from './metrics.js';
+import { LatestSamples } from './model/latest-samples.js';
+import type { VmSample } from './model/sample.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+function connectOptions(config: Config): ConnectOptions {
+  const { libvirt } = config;
+  const options: ConnectOptions = { uri: libvirt.uri, readOnly: libvirt.readOnly, callTimeoutMs: libvirt.timeoutMs };
+  if (libvirt.host) {
+    options.host = libvirt.host;
+    if (libvirt.port) options.port = libvirt.port;
+    if (libvirt.tlsCa) {
+      options.tls = { ca: readFileSync(libvirt.tlsCa), cert: readFileSync(libvirt.tlsCert), key: readFileSync(libvirt.tlsKey) };
+    }
+  } else {
+    options.socketPath = libvirt.socket;
+  }
+  return options;
+}
+
+function buildExporter(config: Config, log: Logger, metrics: ExporterMetrics, writer?: PointWriter) {
+  const session = new LibvirtSession({ connectOptions: connectOptions(config), log });
+  const collector = new Collector({
+    concurrency: config.libvirt.concurrency,
+    penaltyMs: 30_000,
+    devicesRefreshMs: 60_000,
+    log,
+    onError: (kind) => metrics.countLibvirtError(kind),
+  });
+  const latest = new LatestSamples();
+  const exporter = new Exporter({
+    session,
+    collector,
+    tracker: new VmTracker(),
+    latest,
+    metrics,
+    writer,
+    hostOverride: config.host || undefined,
+    intervalMs: config.intervalMs,
+    log,
+  });
+  return { session, exporter, latest };
+}
+
+/** bigint values as JSON numbers when exact, else as strings. */
+function sampleJson(sample: VmSample): string {
+  return JSON.stringify(sample, (_key, value: unknown) =>
+    typeof value === 'bigint' ? (value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString()) : value
+  );
+}
+
+/** A connect error worth stopping for: the socket is there but forbidden. Missing sockets are retried (libvirtd may start later). */
+function fatalConnectError(error: unknown): boolean {
+  return error instanceof PermissionDeniedError;
+}
+
+async function runOnce(config: Config, log: Logger): Promise<number> {
+  const metrics = new ExporterMetrics();
+  const { session, exporter } = buildExporter(config, log, metrics);
+  try {
+    await session.get();
+  } catch (error) {
+    process.stderr.write(`vm-telemetry-exporter: ${(error as Error).message}\n`);
+    return 1;
+  }
+  await exporter.round();
+  await new Promise((r) => setTimeout(r, config.intervalMs));
+  const samples = await exporter.round();
+  await session.close();
+  if (!samples) {
+    process.stderr.write('vm-telemetry-exporter: reading the VMs failed (see the log above)\n');
+    return 1;
+  }
+  for (const sample of samples) process.stdout.write(sampleJson(sample) + '\n');
+  return 0;
+}
+
+async function runDaemon(config: Config, log: Logger): Promise<number> {
+  const metrics = new ExporterMetrics();
+  const spill = config.buffer.spillDir ? new SpillStore({ dir: config.buffer.spillDir, maxBytes: config.buffer.spillMaxBytes }) : undefined;
+  const queue = new PointQueue({
+    maxMemoryLines: config.buffer.maxPoints,
+    spill,
+    onDrop: (count) => {
+      metrics.dropped += count;
+      log.warn('buffer bound reached: dropped the oldest points', { dropped: count, totalDropped: metrics.dropped });
+    },
+  });
+  const target = createWriteTarget({ ...config.influx, gzipThresholdBytes: config.influx.gzipThreshold });
+  const writer = new PointWriter({
+    target,
+    queue,
+    batchSize: config.influx.batchSize,
+    retryInitialMs: config.influx.retryInitialMs,
+    retryMaxMs: config.influx.retryMaxMs,
+    log,
+  });
+  const { session, exporter, latest } = buildExporter(config, log, metrics, writer);
+
+  try {
+    await session.get();
+  } catch (error) {
+    if (fatalConnectError(error)) {
+      log.error((error as Error).message, { socket: config.libvirt.socket });
+      return 1;
+    }
+    if (error instanceof SocketMissingError) log.error('libvirt is not reachable yet; the exporter keeps trying', { socket: config.libvirt.socket });
+  }
+
+  const http = config.listen
+    ? await startHttpServer(config.listen, {
+        health: () => exporter.health(),
+        metrics: () => metrics.render(writer.stats),
+        telemetry: () => telemetryJson(latest.all(), Date.now()),
+      })
+    : undefined;
+  log.info('exporter started', { version: VERSION, writing: target.description, http: http?.address ?? null, config: redactedConfig(config) });
+  writer.start();
+  exporter.start();
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  log.info('stopping: flushing buffered points', { signal, buffered: writer.stats.buffered });
+  await exporter.stop();
+  const left = await writer.stop(config.shutdownTimeoutMs);
+  if (left > 0) {
+    const spilled = writer.spillUnwritten();
+    if (spilled > 0) log.warn('InfluxDB unreachable at exit: points kept in the spill folder for the next start', { points: spilled, dir: config.buffer.spillDir });
+    else log.error('InfluxDB unreachable at exit: points lost (set --buffer-spill-dir to keep them)', { points: left });
+  }
+  await target.close();
+  await http?.close();
+  await session.close();
+  log.info('stopped', { written: writer.stats.written });
+  return 0;
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  let command;
+  try {
+    command = parseCommandLine(argv, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`vm-telemetry-exporter: ${error.message}\n`);
+    return 2;
+  }
+  if (command.help) {
+    process.stdout.write(helpText());
+    return 0;
+  }
+  if (command.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const config = command.config!;
+  const log = createLogger(config.logLevel);
+  return command.once ? runOnce(config, log) : runDaemon(config, log);
+}
+
+// Exit once stdout is drained: a pipe (--once | jq, --help | less) would otherwise be cut short.
+const exitAfterOutput = (code: number): void => {
+  process.stdout.write('', () => process.exit(code));
+};
+
+main(process.argv.slice(2), process.env).then(
+  exitAfterOutput,
+  (error: Error) => {
+    process.stderr.write(`vm-telemetry-exporter: ${error.stack ?? error.message}\n`);
+    process.exit(1);
+  }
+);

@@ -1,0 +1,144 @@
+// The sampling loop: every interval, one collection round over all VMs of
+// the libvirt connection, turned into the contract's points and handed to
+// the writer. Rounds never overlap; a late round skips the ticks it missed.
+
+import { hostname } from 'node:os';
+import type { Collector } from './collector/collector.js';
+import type { LibvirtSession } from './collector/libvirt-session.js';
+import type { VmTracker } from './collector/vm-tracker.js';
+import { encodePoint, LineProtocolError } from './influx/line-protocol.js';
+import type { PointWriter } from './influx/writer.js';
+import type { LibvirtClient } from './libvirt/index.js';
+import type { Logger } from './log.js';
+import type { ExporterMetrics } from './metrics.js';
+import type { LatestSamples } from './model/latest-samples.js';
+import { samplePoints } from './model/points.js';
+import type { VmSample } from './model/sample.js';
+
+export interface ExporterParts {
+  session: LibvirtSession;
+  collector: Collector;
+  tracker: VmTracker;
+  latest: LatestSamples;
+  metrics: ExporterMetrics;
+  /** Absent in --once mode: samples are printed, not written. */
+  writer?: PointWriter | undefined;
+  /** The host tag; libvirt's host name when absent. */
+  hostOverride?: string | undefined;
+  intervalMs: number;
+  log: Logger;
+}
+
+export class Exporter {
+  private readonly hostNames = new WeakMap<LibvirtClient, string>();
+  private timer: NodeJS.Timeout | null = null;
+  private current: Promise<unknown> | null = null;
+  private roundFailing = false;
+
+  constructor(private readonly parts: ExporterParts) {}
+
+  /** One collection round. Resolves to this round's samples, or null when libvirt could not be read. */
+  async round(): Promise<VmSample[] | null> {
+    const { session, collector, tracker, latest, metrics, writer, log } = this.parts;
+    const started = process.hrtime.bigint();
+    const timeMs = Date.now();
+    let client: LibvirtClient;
+    try {
+      client = await session.get();
+    } catch {
+      metrics.countLibvirtError('connect');
+      metrics.libvirtConnected = false;
+      return null;
+    }
+    metrics.libvirtConnected = true;
+    let result;
+    try {
+      const host = await this.hostName(client);
+      result = { host, ...(await collector.collect(client)) };
+    } catch (error) {
+      session.report(error);
+      metrics.libvirtConnected = session.connected;
+      metrics.countLibvirtError('round');
+      if (!this.roundFailing) log.warn('collection round failed', { error: (error as Error).message });
+      this.roundFailing = true;
+      return null;
+    }
+    if (this.roundFailing) log.info('collection rounds work again');
+    this.roundFailing = false;
+
+    const samples = tracker.samples(result.readings, result.listed, timeMs, result.host);
+    latest.update(samples);
+    if (writer) writer.enqueue(this.encode(samples));
+    metrics.recordRound(Number(process.hrtime.bigint() - started) / 1e9, samples.length, Date.now());
+    return samples;
+  }
+
+  /** Runs rounds every interval until stop(). */
+  start(): void {
+    const { intervalMs, metrics } = this.parts;
+    let next = performance.now();
+    const tick = (): void => {
+      this.current = this.round().finally(() => {
+        if (this.timer === null) return;
+        next += intervalMs;
+        const now = performance.now();
+        if (next < now) {
+          const missed = Math.ceil((now - next) / intervalMs);
+          metrics.overruns++;
+          next += missed * intervalMs;
+        }
+        this.timer = setTimeout(tick, next - now);
+      });
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  /** Stops scheduling and waits for a round in progress. */
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.current;
+  }
+
+  health(): { ok: boolean; details: object } {
+    const { metrics, intervalMs, writer, session } = this.parts;
+    const ageMs = metrics.lastCollectionAtMs ? Date.now() - metrics.lastCollectionAtMs : null;
+    const fresh = ageMs !== null && ageMs <= Math.max(10_000, 5 * intervalMs);
+    const stats = writer?.stats;
+    return {
+      ok: session.connected && fresh,
+      details: {
+        libvirtConnected: session.connected,
+        lastCollectionAgeSeconds: ageMs === null ? null : ageMs / 1000,
+        vms: metrics.vms,
+        influxWriting: stats ? !stats.failing : null,
+        pointsBuffered: stats?.buffered ?? 0,
+      },
+    };
+  }
+
+  private encode(samples: VmSample[]): string[] {
+    const lines: string[] = [];
+    for (const sample of samples) {
+      for (const point of samplePoints(sample)) {
+        try {
+          lines.push(encodePoint(point));
+        } catch (error) {
+          if (!(error instanceof LineProtocolError)) throw error;
+          this.parts.log.error('a point cannot be encoded and is left out', { vm: sample.vm, error: error.message });
+        }
+      }
+    }
+    return lines;
+  }
+
+  private async hostName(client: LibvirtClient): Promise<string> {
+    if (this.parts.hostOverride) return this.parts.hostOverride;
+    let name = this.hostNames.get(client);
+    if (name === undefined) {
+      name = await client.getHostname().catch(() => hostname());
+      this.hostNames.set(client, name);
+    }
+    return name;
+  }
+}

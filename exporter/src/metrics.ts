@@ -1,0 +1,73 @@
+// The exporter's own health figures, rendered in the Prometheus text
+// exposition format for /metrics.
+
+import type { LibvirtErrorKind } from './collector/collector.js';
+import type { WriterStats } from './influx/writer.js';
+
+export type LibvirtFailureKind = LibvirtErrorKind | 'connect' | 'round';
+
+export class ExporterMetrics {
+  samplesCollected = 0;
+  rounds = 0;
+  /** Rounds that started late because the previous one overran the interval. */
+  overruns = 0;
+  collectionSecondsSum = 0;
+  lastCollectionSeconds = 0;
+  /** Wall-clock time of the last successful round, ms since the epoch; 0 before the first. */
+  lastCollectionAtMs = 0;
+  vms = 0;
+  /** Lines dropped by the bounded buffer. */
+  dropped = 0;
+  libvirtConnected = false;
+  readonly libvirtErrors = new Map<LibvirtFailureKind, number>();
+
+  countLibvirtError(kind: LibvirtFailureKind): void {
+    this.libvirtErrors.set(kind, (this.libvirtErrors.get(kind) ?? 0) + 1);
+  }
+
+  recordRound(seconds: number, vms: number, atMs: number): void {
+    this.rounds++;
+    this.collectionSecondsSum += seconds;
+    this.lastCollectionSeconds = seconds;
+    this.lastCollectionAtMs = atMs;
+    this.vms = vms;
+    this.samplesCollected += vms;
+  }
+
+  render(writer: WriterStats | undefined): string {
+    const out: string[] = [];
+    const metric = (name: string, type: string, help: string, samples: [string, number][]): void => {
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+      // `suffix` is a label set ('{kind="x"}') or a summary part ('_sum').
+      for (const [suffix, value] of samples) out.push(`${name}${suffix} ${value}`);
+    };
+    metric('vmt_samples_collected_total', 'counter', 'VM samples collected from libvirt.', [['', this.samplesCollected]]);
+    metric('vmt_points_written_total', 'counter', 'Points written to InfluxDB.', [['', writer?.written ?? 0]]);
+    metric('vmt_points_buffered', 'gauge', 'Points waiting to be written (memory and disk).', [['', writer?.buffered ?? 0]]);
+    metric('vmt_points_dropped_total', 'counter', 'Points dropped: buffer bound reached, or refused by InfluxDB.', [
+      ['{reason="buffer_full"}', this.dropped],
+      ['{reason="rejected"}', writer?.rejected ?? 0],
+    ]);
+    metric('vmt_influx_write_errors_total', 'counter', 'Failed write requests to InfluxDB (retried).', [['', writer?.writeErrors ?? 0]]);
+    metric('vmt_influx_up', 'gauge', '1 while writes to InfluxDB succeed.', [['', writer && !writer.failing ? 1 : 0]]);
+    metric('vmt_collection_duration_seconds', 'summary', 'Time of a collection round over all VMs.', [
+      ['_sum', this.collectionSecondsSum],
+      ['_count', this.rounds],
+    ]);
+    metric('vmt_last_collection_duration_seconds', 'gauge', 'Time of the last collection round.', [['', this.lastCollectionSeconds]]);
+    metric('vmt_last_collection_timestamp_seconds', 'gauge', 'When the last collection round ended.', [['', this.lastCollectionAtMs / 1000]]);
+    metric('vmt_collection_overruns_total', 'counter', 'Rounds that took longer than the interval.', [['', this.overruns]]);
+    metric('vmt_vms', 'gauge', 'VMs in the last round.', [['', this.vms]]);
+    metric('vmt_libvirt_connected', 'gauge', '1 while the libvirt connection is open.', [['', this.libvirtConnected ? 1 : 0]]);
+    metric(
+      'vmt_libvirt_errors_total',
+      'counter',
+      'libvirt failures: connect, round (a whole round failed), timeout, vanished (VM gone mid-round), call.',
+      (['connect', 'round', 'timeout', 'vanished', 'call'] as LibvirtFailureKind[]).map((kind) => [
+        `{kind="${kind}"}`,
+        this.libvirtErrors.get(kind) ?? 0,
+      ])
+    );
+    return out.join('\n') + '\n';
+  }
+}
