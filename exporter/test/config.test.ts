@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { ConfigError, helpText, optionTable, parseCommandLine, redactedConfig } from '../src/config.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'vmt-config-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const file = (name: string, content: string): string => {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+};
+
+test('defaults: the read-only socket, qemu:///system, 1 s', () => {
+  const { config } = parseCommandLine(['--once'], {});
+  assert.equal(config!.libvirt.socket, '/run/libvirt/libvirt-sock-ro');
+  assert.equal(config!.libvirt.uri, 'qemu:///system');
+  assert.equal(config!.libvirt.readOnly, true);
+  assert.equal(config!.intervalMs, 1000);
+  assert.equal(config!.influx.api, 'v2');
+});
+
+test('flags beat the environment, which beats the config file', () => {
+  const path = file('c.json', JSON.stringify({ libvirt: { uri: 'test:///file' }, interval: '5s', host: 'from-file', influx: { url: 'http://file:8086', retentionPolicy: 'rp1' } }));
+  const env = { VMT_CONFIG: path, VMT_LIBVIRT_URI: 'test:///env', VMT_INTERVAL: '2s' };
+  const { config } = parseCommandLine(['--libvirt-uri', 'test:///flag'], env);
+  assert.equal(config!.libvirt.uri, 'test:///flag');
+  assert.equal(config!.intervalMs, 2000);
+  assert.equal(config!.host, 'from-file');
+  assert.equal(config!.influx.retentionPolicy, 'rp1');
+  assert.equal(parseCommandLine([`--config=${path}`, '--interval=250ms'], {}).config!.intervalMs, 250);
+});
+
+test('booleans, durations and integers from every source', () => {
+  const { config } = parseCommandLine(['--once', '--no-libvirt-read-only', '--buffer-max-points', '10', '--influx-timeout', '1.5'], {
+    VMT_LISTEN: '',
+  });
+  assert.equal(config!.libvirt.readOnly, false);
+  assert.equal(config!.buffer.maxPoints, 10);
+  assert.equal(config!.influx.timeoutMs, 1500);
+  assert.equal(config!.listen, '');
+  assert.equal(parseCommandLine(['--once'], { VMT_LIBVIRT_READ_ONLY: 'false' }).config!.libvirt.readOnly, false);
+});
+
+test('secrets come from files and are never shown', () => {
+  const tokenFile = file('token', 's3cret-token\n');
+  const { config } = parseCommandLine(['--influx-url', 'http://x:8086', '--influx-token-file', tokenFile], { VMT_INFLUX_PASSWORD: 'pw' });
+  assert.equal(config!.influx.token, 's3cret-token');
+  const shown = JSON.stringify(redactedConfig(config!));
+  assert.ok(!shown.includes('s3cret') && !shown.includes('"pw"'), shown);
+  assert.ok(!helpText().includes('s3cret'));
+});
+
+test('bad settings are refused with the setting named', () => {
+  const bad: [string[], Record<string, string>, RegExp][] = [
+    [['--bogus'], {}, /unknown option --bogus/],
+    [[], {}, /no InfluxDB URL/],
+    [['--once', '--interval', 'fast'], {}, /--interval: "fast" is not a duration/],
+    [['--once'], { VMT_INFLUX_BATCH_SIZE: '-3' }, /VMT_INFLUX_BATCH_SIZE: expected a non-negative integer/],
+    [['--once', '--influx-api', 'v3'], {}, /neither v1 nor v2/],
+    [['--influx-url', 'ftp://x'], {}, /must start with http/],
+    [['--once', '--listen', 'nope'], {}, /not host:port/],
+    [['--once', '--libvirt-tls-ca', '/ca.pem'], {}, /needs all three/],
+    [['--once', '--config', file('bad.json', '{"influx": {"urll": "x"}}')], {}, /unknown setting influx\.urll/],
+    [['--once', '--config', file('broken.json', '{')], {}, /config file .*broken\.json/],
+    [['--once', '--config', join(dir, 'missing.json')], {}, /missing\.json/],
+    [['--once', '--influx-token-file', join(dir, 'nope')], {}, /cannot read the token file/],
+    [['--once', '--log-level', 'loud'], {}, /--log-level/],
+  ];
+  for (const [argv, env, message] of bad) {
+    assert.throws(() => parseCommandLine(argv, env), (error: Error) => error instanceof ConfigError && message.test(error.message), argv.join(' '));
+  }
+});
+
+test('--help lists every setting with its flag and variable', () => {
+  const help = helpText();
+  for (const option of optionTable()) {
+    assert.ok(help.includes(option.flag) && help.includes(option.env), option.flag);
+  }
+  assert.equal(parseCommandLine(['--help'], {}).help, true, '--help works without other settings');
+});
