@@ -42,6 +42,10 @@ describe('validateQuery', () => {
     expect(issues.map((i) => i.message).join(' ')).toMatch(/between 100 and 60000 ms.*got 5/);
   });
 
+  it('ignores the live settings of a raw query, which does not stream', () => {
+    expect(fields({ queryType: 'raw', rawQuery: 'SELECT 1', live: true, liveIntervalMs: 5 })).toEqual([]);
+  });
+
   it('accepts a live interval of 0 (the data source default)', () => {
     expect(fields({ live: true, liveIntervalMs: 0 })).toEqual([]);
   });

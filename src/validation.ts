@@ -35,7 +35,8 @@ export function validateQuery(query: VmQuery, knownMetrics: string[]): Validatio
       message: 'Gap limit must be 0 (automatic) or a positive number of seconds.',
     });
   }
-  if (query.live && query.liveIntervalMs !== 0) {
+  // Only metric queries stream (docs/PLUGIN-API.md); a raw query ignores live.
+  if (query.queryType === 'metrics' && query.live && query.liveIntervalMs !== 0) {
     const ms = query.liveIntervalMs;
     if (!Number.isInteger(ms) || ms < LIVE_INTERVAL_MIN_MS || ms > LIVE_INTERVAL_MAX_MS) {
       issues.push({

@@ -15,7 +15,8 @@ import { startServer } from './server.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const artifacts = path.join(root, 'test-artifacts/browser');
 const DATASOURCE_UID = 'vmt-harness';
-const STEP_TIMEOUT_MS = 15000;
+// A bound per step (the machine is shared), not a timing assertion.
+const STEP_TIMEOUT_MS = 30000;
 
 const results = [];
 async function check(name, body) {
@@ -203,6 +204,24 @@ async function main() {
       const { query } = await harness();
       assert(query.live === true && query.liveIntervalMs === 5, `live settings: ${query.live} ${query.liveIntervalMs}`);
       await editor.screenshot({ path: path.join(artifacts, 'query-editor-live-invalid.png') });
+    });
+
+    await check('QueryEditor raw mode takes InfluxQL and refuses what is not a SELECT', async () => {
+      await editor.getByRole('radio', { name: 'Raw InfluxQL', exact: true }).click();
+      const raw = editor.getByRole('textbox', { name: 'Raw InfluxQL' });
+      await raw.fill('DROP DATABASE vm_telemetry');
+      await editor.getByText('Only SELECT statements are accepted in raw mode.').first().waitFor();
+      const statement = 'SELECT last("cpu_usage_percent") FROM "vm_telemetry" WHERE $timeFilter GROUP BY "vm"';
+      await raw.fill(statement);
+      await editor.getByText('Only SELECT statements are accepted in raw mode.').first().waitFor({ state: 'detached' });
+      // The live settings left from metrics mode do not apply to a raw query.
+      await editor.getByText('This query will not run until it is fixed').waitFor({ state: 'detached' });
+      const { query } = await harness();
+      assert(
+        query.queryType === 'raw' && query.rawQuery === statement,
+        `raw query is ${JSON.stringify(query.rawQuery)}`
+      );
+      await editor.screenshot({ path: path.join(artifacts, 'query-editor-raw.png') });
     });
 
     await check('no uncaught errors on the page', async () => {
