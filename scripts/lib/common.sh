@@ -13,12 +13,13 @@ die() { log "error: $*"; exit 1; }
 
 # with_lock NAME CMD...: runs CMD while holding $VMT_CACHE/locks/NAME.lock, so
 # parallel test processes build or install a thing once and the others wait.
+# CMD runs in a subshell: it cannot set the caller's variables.
 with_lock() {
-  local name=$1; shift
+  local lock_name=$1; shift
   (
     flock 9
     "$@"
-  ) 9>"$VMT_CACHE/locks/$name.lock"
+  ) 9>"$VMT_CACHE/locks/$lock_name.lock"
 }
 
 # free_port: a random TCP port that no socket uses now (a small race with

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Starts libvirtd for tests, without systemd, and prints sourceable lines on stdout.
+#
+#   start.sh [--netns NAME]
+#     The host's system daemon (virtlogd + libvirtd, qemu and test drivers), sockets
+#     /run/libvirt/libvirt-sock (rw) and libvirt-sock-ro (read-only). A daemon that
+#     already answers on both sockets is reused. With --netns, the daemon runs inside the
+#     network namespace NAME (created if missing, loopback up) so that the tap devices of
+#     guests are created there and guest traffic never reaches a host interface.
+#     Prints LIBVIRT_URI LIBVIRT_SOCK LIBVIRT_SOCK_RO LIBVIRTD_PID LIBVIRT_NETNS
+#     LIBVIRT_STARTED (1 when this call started the daemon: the caller then stops it).
+#
+#   start.sh --private DIR
+#     A second, root libvirtd owned by one test, with only the test driver (the qemu and
+#     other driver modules are not loaded), its sockets, pid file and log in DIR. A test may
+#     kill, freeze or restart it (run this again) without disturbing anyone else.
+#     Prints LIBVIRT_URI (test+unix:///default?socket=DIR/libvirt-sock) LIBVIRT_SOCK
+#     LIBVIRT_SOCK_RO LIBVIRTD_PID LIBVIRT_STARTED. Stop with stop.sh --private DIR.
+set -euo pipefail
+usage() { echo "usage: $0 [--netns NAME | --private DIR]" >&2; exit 2; }
+netns= private_dir=
+case ${1:-} in
+  "") ;;
+  --netns) [[ $# -eq 2 && $2 =~ ^[A-Za-z0-9_.-]+$ ]] || usage; netns=$2 ;;
+  --private) [[ $# -eq 2 ]] || usage; private_dir=$2 ;;
+  *) usage ;;
+esac
+source "$(dirname "$0")/../lib/common.sh"
+readonly READY_TIMEOUT_S=60 SYSTEM_PID_FILE=/run/libvirtd.pid
+
+"$VMT_SCRIPTS/install-deps.sh"
+
+answers() { # URI [virsh options]: the daemon behind URI takes a call
+  timeout 20 virsh -q -c "$@" uri >/dev/null 2>&1
+}
+
+alive_pid() { # PID_FILE: the pid it names, if that process lives
+  local pid
+  pid=$(cat "$1" 2>/dev/null) && [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
+start_system() {
+  local started=0 pid uri=qemu:///system
+  if pid=$(alive_pid "$SYSTEM_PID_FILE") && [[ $(readlink "/proc/$pid/exe") == */libvirtd ]]; then
+    # A running daemon is reused, never replaced: others may be using it. Under heavy
+    # load it may take a while to answer (it probes QEMU at start).
+    wait_until "$READY_TIMEOUT_S" answers "$uri" && wait_until "$READY_TIMEOUT_S" answers "$uri" -r ||
+      die "libvirtd (pid $pid) runs but does not answer on /run/libvirt within ${READY_TIMEOUT_S}s"
+    if [[ -n $netns && $(ip netns identify "$pid") != "$netns" ]]; then
+      die "the running libvirtd (pid $pid) is not in network namespace $netns; stop it first (scripts/libvirt/stop.sh)"
+    fi
+  else
+    alive_pid /run/virtlogd.pid >/dev/null || virtlogd -d
+    rm -f /run/libvirt/libvirt-sock /run/libvirt/libvirt-sock-ro
+    if [[ -n $netns ]]; then
+      ip netns list | grep -q "^$netns\b" || ip netns add "$netns"
+      ip -n "$netns" link set lo up
+      ip netns exec "$netns" libvirtd -d
+    else
+      libvirtd -d
+    fi
+    wait_until "$READY_TIMEOUT_S" answers "$uri" && wait_until "$READY_TIMEOUT_S" answers "$uri" -r ||
+      die "libvirtd did not answer on /run/libvirt within ${READY_TIMEOUT_S}s (log: /var/log/libvirt/libvirtd.log)"
+    pid=$(alive_pid "$SYSTEM_PID_FILE") || die "libvirtd wrote no $SYSTEM_PID_FILE"
+    started=1
+    log "libvirtd started (pid $pid${netns:+, network namespace $netns})"
+  fi
+  echo "LIBVIRT_URI=$uri"
+  echo "LIBVIRT_SOCK=/run/libvirt/libvirt-sock"
+  echo "LIBVIRT_SOCK_RO=/run/libvirt/libvirt-sock-ro"
+  echo "LIBVIRTD_PID=$pid"
+  echo "LIBVIRT_NETNS=$netns"
+  echo "LIBVIRT_STARTED=$started"
+}
+
+start_private() {
+  mkdir -p "$private_dir"
+  local dir; dir=$(cd "$private_dir" && pwd)
+  local uri="test+unix:///default?socket=$dir/libvirt-sock" started=0 pid
+  if pid=$(alive_pid "$dir/libvirtd.pid"); then
+    wait_until "$READY_TIMEOUT_S" answers "$uri" ||
+      die "private libvirtd (pid $pid) runs but does not answer on $dir/libvirt-sock"
+  else
+    cat >"$dir/libvirtd.conf" <<CONF
+unix_sock_dir = "$dir"
+unix_sock_ro_perms = "0777"
+unix_sock_rw_perms = "0700"
+auth_unix_ro = "none"
+auth_unix_rw = "none"
+log_outputs = "3:file:$dir/libvirtd.log"
+CONF
+    mkdir -p "$dir/no-drivers"
+    rm -f "$dir/libvirt-sock" "$dir/libvirt-sock-ro" "$dir/libvirt-admin-sock"
+    # LIBVIRT_DRIVER_DIR pointing at an empty folder: no qemu, network, storage... drivers
+    # (those would share /run/libvirt state with the system daemon); the test driver is
+    # built into libvirt itself.
+    LIBVIRT_DRIVER_DIR=$dir/no-drivers libvirtd -d -f "$dir/libvirtd.conf" -p "$dir/libvirtd.pid"
+    wait_until "$READY_TIMEOUT_S" answers "$uri" ||
+      die "private libvirtd did not answer on $dir/libvirt-sock within ${READY_TIMEOUT_S}s (log: $dir/libvirtd.log)"
+    pid=$(alive_pid "$dir/libvirtd.pid") || die "private libvirtd wrote no $dir/libvirtd.pid"
+    started=1
+  fi
+  echo "LIBVIRT_URI=$uri"
+  echo "LIBVIRT_SOCK=$dir/libvirt-sock"
+  echo "LIBVIRT_SOCK_RO=$dir/libvirt-sock-ro"
+  echo "LIBVIRTD_PID=$pid"
+  echo "LIBVIRT_STARTED=$started"
+}
+
+if [[ -n $private_dir ]]; then start_private; else start_system; fi
