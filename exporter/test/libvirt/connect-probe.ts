@@ -1,14 +1,23 @@
-// Child process of the permission test: tries to connect to the socket given
-// as argument and prints the outcome as JSON (error class, code, message).
+// Child process of the permission test, run as an ordinary user: connects to
+// the socket given as argument and prints the outcome as JSON (the domains
+// listed, or the error's class, code and message).
 
 import { LibvirtClient } from '../../src/libvirt/client.js';
 import { ConnectFailedError } from '../../src/libvirt/errors.js';
 
-async function probe(socketPath: string): Promise<{ name: string; code: string | undefined; message: string }> {
+interface Outcome {
+  name: string;
+  code?: string | undefined;
+  message: string;
+  domains?: string[];
+}
+
+async function probe(socketPath: string): Promise<Outcome> {
   try {
     const client = await LibvirtClient.connect({ socketPath, uri: 'test:///default' });
+    const domains = (await client.listAllDomains()).map((d) => d.name);
     await client.close();
-    return { name: 'connected', code: undefined, message: '' };
+    return { name: 'connected', message: '', domains };
   } catch (error) {
     const e = error as Error;
     return { name: e.name, code: e instanceof ConnectFailedError ? e.code : undefined, message: e.message };

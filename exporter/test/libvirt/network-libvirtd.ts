@@ -1,7 +1,8 @@
-// A real libvirtd that a test owns: Debian's libvirtd run unprivileged (as
-// nobody, in session mode) in a temporary folder, listening on its own unix
-// socket and on 127.0.0.1 for TCP and TLS (certificates made with openssl).
-// Tests may stop, freeze and kill it without touching the system daemon.
+// A real libvirtd with network listeners, owned by one test: Debian's
+// libvirtd run unprivileged (as nobody, in session mode) in a temporary
+// folder, listening on 127.0.0.1 for TCP and for TLS (a CA, server and client
+// certificates made with openssl), with a fast keepalive. The project's
+// scripts/libvirt/start.sh has no listeners, hence this launcher.
 
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chownSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +21,7 @@ export interface TlsMaterial {
   otherCa: Buffer;
 }
 
-export class PrivateLibvirtd {
+export class NetworkLibvirtd {
   private process: ChildProcess | undefined;
 
   private constructor(
@@ -31,7 +32,7 @@ export class PrivateLibvirtd {
     readonly tls: TlsMaterial
   ) {}
 
-  static async start(): Promise<PrivateLibvirtd> {
+  static async start(): Promise<NetworkLibvirtd> {
     const dir = mkdtempSync('/tmp/vmt-libvirtd-');
     chmodSync(dir, 0o755);
     const tls = makeCertificates(dir);
@@ -59,18 +60,13 @@ export class PrivateLibvirtd {
       mkdirSync(path.join(dir, sub));
     }
     execFileSync('chown', ['-R', `${NOBODY}:${NOBODY}`, dir]);
-    const daemon = new PrivateLibvirtd(dir, path.join(dir, 'run/libvirt/libvirt-sock'), tcpPort, tlsPort, tls);
+    const daemon = new NetworkLibvirtd(dir, path.join(dir, 'run/libvirt/libvirt-sock'), tcpPort, tlsPort, tls);
     await daemon.launch();
     return daemon;
   }
 
-  get pid(): number {
-    if (this.process?.pid === undefined) throw new Error('private libvirtd is not running');
-    return this.process.pid;
-  }
-
-  /** Starts the daemon (again, after kill) and waits until its socket answers. */
-  async launch(): Promise<void> {
+  /** Starts the daemon and waits until its unix socket and TLS port answer. */
+  private async launch(): Promise<void> {
     rmSync(this.socketPath, { force: true });
     const child = spawn(LIBVIRTD, ['--listen', '-f', path.join(this.dir, 'libvirtd.conf')], {
       uid: NOBODY,
@@ -91,27 +87,20 @@ export class PrivateLibvirtd {
     while (!(await accepts(this.socketPath)) || !(await accepts({ host: '127.0.0.1', port: this.tlsPort }))) {
       if (child.exitCode !== null || Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`private libvirtd did not come up (exit ${child.exitCode}): ${stderr.slice(-2000)}`);
+        throw new Error(`network libvirtd did not come up (exit ${child.exitCode}): ${stderr.slice(-2000)}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
 
-  signal(signal: NodeJS.Signals): void {
-    process.kill(this.pid, signal);
-  }
-
-  /** SIGKILL, then waits until the process is gone. */
-  async kill(): Promise<void> {
-    const child = this.process;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
-  }
-
+  /** Kills the daemon, waits until it is gone, removes its folder. */
   async stop(): Promise<void> {
-    await this.kill();
+    const child = this.process;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    }
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,22 +1,20 @@
-// The host's libvirtd (root, /run/libvirt): the only one with the read-only
-// socket and the qemu driver. Started for the test run if it is not running,
-// with the project's script when it exists (scripts/libvirt/start.sh), and
-// stopped again only by the test process that started it, once no other test
-// process (node --test runs files in parallel) still uses it.
+// The host's libvirtd (root, /run/libvirt): the only one with the qemu
+// driver. Started with the project's scripts/libvirt/start.sh (which reuses a
+// running daemon) and stopped with stop.sh only by the test process whose call
+// started it, once no other test process still uses it (node --test may run
+// files in parallel).
 
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const RW_SOCKET = '/run/libvirt/libvirt-sock';
 export const RO_SOCKET = '/run/libvirt/libvirt-sock-ro';
-const PID_FILE = '/run/libvirtd.pid';
-const START_SCRIPT = fileURLToPath(new URL('../../../scripts/libvirt/start.sh', import.meta.url));
-const READY_TIMEOUT_MS = 30_000;
+const SCRIPTS = fileURLToPath(new URL('../../../scripts/libvirt/', import.meta.url));
+const SCRIPT_TIMEOUT_MS = 120_000;
 const RELEASE_WAIT_MS = 300_000;
-// One file per test process using the daemon; the start lock makes one of them start it.
+// One file per test process using the daemon; the start lock serialises start.sh.
 const USERS_DIR = '/run/vmt-libvirt-client-tests';
 const START_LOCK = path.join(USERS_DIR, 'start.lock');
 
@@ -29,91 +27,76 @@ export async function ensureSystemLibvirtd(): Promise<SystemLibvirtd> {
   mkdirSync(USERS_DIR, { recursive: true });
   const userFile = path.join(USERS_DIR, `user-${process.pid}`);
   writeFileSync(userFile, '');
-  const startedPid = await startUnlessRunning();
+  const started = await withStartLock(() => {
+    const output = execFileSync('bash', [`${SCRIPTS}start.sh`], {
+      encoding: 'utf8',
+      timeout: SCRIPT_TIMEOUT_MS,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    return /^LIBVIRT_STARTED=1$/m.test(output);
+  });
   return {
     release: async () => {
       rmSync(userFile, { force: true });
-      if (startedPid === undefined) return;
+      if (!started) return;
       const deadline = Date.now() + RELEASE_WAIT_MS;
       while (otherLiveUsers().length > 0 && Date.now() < deadline) {
         await sleep(200);
       }
-      process.kill(startedPid, 'SIGTERM');
+      execFileSync('bash', [`${SCRIPTS}stop.sh`], { stdio: 'inherit', timeout: SCRIPT_TIMEOUT_MS });
     },
   };
 }
 
-/** Returns the daemon's pid if this call started it. */
-async function startUnlessRunning(): Promise<number | undefined> {
-  while (!(await running())) {
+async function withStartLock<T>(run: () => T): Promise<T> {
+  for (;;) {
     let lock: number;
     try {
       lock = openSync(START_LOCK, 'wx');
+      writeFileSync(lock, String(process.pid));
     } catch {
-      await sleep(200); // another test process is starting it
+      // Another test process is running start.sh, or died holding the lock.
+      const holder = lockHolder();
+      if (holder !== undefined && !isAlive(holder)) rmSync(START_LOCK, { force: true });
+      await sleep(200);
       continue;
     }
     try {
-      if (await running()) return undefined;
-      start();
-      const deadline = Date.now() + READY_TIMEOUT_MS;
-      while (!(await running())) {
-        if (Date.now() > deadline) throw new Error(`libvirtd did not open ${RW_SOCKET} and ${RO_SOCKET}`);
-        await sleep(100);
-      }
-      return Number(readFileSync(PID_FILE, 'utf8').trim());
+      return run();
     } finally {
       closeSync(lock);
       rmSync(START_LOCK, { force: true });
     }
   }
-  return undefined;
 }
 
-function start(): void {
-  if (existsSync(START_SCRIPT)) {
-    execFileSync('bash', [START_SCRIPT], { stdio: 'inherit', timeout: READY_TIMEOUT_MS });
-    return;
-  }
-  // By hand, as ../shared/design/ENVIRONMENT.md describes (no systemd here).
-  for (const dir of ['/var/log/libvirt', '/var/lib/libvirt', '/var/cache/libvirt', '/run/libvirt']) {
-    mkdirSync(dir, { recursive: true });
-  }
+/** The pid written in the start lock, if it can be read yet. */
+function lockHolder(): number | undefined {
   try {
-    execFileSync('virtlogd', ['-d'], { stdio: 'ignore' });
+    const pid = Number(readFileSync(START_LOCK, 'utf8'));
+    return pid > 0 ? pid : undefined;
   } catch {
-    // Already running (it holds its pid file): libvirtd only needs one.
+    return undefined; // released meanwhile
   }
-  execFileSync('libvirtd', ['-d']);
 }
 
 function otherLiveUsers(): string[] {
   return readdirSync(USERS_DIR)
     .filter((name) => name.startsWith('user-'))
     .filter((name) => {
-      try {
-        process.kill(Number(name.slice('user-'.length)), 0);
-        return true;
-      } catch {
-        rmSync(path.join(USERS_DIR, name), { force: true }); // a test process that died
-        return false;
-      }
+      if (isAlive(Number(name.slice('user-'.length)))) return true;
+      rmSync(path.join(USERS_DIR, name), { force: true }); // a test process that died
+      return false;
     });
 }
 
-async function running(): Promise<boolean> {
-  return (await accepts(RW_SOCKET)) && (await accepts(RO_SOCKET));
-}
-
-function accepts(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.createConnection({ path: socketPath });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function sleep(ms: number): Promise<void> {
