@@ -1,6 +1,5 @@
-import React, { ChangeEvent, useEffect, useMemo, useState } from 'react';
+import React, { ChangeEvent, useEffect, useMemo } from 'react';
 import { QueryEditorProps, SelectableValue } from '@grafana/data';
-import { getTemplateSrv } from '@grafana/runtime';
 import {
   Alert,
   Checkbox,
@@ -15,7 +14,6 @@ import {
 } from '@grafana/ui';
 
 import type { DataSource } from '../datasource';
-import { STATIC_METRICS } from '../metrics';
 import { migrateQuery } from '../migration';
 import {
   Aggregation,
@@ -28,6 +26,7 @@ import {
   VmQuery,
 } from '../types';
 import { QueryField, validateQuery, ValidationIssue } from '../validation';
+import { useChoices } from './useChoices';
 
 type Props = QueryEditorProps<DataSource, VmQuery, VmDataSourceOptions>;
 
@@ -52,58 +51,6 @@ const AGGREGATIONS: Array<SelectableValue<Aggregation>> = ['mean', 'last', 'max'
   label: a,
   value: a as Aggregation,
 }));
-
-/** What the editor lists in its pickers: the backend's answers, or why they are missing. */
-interface Choices {
-  vms: Array<SelectableValue<string>>;
-  vmsError?: string;
-  metrics: MetricInfo[];
-  metricsError?: string;
-  loading: boolean;
-}
-
-function useChoices(datasource: DataSource, host: string): Choices {
-  const [choices, setChoices] = useState<Choices>({ vms: [], metrics: STATIC_METRICS, loading: true });
-  useEffect(() => {
-    let cancelled = false;
-    const variables = templateVariableOptions();
-    Promise.allSettled([datasource.getVms(host || undefined), datasource.getMetrics()]).then(([vms, metrics]) => {
-      if (cancelled) {
-        return;
-      }
-      setChoices({
-        vms: [
-          ...variables,
-          ...(vms.status === 'fulfilled'
-            ? vms.value.map((vm) => ({ label: vm.name, value: vm.name, description: `${vm.host} · ${vm.uuid}` }))
-            : []),
-        ],
-        vmsError: vms.status === 'rejected' ? describeError(vms.reason) : undefined,
-        metrics: metrics.status === 'fulfilled' && metrics.value.length > 0 ? metrics.value : STATIC_METRICS,
-        metricsError: metrics.status === 'rejected' ? describeError(metrics.reason) : undefined,
-        loading: false,
-      });
-    });
-    return () => {
-      cancelled = true;
-    };
-  }, [datasource, host]);
-  return choices;
-}
-
-function templateVariableOptions(): Array<SelectableValue<string>> {
-  return getTemplateSrv()
-    .getVariables()
-    .map((v) => ({ label: `$${v.name}`, value: `$${v.name}`, description: 'Template variable' }));
-}
-
-function describeError(reason: unknown): string {
-  if (reason && typeof reason === 'object') {
-    const fetchError = reason as { data?: { message?: string }; message?: string; statusText?: string };
-    return fetchError.data?.message ?? fetchError.message ?? fetchError.statusText ?? 'request failed';
-  }
-  return String(reason);
-}
 
 function issueFor(issues: ValidationIssue[], field: QueryField): string | undefined {
   const messages = issues.filter((i) => i.field === field).map((i) => i.message);
