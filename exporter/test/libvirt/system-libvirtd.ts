@@ -23,12 +23,18 @@ export interface SystemLibvirtd {
   release(): Promise<void>;
 }
 
-export async function ensureSystemLibvirtd(): Promise<SystemLibvirtd> {
+/**
+ * `netns`: run the daemon inside that network namespace (start.sh --netns), as
+ * guests with network traffic need; a daemon already running elsewhere makes
+ * start.sh fail with a message that says so.
+ */
+export async function ensureSystemLibvirtd(netns?: string): Promise<SystemLibvirtd> {
+  const netnsArgs = netns === undefined ? [] : ['--netns', netns];
   mkdirSync(USERS_DIR, { recursive: true });
   const userFile = path.join(USERS_DIR, `user-${process.pid}`);
   writeFileSync(userFile, '');
   const started = await withStartLock(() => {
-    const output = execFileSync('bash', [`${SCRIPTS}start.sh`], {
+    const output = execFileSync('bash', [`${SCRIPTS}start.sh`, ...netnsArgs], {
       encoding: 'utf8',
       timeout: SCRIPT_TIMEOUT_MS,
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -43,7 +49,7 @@ export async function ensureSystemLibvirtd(): Promise<SystemLibvirtd> {
       while (otherLiveUsers().length > 0 && Date.now() < deadline) {
         await sleep(200);
       }
-      execFileSync('bash', [`${SCRIPTS}stop.sh`], { stdio: 'inherit', timeout: SCRIPT_TIMEOUT_MS });
+      execFileSync('bash', [`${SCRIPTS}stop.sh`, ...netnsArgs], { stdio: 'inherit', timeout: SCRIPT_TIMEOUT_MS });
     },
   };
 }
