@@ -1,0 +1,47 @@
+package grafanahost
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"time"
+)
+
+// LogBuffer collects the log lines of a plugin process (one JSON object per
+// line, as hclog writes them), safe for concurrent use.
+type LogBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// Write appends log output.
+func (l *LogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// String is everything logged so far.
+func (l *LogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// Contains says whether any log line so far contains s.
+func (l *LogBuffer) Contains(s string) bool { return strings.Contains(l.String(), s) }
+
+// WaitFor waits until a log line contains s, or ctx ends.
+func (l *LogBuffer) WaitFor(ctx context.Context, s string) error {
+	ticker := time.NewTicker(20 * time.Millisecond)
+	defer ticker.Stop()
+	for !l.Contains(s) {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-ticker.C:
+		}
+	}
+	return nil
+}
