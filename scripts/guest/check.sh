@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Self-test of the test guest: boots one with load LOAD (default all) on the running
-# system libvirtd, reads `virsh domstats --raw` twice, 5 s apart, and checks that the
+# libvirtd (the system one, or LIBVIRT_URI/LIBVIRT_NETNS as for start.sh), reads `virsh domstats --raw` twice, 5 s apart, and checks that the
 # counters the load drives grow: cpu.time (always), balloon.rss and balloon.usable are
 # reported, block.0.rd.bytes/wr.bytes (disk), net.0.rx.bytes/tx.bytes (net). Removes
-# the guest at the end. Needs scripts/libvirt/start.sh --netns NS for the net load.
+# the guest at the end. The net load needs a daemon in a network namespace.
 set -euo pipefail
 usage() { echo "usage: $0 [idle|cpu|disk|net|all]" >&2; exit 2; }
 [[ $# -le 1 ]] || usage
@@ -14,7 +14,7 @@ trap '"$VMT_SCRIPTS/guest/stop.sh" "$name"' EXIT
 guest_env=$("$VMT_SCRIPTS/guest/start.sh" "$name" "$load")
 eval "$guest_env"
 
-stats() { virsh -q -c qemu:///system domstats --raw "$name"; }
+stats() { virsh -q -c "$GUEST_URI" domstats --raw "$name"; }
 value() { sed -n "s/^ *$2=//p" <<<"$1"; }
 sleep 3 # let the guest's load generators get going
 before=$(stats)

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Defines and starts a small real test guest on the system libvirtd (qemu:///system),
-# waits until its /init reports the load running, and prints sourceable lines:
-#   GUEST_NAME GUEST_UUID GUEST_LOAD GUEST_DIR GUEST_CONSOLE GUEST_TAP GUEST_NETNS
-#   GUEST_IP GUEST_PEER
-# The daemon must run already (scripts/libvirt/start.sh). When it runs inside a network
-# namespace (start.sh --netns NS), the guest gets its own 10.0.N.0/24: 10.0.N.2 is put on
+# Defines and starts a small real test guest, waits until its /init reports the load
+# running, and prints sourceable lines:
+#   GUEST_NAME GUEST_UUID GUEST_URI GUEST_LOAD GUEST_DIR GUEST_CONSOLE GUEST_TAP
+#   GUEST_NETNS GUEST_IP GUEST_PEER
+# The daemon must run already (scripts/libvirt/start.sh): the system one, or the one
+# named by the environment variables LIBVIRT_URI and LIBVIRT_NETNS (as printed by
+# scripts/libvirt/start.sh --private DIR --netns NS; export both). When the daemon
+# runs inside a network namespace, the guest gets its own 10.0.N.0/24: 10.0.N.2 is put on
 # the guest's tap INSIDE that namespace (never on a host interface) and the guest pings it.
 # Loads with network traffic (net, all) need that namespace.
 #   --dir DIR   disk, console log and XML of the guest (default /var/tmp/vmt-guests/NAME)
@@ -18,7 +20,7 @@ if [[ ${1:-} == --dir ]]; then [[ $# -ge 2 ]] || usage; dir=$2; shift 2; fi
 name=$1 load=$2
 [[ $name =~ ^[A-Za-z0-9_-]{1,40}$ ]] || die "guest name '$name': use 1-40 letters, digits, _ or -"
 dir=${dir:-/var/tmp/vmt-guests/$name}
-readonly URI=qemu:///system STATE_DIR=/run/vmt-guests BOOT_TIMEOUT_S=120
+readonly URI=${LIBVIRT_URI:-qemu:///system} STATE_DIR=/run/vmt-guests BOOT_TIMEOUT_S=120
 state=$STATE_DIR/$name.env
 mkdir -p "$STATE_DIR"
 
@@ -30,10 +32,13 @@ if [[ -f $state ]] && [[ $(virsh_ domstate "$name" 2>/dev/null) == running ]]; t
 fi
 timeout 30 virsh -q -c "$URI" uri >/dev/null 2>&1 ||
   die "no libvirtd answers on $URI: start it first (scripts/libvirt/start.sh --netns vmt)"
-daemon_pid=$(cat /run/libvirtd.pid)
-netns=$(ip netns identify "$daemon_pid")
+if [[ -n ${LIBVIRT_NETNS+set} ]]; then
+  netns=$LIBVIRT_NETNS
+else
+  netns=$(ip netns identify "$(cat /run/libvirtd.pid)")
+fi
 if [[ -z $netns && $load =~ net|all ]]; then
-  die "load '$load' sends network traffic, but libvirtd (pid $daemon_pid) runs in the host's network namespace; restart it in one: scripts/libvirt/stop.sh && scripts/libvirt/start.sh --netns vmt"
+  die "load '$load' sends network traffic, but the libvirtd of $URI runs in the host's network namespace; run it in one: scripts/libvirt/start.sh --netns vmt (after scripts/libvirt/stop.sh), or a private one: scripts/libvirt/start.sh --private DIR --netns NS"
 fi
 virsh_ dominfo "$name" >/dev/null 2>&1 && die "a domain named $name exists already (scripts/guest/stop.sh $name removes it)"
 
@@ -65,6 +70,7 @@ virsh_ define "$dir/domain.xml" >/dev/null
 {
   echo "GUEST_NAME=$name"
   echo "GUEST_UUID=$(virsh_ domuuid "$name")"
+  echo "GUEST_URI=$URI"
   echo "GUEST_LOAD=$load"
   echo "GUEST_DIR=$dir"
   echo "GUEST_CONSOLE=$dir/console.log"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Destroys and undefines a guest that scripts/guest/start.sh started, removes the peer
+# Destroys and undefines a guest that scripts/guest/start.sh started (on the daemon it
+# was started on; LIBVIRT_URI when its record is gone), removes the peer
 # address it put in the daemon's network namespace, and deletes the guest's files
 # (disk, console log, XML, kernel, initrd). A guest that is not there is not an error.
 set -euo pipefail
@@ -8,13 +9,13 @@ usage() { echo "usage: $0 NAME" >&2; exit 2; }
 source "$(dirname "$0")/../lib/common.sh"
 name=$1
 state=/run/vmt-guests/$name.env
-readonly URI=qemu:///system
+GUEST_DIR= GUEST_NETNS= GUEST_TAP= GUEST_PEER= GUEST_URI=
+if [[ -f $state ]]; then source "$state"; fi
+readonly URI=${GUEST_URI:-${LIBVIRT_URI:-qemu:///system}}
 
 virsh -q -c "$URI" destroy "$name" >/dev/null 2>&1 || true
 virsh -q -c "$URI" undefine "$name" >/dev/null 2>&1 || true
 if [[ -f $state ]]; then
-  GUEST_DIR= GUEST_NETNS= GUEST_TAP= GUEST_PEER=
-  source "$state"
   # libvirt deletes the tap with the guest; the address goes with it. Left only when
   # the daemon died first.
   if [[ -n $GUEST_NETNS ]] && ip -n "$GUEST_NETNS" link show "$GUEST_TAP" >/dev/null 2>&1; then

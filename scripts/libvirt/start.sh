@@ -10,21 +10,29 @@
 #     Prints LIBVIRT_URI LIBVIRT_SOCK LIBVIRT_SOCK_RO LIBVIRTD_PID LIBVIRT_NETNS
 #     LIBVIRT_STARTED (1 when this call started the daemon: the caller then stops it).
 #
-#   start.sh --private DIR
-#     A second, root libvirtd owned by one test, with only the test driver (the qemu and
-#     other driver modules are not loaded), its sockets, pid file and log in DIR. A test may
-#     kill, freeze or restart it (run this again) without disturbing anyone else.
-#     Prints LIBVIRT_URI (test+unix:///default?socket=DIR/libvirt-sock) LIBVIRT_SOCK
-#     LIBVIRT_SOCK_RO LIBVIRTD_PID LIBVIRT_STARTED. Stop with stop.sh --private DIR.
+#   start.sh --private DIR [--netns NAME]
+#     A second, root libvirtd owned by one test, its sockets, pid file, config and log in
+#     DIR; a test may kill, freeze or restart it (run this again) without disturbing
+#     anyone else. Stop with stop.sh --private DIR.
+#     Without --netns: only the test driver (no driver module is loaded, so it shares no
+#     state with the system daemon); LIBVIRT_URI=test+unix:///default?socket=DIR/libvirt-sock.
+#     With --netns: all drivers, qemu included, for real guests, inside network namespace
+#     NAME (created) and its own mount namespace, where libvirt's state folders
+#     (/run/libvirt, /var/lib/libvirt, /var/cache/libvirt, /var/log/libvirt,
+#     /etc/libvirt/qemu) are empty tmpfs and qemu.conf is DIR/qemu.conf (guests run as
+#     root, their console output goes to files: no virtlogd);
+#     LIBVIRT_URI=qemu:///system?socket=DIR/libvirt-sock.
+#     Prints LIBVIRT_URI LIBVIRT_SOCK LIBVIRT_SOCK_RO LIBVIRTD_PID LIBVIRT_NETNS LIBVIRT_STARTED.
 set -euo pipefail
-usage() { echo "usage: $0 [--netns NAME | --private DIR]" >&2; exit 2; }
+usage() { echo "usage: $0 [--netns NAME] | --private DIR [--netns NAME]" >&2; exit 2; }
 netns= private_dir=
-case ${1:-} in
-  "") ;;
-  --netns) [[ $# -eq 2 && $2 =~ ^[A-Za-z0-9_.-]+$ ]] || usage; netns=$2 ;;
-  --private) [[ $# -eq 2 ]] || usage; private_dir=$2 ;;
-  *) usage ;;
-esac
+while (($#)); do
+  case $1 in
+    --netns) [[ $# -ge 2 && $2 =~ ^[A-Za-z0-9_.-]+$ ]] || usage; netns=$2; shift 2 ;;
+    --private) [[ $# -ge 2 ]] || usage; private_dir=$2; shift 2 ;;
+    *) usage ;;
+  esac
+done
 source "$(dirname "$0")/../lib/common.sh"
 readonly READY_TIMEOUT_S=60 SYSTEM_PID_FILE=/run/libvirtd.pid
 
@@ -53,8 +61,7 @@ start_system() {
     alive_pid /run/virtlogd.pid >/dev/null || virtlogd -d
     rm -f /run/libvirt/libvirt-sock /run/libvirt/libvirt-sock-ro
     if [[ -n $netns ]]; then
-      ip netns list | grep -q "^$netns\b" || ip netns add "$netns"
-      ip -n "$netns" link set lo up
+      ensure_netns
       ip netns exec "$netns" libvirtd -d
     else
       libvirtd -d
@@ -73,10 +80,16 @@ start_system() {
   echo "LIBVIRT_STARTED=$started"
 }
 
+ensure_netns() {
+  ip netns list | grep -q "^$netns\b" || ip netns add "$netns"
+  ip -n "$netns" link set lo up
+}
+
 start_private() {
   mkdir -p "$private_dir"
   local dir; dir=$(cd "$private_dir" && pwd)
   local uri="test+unix:///default?socket=$dir/libvirt-sock" started=0 pid
+  [[ -n $netns ]] && uri="qemu:///system?socket=$dir/libvirt-sock"
   if pid=$(alive_pid "$dir/libvirtd.pid"); then
     wait_until "$READY_TIMEOUT_S" answers "$uri" ||
       die "private libvirtd (pid $pid) runs but does not answer on $dir/libvirt-sock"
@@ -89,21 +102,43 @@ auth_unix_ro = "none"
 auth_unix_rw = "none"
 log_outputs = "3:file:$dir/libvirtd.log"
 CONF
-    mkdir -p "$dir/no-drivers"
     rm -f "$dir/libvirt-sock" "$dir/libvirt-sock-ro" "$dir/libvirt-admin-sock"
-    # LIBVIRT_DRIVER_DIR pointing at an empty folder: no qemu, network, storage... drivers
-    # (those would share /run/libvirt state with the system daemon); the test driver is
-    # built into libvirt itself.
-    LIBVIRT_DRIVER_DIR=$dir/no-drivers libvirtd -d -f "$dir/libvirtd.conf" -p "$dir/libvirtd.pid"
+    if [[ -n $netns ]]; then
+      cat >"$dir/qemu.conf" <<CONF
+user = "root"
+group = "root"
+security_driver = "none"
+dynamic_ownership = 0
+stdio_handler = "file"
+CONF
+      ensure_netns
+      echo "$netns" >"$dir/netns"
+      # The mount namespace lives as long as the daemon and its QEMU processes.
+      ip netns exec "$netns" unshare --mount --propagation private bash -c '
+        set -e
+        for state in /run/libvirt /var/lib/libvirt /var/cache/libvirt /var/log/libvirt /etc/libvirt/qemu; do
+          mkdir -p "$state" && mount -t tmpfs tmpfs "$state"
+        done
+        mount --bind "$1/qemu.conf" /etc/libvirt/qemu.conf
+        exec libvirtd -d -f "$1/libvirtd.conf" -p "$1/libvirtd.pid"' private-libvirtd "$dir"
+    else
+      # LIBVIRT_DRIVER_DIR pointing at an empty folder: no qemu, network, storage...
+      # drivers (those would share /run/libvirt state with the system daemon); the test
+      # driver is built into libvirt itself.
+      mkdir -p "$dir/no-drivers"
+      LIBVIRT_DRIVER_DIR=$dir/no-drivers libvirtd -d -f "$dir/libvirtd.conf" -p "$dir/libvirtd.pid"
+    fi
     wait_until "$READY_TIMEOUT_S" answers "$uri" ||
       die "private libvirtd did not answer on $dir/libvirt-sock within ${READY_TIMEOUT_S}s (log: $dir/libvirtd.log)"
     pid=$(alive_pid "$dir/libvirtd.pid") || die "private libvirtd wrote no $dir/libvirtd.pid"
     started=1
+    log "private libvirtd started in $dir (pid $pid${netns:+, network namespace $netns})"
   fi
   echo "LIBVIRT_URI=$uri"
   echo "LIBVIRT_SOCK=$dir/libvirt-sock"
   echo "LIBVIRT_SOCK_RO=$dir/libvirt-sock-ro"
   echo "LIBVIRTD_PID=$pid"
+  echo "LIBVIRT_NETNS=$netns"
   echo "LIBVIRT_STARTED=$started"
 }
 

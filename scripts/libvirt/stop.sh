@@ -8,7 +8,9 @@
 #                      the system daemon only if it runs inside network namespace NAME,
 #                      then deletes NAME.
 #   stop.sh --private DIR
-#                      the private daemon of DIR (start.sh --private DIR).
+#                      the private daemon of DIR (start.sh --private DIR); when it had
+#                      the qemu driver (--netns NAME), first its guests, then whatever
+#                      still runs in its network namespace, which is then deleted.
 set -euo pipefail
 usage() { echo "usage: $0 [--netns NAME | --private DIR]" >&2; exit 2; }
 netns= private_dir=
@@ -33,8 +35,20 @@ stop_pid_file() {
 }
 
 if [[ -n $private_dir ]]; then
+  private_netns=$(cat "$private_dir/netns" 2>/dev/null) || private_netns=
+  if [[ -n $private_netns ]] && pid=$(cat "$private_dir/libvirtd.pid" 2>/dev/null) && kill -0 "$pid" 2>/dev/null; then
+    uri="qemu:///system?socket=$private_dir/libvirt-sock"
+    for domain in $(timeout 20 virsh -q -c "$uri" list --name 2>/dev/null); do
+      timeout 20 virsh -q -c "$uri" destroy "$domain" >/dev/null 2>&1 || true
+    done
+  fi
   stop_pid_file "$private_dir/libvirtd.pid" libvirtd
-  rm -f "$private_dir"/libvirt-sock "$private_dir"/libvirt-sock-ro "$private_dir"/libvirt-admin-sock
+  if [[ -n $private_netns ]] && ip netns list | grep -q "^$private_netns\b"; then
+    # Only processes this daemon started live in its namespace (QEMU of guests it lost).
+    for pid in $(ip netns pids "$private_netns"); do kill -KILL "$pid" 2>/dev/null || true; done
+    ip netns delete "$private_netns"
+  fi
+  rm -f "$private_dir"/{libvirt-sock,libvirt-sock-ro,libvirt-admin-sock,netns}
   exit 0
 fi
 
