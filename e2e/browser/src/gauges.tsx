@@ -1,0 +1,206 @@
+// The dashboard's gauge panels as Grafana draws them, from the answers the
+// running backend gave the end-to-end test (panels.json, written by the Go
+// test in Grafana's /api/ds/query JSON): frames decoded by @grafana/data's
+// dataFrameFromJSON, the panel's fieldConfig applied by applyFieldOverrides
+// with Grafana's standard option processors, values reduced and formatted
+// by getFieldDisplayValues (the display processor), each value drawn by
+// @grafana/ui's BarGauge. What was drawn is kept in window.gauges for run.mjs.
+//
+// Why BarGauge and not the gauge panel's dial: the published @grafana/ui
+// 13.2.2 ships no dial component (its RadialGauge is internal and not in
+// dist/), and @grafana/ui 12's Gauge draws through Grafana's vendored
+// jquery.flot.gauge.js, which no registry carries. BarGauge is Grafana's own
+// component of the same release, fed the same FieldDisplay values.
+import {
+  applyFieldOverrides,
+  createTheme,
+  dataFrameFromJSON,
+  type DataFrame,
+  type DataFrameJSON,
+  FieldConfigOptionsRegistry,
+  type FieldConfigPropertyItem,
+  type FieldConfigSource,
+  type FieldDisplay,
+  FieldType,
+  formattedValueToString,
+  getFieldDisplayValues,
+  displayNameOverrideProcessor,
+  numberOverrideProcessor,
+  stringOverrideProcessor,
+  thresholdsOverrideProcessor,
+  unitOverrideProcessor,
+  valueMappingsOverrideProcessor,
+  identityOverrideProcessor,
+  type ReduceDataOptions,
+  VizOrientation,
+} from '@grafana/data';
+import { BarGauge } from '@grafana/ui';
+import { BarGaugeDisplayMode } from '@grafana/schema';
+import { createRoot } from 'react-dom/client';
+
+interface PanelEntry {
+  id: number;
+  title: string;
+  type: string;
+  vm: string;
+  fieldConfig: FieldConfigSource;
+  options: { reduceOptions: ReduceDataOptions; showThresholdLabels?: boolean; showThresholdMarkers?: boolean };
+  response: { results: Record<string, { frames?: DataFrameJSON[]; error?: string }> };
+}
+
+interface DrawnGauge {
+  panel: string;
+  vm: string;
+  field: string;
+  displayName: string;
+  text: string;
+  unit?: string;
+  decimals?: number;
+  /** The last non-null value of the field as the backend sent it. */
+  raw: number | null;
+}
+
+declare global {
+  interface Window {
+    gauges: { drawn: DrawnGauge[]; error?: string; done?: boolean };
+  }
+}
+
+window.gauges = { drawn: [] };
+const theme = createTheme({ colors: { mode: 'dark' } });
+
+// The standard field options Grafana registers at start-up (core's
+// getAllStandardFieldConfigs), with the processors @grafana/data exports.
+function standardOption(id: string, process: FieldConfigPropertyItem['process'], settings: object = {}): FieldConfigPropertyItem {
+  return {
+    id,
+    path: id,
+    name: id,
+    process,
+    settings,
+    shouldApply: () => true,
+    override: () => null,
+    editor: () => null,
+  } as unknown as FieldConfigPropertyItem;
+}
+
+const registry = new FieldConfigOptionsRegistry(() => [
+  standardOption('displayName', displayNameOverrideProcessor),
+  standardOption('unit', unitOverrideProcessor),
+  standardOption('decimals', numberOverrideProcessor, { integer: true, min: 0, max: 15 }),
+  standardOption('min', numberOverrideProcessor),
+  standardOption('max', numberOverrideProcessor),
+  standardOption('noValue', stringOverrideProcessor),
+  standardOption('thresholds', thresholdsOverrideProcessor),
+  standardOption('mappings', valueMappingsOverrideProcessor),
+  standardOption('color', identityOverrideProcessor),
+]);
+
+function lastValue(frames: DataFrame[], name: string): number | null {
+  for (const frame of frames) {
+    const field = frame.fields.find((f) => f.name === name);
+    if (!field) {
+      continue;
+    }
+    for (let i = field.values.length - 1; i >= 0; i--) {
+      const v = field.values[i];
+      if (v !== null && v !== undefined && !Number.isNaN(v)) {
+        return v;
+      }
+    }
+  }
+  return null;
+}
+
+function GaugePanel({ entry, displays, frames }: { entry: PanelEntry; displays: FieldDisplay[]; frames: DataFrame[] }) {
+  return (
+    <div className="panel" data-panel={entry.id} style={{ width: 300, margin: 8, background: '#181b1f', padding: 8 }}>
+      <div className="panel-title" style={{ color: '#ccccdc', fontSize: 14, marginBottom: 4 }}>
+        {entry.title} · {entry.vm}
+      </div>
+      {displays.map((d, i) => {
+        const text = formattedValueToString(d.display);
+        window.gauges.drawn.push({
+          panel: entry.title,
+          vm: entry.vm,
+          field: d.field.displayNameFromDS ?? d.name,
+          displayName: d.display.title ?? d.name,
+          text,
+          unit: d.field.unit,
+          decimals: d.field.decimals ?? undefined,
+          raw: lastValue(frames, d.view?.dataFrame.fields[d.colIndex ?? 0]?.name ?? ''),
+        });
+        return (
+          <div key={i} className="gauge" data-text={text}>
+            <BarGauge
+              value={d.display}
+              field={d.field}
+              display={d.view?.getFieldDisplayProcessor(d.colIndex ?? 0)}
+              width={280}
+              height={120}
+              orientation={VizOrientation.Vertical}
+              displayMode={BarGaugeDisplayMode.Gradient}
+              showUnfilled={true}
+              theme={theme}
+            />
+            <div className="gauge-text" style={{ color: '#ccccdc', textAlign: 'center' }}>
+              {d.display.title}: {text}
+            </div>
+          </div>
+        );
+      })}
+    </div>
+  );
+}
+
+async function main() {
+  const entries: PanelEntry[] = await (await fetch('/panels.json')).json();
+  const vm = new URLSearchParams(window.location.search).get('vm') ?? entries[0]?.vm;
+  const gauges = entries.filter((e) => e.type === 'gauge' && e.vm === vm);
+  if (gauges.length === 0) {
+    throw new Error(`no gauge panel answer for VM ${vm}`);
+  }
+  const panels = gauges.map((entry) => {
+    const frames: DataFrame[] = [];
+    for (const [refId, result] of Object.entries(entry.response.results)) {
+      if (result.error) {
+        throw new Error(`panel ${entry.title}: ${refId}: ${result.error}`);
+      }
+      for (const frame of result.frames ?? []) {
+        frames.push({ ...dataFrameFromJSON(frame), refId });
+      }
+    }
+    const processed = applyFieldOverrides({
+      data: frames,
+      fieldConfig: entry.fieldConfig,
+      fieldConfigRegistry: registry,
+      replaceVariables: (s: string) => s,
+      theme,
+      timeZone: 'utc',
+    });
+    const displays = getFieldDisplayValues({
+      fieldConfig: entry.fieldConfig,
+      reduceOptions: entry.options.reduceOptions,
+      replaceVariables: (s: string) => s,
+      theme,
+      data: processed,
+      timeZone: 'utc',
+    }).filter((d) => d.field !== undefined && d.view?.dataFrame.fields[d.colIndex ?? 0]?.type === FieldType.number);
+    return { entry, displays, frames };
+  });
+  const root = createRoot(document.getElementById('root')!);
+  root.render(
+    <div style={{ display: 'flex', flexWrap: 'wrap', background: '#111217', padding: 8 }}>
+      {panels.map((p) => (
+        <GaugePanel key={p.entry.id} {...p} />
+      ))}
+    </div>
+  );
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  window.gauges.done = true;
+}
+
+main().catch((error) => {
+  window.gauges.error = String(error?.stack ?? error);
+  window.gauges.done = true;
+});

@@ -1,0 +1,41 @@
+// Builds the gauge page (src/gauges.tsx) into test-artifacts/e2e/browser-build/
+// from the root project's packages (@grafana/data, @grafana/ui, React: the
+// versions the plugin is built against and Grafana 13 provides).
+const path = require('path');
+
+const root = path.resolve(__dirname, '../..');
+
+module.exports = {
+  mode: 'production',
+  context: __dirname,
+  entry: { gauges: './src/gauges.tsx' },
+  devtool: false,
+  cache: { type: 'filesystem', cacheDirectory: path.join(root, 'node_modules/.cache/webpack-e2e-gauges') },
+  output: { path: path.join(root, 'test-artifacts/e2e/browser-build'), publicPath: '/', filename: '[name].js', clean: true },
+  optimization: { minimize: false },
+  performance: { hints: false },
+  resolve: { extensions: ['.js', '.jsx', '.ts', '.tsx', '.mjs'], modules: [path.join(root, 'node_modules')] },
+  resolveLoader: { modules: [path.join(root, 'node_modules')] },
+  module: {
+    rules: [
+      // @grafana/* .mjs files import ESM packages without file extensions.
+      { test: /\.m?js$/, resolve: { fullySpecified: false } },
+      {
+        test: /\.tsx?$/,
+        include: path.join(__dirname, 'src'),
+        use: {
+          loader: 'swc-loader',
+          options: {
+            jsc: {
+              target: 'es2020',
+              parser: { syntax: 'typescript', tsx: true },
+              transform: { react: { runtime: 'automatic' } },
+            },
+          },
+        },
+      },
+      { test: /\.css$/, use: ['style-loader', 'css-loader'] },
+      { test: /\.(png|jpe?g|gif|svg|woff2?|eot|ttf|otf)$/, type: 'asset/resource' },
+    ],
+  },
+};

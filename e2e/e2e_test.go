@@ -1,0 +1,618 @@
+//go:build e2e
+
+// Package e2e is the end-to-end proof of docs/E2E.md: the real exporter
+// reads two real QEMU guests into a real InfluxDB, and the built backend,
+// launched as Grafana launches it, is driven with the requests Grafana
+// builds from provisioning/ (dashboard panels, alert rules, live streams,
+// resources). Run it with `npm run e2e` (or `go test -tags e2e ./e2e/`).
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/vmtelemetry/libvirt-datasource/e2e/provisioning"
+	"github.com/vmtelemetry/libvirt-datasource/e2e/sse"
+)
+
+const (
+	datasourceUID = "vm-telemetry"
+	idleGuest     = "vmt-e2e-idle"
+	busyGuest     = "vmt-e2e-busy"
+	// samplesBeforeChecks: the rules' windows and the rates need history.
+	samplesBeforeChecks = 20
+	// spikeWait bounds how long the CPU-rate rule may take to see the spike.
+	spikeWait = 90 * time.Second
+)
+
+func TestEndToEnd(t *testing.T) {
+	clock := newTimings(t)
+	repo := repoRoot(t)
+
+	influx := startInflux(t, repo)
+	clock.mark("influxdb " + influx.Version)
+	lv := startLibvirt(t, repo)
+	clock.mark("libvirtd")
+	guests := startGuests(t, repo, lv, []string{idleGuest, busyGuest})
+	clock.mark("guests booted")
+	exporter := startExporter(t, repo, lv, influx)
+	clock.mark("exporter")
+	waitForSamples(t, influx, []string{idleGuest, busyGuest}, samplesBeforeChecks)
+	clock.mark(fmt.Sprintf("%d samples per guest", samplesBeforeChecks))
+
+	executable := buildPlugin(t, repo)
+	clock.mark("plugin built")
+	settings := provisionedSettings(t, repo, influx)
+	host := launchPlugin(t, executable, settings, filepath.Join(artifactDir(t, repo), "plugin.log"))
+	clock.mark("plugin launched")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+
+	t.Run("CheckHealth", func(t *testing.T) { checkHealth(t, ctx, host) })
+	vms := checkVariables(t, ctx, host, repo)
+	clock.mark("health and variables")
+	t.Run("DashboardPanels", func(t *testing.T) { checkPanels(t, ctx, host, repo, vms) })
+	clock.mark("dashboard panels")
+	t.Run("Resources", func(t *testing.T) { checkResources(t, ctx, host, vms) })
+	t.Run("ExporterSeedJSON", func(t *testing.T) { checkExporterJSON(t, exporter, vms) })
+	t.Run("LiveStreams", func(t *testing.T) { checkStreams(t, ctx, host, repo, vms[0]) })
+	clock.mark("resources and streams")
+	t.Run("AlertRules", func(t *testing.T) { checkAlertRules(t, ctx, host, repo, vms) })
+	t.Run("CPUSpikeFiresItsOwnInstance", func(t *testing.T) { checkCPUSpike(t, ctx, host, repo, guests) })
+	clock.mark("alerting")
+	t.Run("Browser", func(t *testing.T) { checkBrowser(t, ctx, host, repo, vms) })
+	clock.mark("browser")
+}
+
+func checkHealth(t *testing.T, ctx context.Context, host *pluginHost) {
+	res, err := host.checkHealth(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != backend.HealthStatusOk {
+		t.Fatalf("CheckHealth: %v %q %s", res.Status, res.Message, res.JSONDetails)
+	}
+	t.Logf("CheckHealth: %s", res.Message)
+}
+
+// checkVariables refreshes the dashboard's query variables as Grafana does
+// on load (host first, then vm of $host) and returns the VM names; they
+// must be exactly the two guests.
+func checkVariables(t *testing.T, ctx context.Context, host *pluginHost, repo string) []string {
+	t.Helper()
+	d := readDashboard(t, repo)
+	tr, err := d.TimeRange(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	scoped := map[string]string{"datasource": datasourceUID}
+	for _, name := range []string{"host", "vm"} {
+		v, err := d.Variable(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, uid, err := d.VariableQuery(v, scoped, tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if uid != datasourceUID {
+			t.Fatalf("variable %s asks data source %q", name, uid)
+		}
+		values := variableValues(t, ctx, host, q)
+		if len(values) == 0 {
+			t.Fatalf("variable %s has no value", name)
+		}
+		scoped[name] = values[0]
+		if name == "vm" {
+			want := []string{busyGuest, idleGuest}
+			if !slices.Equal(values, want) {
+				t.Fatalf("variable vm = %v, want the guests %v", values, want)
+			}
+			return values
+		}
+	}
+	return nil
+}
+
+func variableValues(t *testing.T, ctx context.Context, host *pluginHost, q backend.DataQuery) []string {
+	t.Helper()
+	resp, err := host.queryData(ctx, nil, []backend.DataQuery{q})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := resp.Responses[q.RefID]
+	if res.Error != nil {
+		t.Fatalf("variable query %s: %v", q.JSON, res.Error)
+	}
+	if len(res.Frames) != 1 {
+		t.Fatalf("variable query: %d frames", len(res.Frames))
+	}
+	f := res.Frames[0]
+	valueField, _ := f.FieldByName("value")
+	if valueField == nil {
+		t.Fatalf("variable frame has no value field: %v", f.Fields)
+	}
+	var values []string
+	for i := 0; i < valueField.Len(); i++ {
+		v, _ := valueField.ConcreteAt(i)
+		values = append(values, fmt.Sprint(v))
+	}
+	return values
+}
+
+// checkPanels sends, for every query panel and every VM of its repeat, the
+// request Grafana sends and checks that every field the panel uses comes
+// back, for that VM only, with data; the panel's by-name overrides must
+// name returned fields. The answers are kept for the browser check.
+func checkPanels(t *testing.T, ctx context.Context, host *pluginHost, repo string, vms []string) {
+	d := readDashboard(t, repo)
+	tr, err := d.TimeRange(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rendered []panelAnswer
+	for _, p := range d.QueryPanels() {
+		repeats := []string{vms[0]}
+		if p.RowRepeat == "vm" || p.Repeat == "vm" {
+			repeats = vms
+		}
+		for _, vm := range repeats {
+			scoped := map[string]string{"datasource": datasourceUID, "vm": vm}
+			queries, err := d.PanelQueries(p, scoped, tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range queries {
+				name := fmt.Sprintf("panel %d %q vm %s", p.ID, p.Title, vm)
+				if q.DataSourceUID != datasourceUID {
+					t.Errorf("%s: asks data source %q", name, q.DataSourceUID)
+					continue
+				}
+				resp, err := host.queryData(ctx, nil, []backend.DataQuery{q.Request})
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				checkPanelAnswer(t, name, p, q, resp, vm)
+				rendered = append(rendered, panelAnswer{Panel: p, VM: vm, Response: resp})
+			}
+		}
+	}
+	writePanelAnswers(t, repo, rendered)
+}
+
+func checkPanelAnswer(t *testing.T, name string, p provisioning.Panel, q provisioning.PanelQuery, resp *backend.QueryDataResponse, vm string) {
+	t.Helper()
+	res, ok := resp.Responses[q.Request.RefID]
+	if !ok {
+		t.Errorf("%s: no answer for refId %s", name, q.Request.RefID)
+		return
+	}
+	if res.Error != nil {
+		t.Errorf("%s: %v", name, res.Error)
+		return
+	}
+	want, err := provisioning.ExpectedFields(q.Request.JSON)
+	if err != nil {
+		t.Errorf("%s: %v", name, err)
+		return
+	}
+	if len(res.Frames) != 1 || res.Frames[0].Name != vm {
+		t.Errorf("%s: want one frame named %s, got %s", name, vm, frameNames(res.Frames))
+		return
+	}
+	frame := res.Frames[0]
+	if frame.Rows() < 2 {
+		t.Errorf("%s: %d rows", name, frame.Rows())
+	}
+	for _, field := range want {
+		f, _ := frame.FieldByName(field)
+		if f == nil {
+			t.Errorf("%s: field %s missing (have %s)", name, field, fieldNames(frame))
+			continue
+		}
+		if f.Labels["vm"] != vm {
+			t.Errorf("%s: field %s labelled %v", name, field, f.Labels)
+		}
+		if nonNull(f) == 0 {
+			t.Errorf("%s: field %s has no value in %d rows", name, field, f.Len())
+		}
+	}
+	overrides, err := p.OverrideFieldNames()
+	if err != nil {
+		t.Error(err)
+	}
+	for _, o := range overrides {
+		if f, _ := frame.FieldByName(o); f == nil {
+			t.Errorf("%s: override byName %q matches no returned field (have %s)", name, o, fieldNames(frame))
+		}
+	}
+}
+
+func checkResources(t *testing.T, ctx context.Context, host *pluginHost, vms []string) {
+	var vmsAnswer struct {
+		VMs []struct{ Name, Host, UUID string } `json:"vms"`
+	}
+	getResource(t, ctx, host, "vms", &vmsAnswer)
+	var names []string
+	for _, vm := range vmsAnswer.VMs {
+		names = append(names, vm.Name)
+		if vm.UUID == "" || vm.Host == "" {
+			t.Errorf("vms: %+v lacks uuid or host", vm)
+		}
+	}
+	if !slices.Equal(names, vms) {
+		t.Errorf("vms resource = %v, want %v", names, vms)
+	}
+	var metrics struct {
+		Metrics []struct{ Name string } `json:"metrics"`
+	}
+	getResource(t, ctx, host, "metrics", &metrics)
+	if len(metrics.Metrics) < 8 {
+		t.Errorf("metrics resource lists %d metrics", len(metrics.Metrics))
+	}
+	var seed seedJSON
+	getResource(t, ctx, host, "vm-telemetry", &seed)
+	checkSeedJSON(t, "resource vm-telemetry", seed, vms)
+}
+
+// seedJSON is the seed-compatible answer of CONTRACT.md.
+type seedJSON struct {
+	Count     int                          `json:"count"`
+	Timestamp string                       `json:"timestamp"`
+	VMs       []map[string]json.RawMessage `json:"vms"`
+}
+
+var seedKeys = []string{"id", "name", "cpu_usage_percent", "cpu_rate", "memory_usage_percent", "memory_rate",
+	"disk_read_bytes", "disk_read_rate", "disk_write_bytes", "disk_write_rate",
+	"network_rx_bytes", "network_rx_rate", "network_tx_bytes", "network_tx_rate"}
+
+func checkSeedJSON(t *testing.T, source string, seed seedJSON, vms []string) {
+	t.Helper()
+	if seed.Count != len(vms) || len(seed.VMs) != len(vms) {
+		t.Errorf("%s: count %d, %d entries, want %d", source, seed.Count, len(seed.VMs), len(vms))
+	}
+	if _, err := time.Parse(time.RFC3339Nano, seed.Timestamp); err != nil {
+		t.Errorf("%s: timestamp %q: %v", source, seed.Timestamp, err)
+	}
+	var names []string
+	for _, vm := range seed.VMs {
+		var name string
+		_ = json.Unmarshal(vm["name"], &name)
+		names = append(names, name)
+		for _, key := range seedKeys {
+			if _, ok := vm[key]; !ok {
+				t.Errorf("%s: %s lacks %q", source, name, key)
+			}
+		}
+		var cpu *float64
+		_ = json.Unmarshal(vm["cpu_usage_percent"], &cpu)
+		if cpu == nil || *cpu < 0 || *cpu > 100 {
+			t.Errorf("%s: %s cpu_usage_percent %v", source, name, deref(cpu))
+		}
+	}
+	sort.Strings(names)
+	if !slices.Equal(names, vms) {
+		t.Errorf("%s: VMs %v, want %v", source, names, vms)
+	}
+}
+
+func checkExporterJSON(t *testing.T, exporter *exporterProcess, vms []string) {
+	url := exporter.URL + "/api/telemetry/vm-telemetry"
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s", url, resp.Status)
+	}
+	var seed seedJSON
+	if err := json.NewDecoder(resp.Body).Decode(&seed); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	checkSeedJSON(t, "exporter "+url, seed, vms)
+}
+
+// checkStreams subscribes to the live channel of every live panel of one
+// VM, as Grafana Live does for a panel with live on (SubscribeStream, then
+// RunStream once per channel), and wants at least 3 frames about a second
+// apart, each with the panel's fields and a newer time than the last.
+func checkStreams(t *testing.T, ctx context.Context, host *pluginHost, repo, vm string) {
+	d := readDashboard(t, repo)
+	tr, _ := d.TimeRange(time.Now())
+	seen := map[string]bool{}
+	for _, p := range d.QueryPanels() {
+		queries, err := d.PanelQueries(p, map[string]string{"datasource": datasourceUID, "vm": vm}, tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range queries {
+			var lq struct {
+				liveQuery
+				Live bool `json:"live"`
+			}
+			if err := json.Unmarshal(q.Request.JSON, &lq); err != nil {
+				t.Fatal(err)
+			}
+			if !lq.Live {
+				continue
+			}
+			path := "live/" + streamKey(lq.liveQuery)
+			if seen[path] {
+				continue
+			}
+			seen[path] = true
+			checkOneStream(t, ctx, host, fmt.Sprintf("panel %d %q", p.ID, p.Title), path, q.Request.JSON, vm)
+		}
+	}
+	if len(seen) == 0 {
+		t.Fatal("the dashboard has no live panel")
+	}
+}
+
+func checkOneStream(t *testing.T, ctx context.Context, host *pluginHost, name, path string, queryJSON []byte, vm string) {
+	t.Helper()
+	sub, err := host.subscribe(ctx, path, queryJSON)
+	if err != nil {
+		t.Fatalf("%s: SubscribeStream: %v", name, err)
+	}
+	if sub.Status != backend.SubscribeStreamStatusOK {
+		t.Fatalf("%s: SubscribeStream status %v", name, sub.Status)
+	}
+	want, _ := provisioning.ExpectedFields(queryJSON)
+	streamCtx, stop := context.WithTimeout(ctx, 4500*time.Millisecond)
+	defer stop()
+	type arrival struct {
+		at     time.Time
+		sample time.Time
+	}
+	var got []arrival
+	err = host.runStream(streamCtx, path, queryJSON, func(p *backend.StreamPacket) {
+		var frame data.Frame
+		if err := json.Unmarshal(p.Data, &frame); err != nil {
+			t.Errorf("%s: packet is not a frame: %v", name, err)
+			return
+		}
+		if frame.Name != vm {
+			return
+		}
+		for _, field := range want {
+			if f, _ := frame.FieldByName(field); f == nil {
+				t.Errorf("%s: streamed frame lacks %s (have %s)", name, field, fieldNames(&frame))
+			}
+		}
+		tf, _ := frame.FieldByName("time")
+		if tf == nil || tf.Len() == 0 {
+			t.Errorf("%s: streamed frame without time", name)
+			return
+		}
+		ts, _ := tf.ConcreteAt(tf.Len() - 1)
+		got = append(got, arrival{at: time.Now(), sample: ts.(time.Time)})
+	})
+	if err != nil {
+		t.Fatalf("%s: RunStream: %v", name, err)
+	}
+	if len(got) < 3 {
+		t.Fatalf("%s: %d frames in 4.5 s, want at least 3", name, len(got))
+	}
+	for i := 1; i < len(got); i++ {
+		gap := got[i].at.Sub(got[i-1].at)
+		if gap < 500*time.Millisecond || gap > 2*time.Second {
+			t.Errorf("%s: frames %d and %d arrived %v apart, want about 1 s", name, i-1, i, gap)
+		}
+	}
+	if !got[len(got)-1].sample.After(got[0].sample) {
+		t.Errorf("%s: the sample time did not move (%v .. %v)", name, got[0].sample, got[len(got)-1].sample)
+	}
+}
+
+// checkAlertRules evaluates every provisioned rule once as Grafana's
+// scheduler would: QueryData with FromAlert, the answer read by the sse
+// mirror (nothing may be skipped), then the rule's reduce and threshold.
+// Every rule must give exactly one instance per VM, labelled with it.
+func checkAlertRules(t *testing.T, ctx context.Context, host *pluginHost, repo string, vms []string) {
+	rules := readAlertRules(t, repo)
+	for _, rule := range rules {
+		t.Run(rule.UID, func(t *testing.T) {
+			ev := evaluateRule(t, ctx, host, rule, time.Now())
+			var labelled []string
+			for _, inst := range ev.Instances {
+				labelled = append(labelled, inst.Labels["vm"])
+			}
+			sort.Strings(labelled)
+			if !slices.Equal(labelled, vms) {
+				t.Fatalf("instances by vm label %v, want one per VM %v; instances %v",
+					labelled, vms, provisioning.InstanceLabels(ev.Instances))
+			}
+			t.Logf("%s: %v", rule.UID, provisioning.InstanceLabels(ev.Instances))
+		})
+	}
+}
+
+func evaluateRule(t *testing.T, ctx context.Context, host *pluginHost, rule provisioning.AlertRule, now time.Time) provisioning.Evaluation {
+	t.Helper()
+	headers, queries, err := rule.Request(datasourceUID, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := host.queryData(ctx, headers, queries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := rule.Evaluate(resp)
+	if err != nil {
+		t.Fatalf("rule %s: %v", rule.UID, err)
+	}
+	for ref, conv := range ev.Conversions {
+		if len(conv.Ignored) > 0 {
+			t.Fatalf("rule %s query %s: Grafana reads the answer as %s and skips %d frame(s)/field(s) (%v): "+
+				"those VMs never reach the rule", rule.UID, ref, conv.Path, len(conv.Ignored), conv.Ignored)
+		}
+	}
+	return ev
+}
+
+// checkCPUSpike makes the busy guest spike its CPU and evaluates the CPU
+// rate rule each second (Grafana evaluates it every group interval) until
+// the busy guest's instance is Alerting; at that evaluation the idle
+// guest's instance must be Normal.
+func checkCPUSpike(t *testing.T, ctx context.Context, host *pluginHost, repo string, guests *guestSet) {
+	var rule *provisioning.AlertRule
+	for _, r := range readAlertRules(t, repo) {
+		if r.UID == "vmt-cpu-rate-rising" {
+			rule = &r
+		}
+	}
+	if rule == nil {
+		t.Fatal("no provisioned rule vmt-cpu-rate-rising")
+	}
+	guests.spikeCPU(t, busyGuest)
+	deadline := time.Now().Add(spikeWait)
+	evaluations, idleAlerting := 0, 0
+	for time.Now().Before(deadline) {
+		ev := evaluateRule(t, ctx, host, *rule, time.Now())
+		evaluations++
+		states := map[string]sse.Instance{}
+		for _, inst := range ev.Instances {
+			states[inst.Labels["vm"]] = inst
+		}
+		if states[idleGuest].State == sse.Alerting {
+			idleAlerting++
+		}
+		if states[busyGuest].State == sse.Alerting {
+			if states[idleGuest].State != sse.Normal {
+				t.Fatalf("busy guest fired, but the idle guest is %s (value %v)", states[idleGuest].State, deref(states[idleGuest].Value))
+			}
+			t.Logf("busy guest's instance Alerting at %.1f° after %d evaluations; idle guest Normal at %v° (idle alerting in %d of %d evaluations)",
+				deref(states[busyGuest].Value), evaluations, deref(states[idleGuest].Value), idleAlerting, evaluations)
+			return
+		}
+		time.Sleep(time.Second)
+	}
+	t.Fatalf("the busy guest's CPU-rate instance did not fire within %v (%d evaluations)", spikeWait, evaluations)
+}
+
+func getResource(t *testing.T, ctx context.Context, host *pluginHost, path string, into any) {
+	t.Helper()
+	res, err := host.callResource(ctx, path, "")
+	if err != nil {
+		t.Fatalf("resource %s: %v", path, err)
+	}
+	if res.Status != http.StatusOK {
+		t.Fatalf("resource %s: status %d: %s", path, res.Status, res.Body)
+	}
+	if err := json.Unmarshal(res.Body, into); err != nil {
+		t.Fatalf("resource %s: %v: %s", path, err, res.Body)
+	}
+}
+
+func readDashboard(t *testing.T, repo string) *provisioning.Dashboard {
+	t.Helper()
+	d, err := provisioning.ReadDashboard(filepath.Join(repo, "provisioning/dashboards/vm-telemetry.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func readAlertRules(t *testing.T, repo string) []provisioning.AlertRule {
+	t.Helper()
+	rules, err := provisioning.ReadAlertRules(filepath.Join(repo, "provisioning/alerting/vm-telemetry-rules.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rules) == 0 {
+		t.Fatal("no provisioned alert rule")
+	}
+	return rules
+}
+
+// provisionedSettings reads provisioning/datasources with Grafana's
+// substitution, the environment being that of the compose stack (.env)
+// pointed at the test InfluxDB. The url is the one thing replaced: the
+// file names the compose host "influxdb", which only resolves in compose.
+func provisionedSettings(t *testing.T, repo string, influx *influxServer) *backend.DataSourceInstanceSettings {
+	t.Helper()
+	env := map[string]string{"INFLUX_TOKEN": influx.Token, "INFLUX_ORG": influx.Org, "INFLUX_BUCKET": influx.Bucket}
+	all, err := provisioning.ReadDataSources(filepath.Join(repo, "provisioning/datasources"), func(k string) (string, bool) {
+		v, ok := env[k]
+		return v, ok
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := provisioning.FindDataSource(all, datasourceUID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds.URL = influx.URL
+	settings, err := ds.InstanceSettings(1, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return settings
+}
+
+func nonNull(f *data.Field) int {
+	n := 0
+	for i := 0; i < f.Len(); i++ {
+		v, err := f.NullableFloatAt(i)
+		if err == nil && v != nil && !math.IsNaN(*v) {
+			n++
+		}
+	}
+	return n
+}
+
+func frameNames(frames data.Frames) string {
+	var names []string
+	for _, f := range frames {
+		names = append(names, f.Name)
+	}
+	return "[" + strings.Join(names, ", ") + "]"
+}
+
+func fieldNames(f *data.Frame) string {
+	var names []string
+	for _, field := range f.Fields {
+		names = append(names, field.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+func deref(v *float64) any {
+	if v == nil {
+		return "null"
+	}
+	return *v
+}
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Dir(wd)
+}
+
+func artifactDir(t *testing.T, repo string) string {
+	dir := filepath.Join(repo, "test-artifacts/e2e")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}

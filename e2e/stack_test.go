@@ -1,0 +1,209 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// prerequisite stops the run when something the proof needs is missing:
+// under CI=true that is a failure (a skipped proof must never pass CI),
+// elsewhere a loud skip.
+func prerequisite(t *testing.T, format string, args ...any) {
+	t.Helper()
+	msg := fmt.Sprintf("E2E PREREQUISITE MISSING: "+format, args...)
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg + " (a failure under CI=true)")
+}
+
+// runScript runs one of scripts/ and returns its sourceable KEY=VALUE lines.
+func runScript(t *testing.T, repo string, timeout time.Duration, script string, args ...string) (map[string]string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(repo, "scripts", script), args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("scripts/%s %s: %v\n%s", script, strings.Join(args, " "), err, stderr.String())
+	}
+	env := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
+			env[k] = v
+		}
+	}
+	return env, nil
+}
+
+type influxServer struct {
+	Version, URL, DB, Org, Bucket, Token string
+}
+
+// startInflux starts InfluxDB 2.7 (what compose users run); when 2.7
+// cannot be built or started here it falls back to 1.8 and says so.
+func startInflux(t *testing.T, repo string) *influxServer {
+	t.Helper()
+	dir := t.TempDir()
+	env, err := runScript(t, repo, 20*time.Minute, "influxdb/start.sh", "2.7", dir)
+	if err != nil {
+		t.Logf("E2E NOTE: InfluxDB 2.7 did not start, falling back to 1.8: %v", err)
+		dir = t.TempDir()
+		env, err = runScript(t, repo, 10*time.Minute, "influxdb/start.sh", "1.8", dir)
+		if err != nil {
+			prerequisite(t, "neither InfluxDB 2.7 nor 1.8 starts: %v", err)
+		}
+	}
+	t.Cleanup(func() { _ = exec.Command(filepath.Join(repo, "scripts/influxdb/stop.sh"), dir).Run() })
+	s := &influxServer{Version: env["INFLUX_VERSION"], URL: env["INFLUX_URL"], DB: env["INFLUX_DB"],
+		Org: env["INFLUX_ORG"], Bucket: env["INFLUX_BUCKET"], Token: env["INFLUX_TOKEN"]}
+	t.Logf("InfluxDB %s at %s", s.Version, s.URL)
+	return s
+}
+
+// waitForSamples waits until InfluxDB holds n points of every VM.
+func waitForSamples(t *testing.T, influx *influxServer, vms []string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(time.Duration(n)*time.Second + 90*time.Second)
+	var counts map[string]float64
+	var err error
+	for {
+		counts, err = influx.countsByVM()
+		ready := err == nil
+		for _, vm := range vms {
+			if counts[vm] < float64(n) {
+				ready = false
+			}
+		}
+		if ready {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("InfluxDB did not get %d samples of each of %v in time: counts %v, err %v", n, vms, counts, err)
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// countsByVM counts the stored cpu_usage_percent points of each VM.
+func (s *influxServer) countsByVM() (map[string]float64, error) {
+	q := `SELECT count("cpu_usage_percent") FROM "vm_telemetry" GROUP BY "vm"`
+	req, _ := http.NewRequest(http.MethodGet, s.URL+"/query", nil)
+	params := req.URL.Query()
+	params.Set("db", s.DB)
+	params.Set("q", q)
+	req.URL.RawQuery = params.Encode()
+	if s.Token != "" {
+		req.Header.Set("Authorization", "Token "+s.Token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var answer struct {
+		Results []struct {
+			Series []struct {
+				Tags   map[string]string `json:"tags"`
+				Values [][]any           `json:"values"`
+			} `json:"series"`
+		} `json:"results"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil {
+		return nil, err
+	}
+	out := map[string]float64{}
+	for _, r := range answer.Results {
+		for _, s := range r.Series {
+			if len(s.Values) > 0 && len(s.Values[0]) > 1 {
+				if v, ok := s.Values[0][1].(float64); ok {
+					out[s.Tags["vm"]] = v
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// buildPlugin builds the backend executable the way mage's build:linux
+// target does (go build of ./pkg, named gpx_<executable>_<os>_<arch>).
+func buildPlugin(t *testing.T, repo string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), fmt.Sprintf("gpx_vmtelemetry_%s_%s", runtime.GOOS, runtime.GOARCH))
+	cmd := exec.Command("go", "build", "-o", out, "./pkg")
+	cmd.Dir = repo
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./pkg: %v\n%s", err, msg)
+	}
+	return out
+}
+
+// freeLoopbackAddr returns 127.0.0.1:<a port free right now>.
+func freeLoopbackAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// timings records how long each stage took, logs them and writes them to
+// test-artifacts/e2e/timings.json.
+type timings struct {
+	t      *testing.T
+	start  time.Time
+	last   time.Time
+	stages []stageTime
+}
+
+type stageTime struct {
+	Stage   string  `json:"stage"`
+	Seconds float64 `json:"seconds"`
+}
+
+func newTimings(t *testing.T) *timings {
+	now := time.Now()
+	tm := &timings{t: t, start: now, last: now}
+	t.Cleanup(func() {
+		tm.stages = append(tm.stages, stageTime{Stage: "total", Seconds: time.Since(tm.start).Seconds()})
+		for _, s := range tm.stages {
+			t.Logf("timing: %-40s %6.1f s", s.Stage, s.Seconds)
+		}
+		body, _ := json.MarshalIndent(tm.stages, "", "  ")
+		dir := filepath.Join(filepath.Dir(mustGetwd()), "test-artifacts/e2e")
+		_ = os.MkdirAll(dir, 0o755)
+		_ = os.WriteFile(filepath.Join(dir, "timings.json"), body, 0o644)
+	})
+	return tm
+}
+
+func (tm *timings) mark(stage string) {
+	now := time.Now()
+	tm.stages = append(tm.stages, stageTime{Stage: stage, Seconds: now.Sub(tm.last).Seconds()})
+	tm.last = now
+}
+
+func mustGetwd() string {
+	wd, _ := os.Getwd()
+	return wd
+}
