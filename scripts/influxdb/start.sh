@@ -34,7 +34,7 @@ already_running() {
   local pid url
   pid=$(sed -n 's/^INFLUX_PID=//p' "$env_file")
   url=$(sed -n 's/^INFLUX_URL=//p' "$env_file")
-  kill -0 "$pid" 2>/dev/null && curl -fsS -o /dev/null "$url/ping"
+  alive "$pid" && curl -fsS -o /dev/null "$url/ping"
 }
 
 write_config_1x() {
@@ -78,7 +78,7 @@ launch() {
 }
 
 ready() {
-  kill -0 "$pid" 2>/dev/null || return 2
+  alive "$pid" || return 2
   if [[ $version == 2.7 ]]; then
     curl -fsS "$url/health" 2>/dev/null | grep -q '"status": *"pass"'
   else

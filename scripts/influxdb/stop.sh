@@ -11,8 +11,10 @@ env_file=$1/influx.env
 [[ -f $env_file ]] || exit 0
 pid=$(sed -n 's/^INFLUX_PID=//p' "$env_file")
 is_influxd() { [[ $(readlink "/proc/$pid/exe" 2>/dev/null) == */influxd* ]]; }
-if [[ -n $pid ]] && is_influxd; then
-  kill -TERM "$pid"
-  wait_until 15 bash -c "! kill -0 $pid 2>/dev/null" || { kill -KILL "$pid" 2>/dev/null || true; wait_until 5 bash -c "! kill -0 $pid 2>/dev/null"; }
+not_alive() { ! alive "$1"; }
+if [[ -n $pid ]] && is_influxd && alive "$pid"; then
+  kill -CONT "$pid" 2>/dev/null || true # a frozen server cannot handle SIGTERM
+  kill -TERM "$pid" 2>/dev/null || true
+  wait_until 15 not_alive "$pid" || { kill -KILL "$pid" 2>/dev/null || true; wait_until 5 not_alive "$pid"; }
 fi
 rm -f "$env_file"

@@ -32,6 +32,14 @@ free_port() {
   done
 }
 
+# alive PID: the process exists and is not a zombie. Daemons' parent here may be a pid 1
+# that never reaps, so a killed daemon can stay a zombie, which `kill -0` still finds.
+alive() {
+  local state
+  state=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null) || return 1
+  [[ -n $state && $state != Z && $state != X ]]
+}
+
 # wait_until SECONDS CMD...: retries CMD every 0.2 s until it succeeds or time runs out.
 wait_until() {
   local deadline=$(( $(date +%s) + $1 )); shift

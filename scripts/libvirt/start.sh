@@ -6,7 +6,9 @@
 #     /run/libvirt/libvirt-sock (rw) and libvirt-sock-ro (read-only). A daemon that
 #     already answers on both sockets is reused. With --netns, the daemon runs inside the
 #     network namespace NAME (created if missing, loopback up) so that the tap devices of
-#     guests are created there and guest traffic never reaches a host interface.
+#     guests are created there and guest traffic never reaches a host interface; a
+#     running daemon is reused if it runs in any network namespace (LIBVIRT_NETNS says
+#     which), and refused if it runs in the host's.
 #     Prints LIBVIRT_URI LIBVIRT_SOCK LIBVIRT_SOCK_RO LIBVIRTD_PID LIBVIRT_NETNS
 #     LIBVIRT_STARTED (1 when this call started the daemon: the caller then stops it).
 #
@@ -44,7 +46,7 @@ answers() { # URI [virsh options]: the daemon behind URI takes a call
 
 alive_pid() { # PID_FILE: the pid it names, if that process lives
   local pid
-  pid=$(cat "$1" 2>/dev/null) && [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+  pid=$(cat "$1" 2>/dev/null) && [[ -n $pid ]] && alive "$pid" && echo "$pid"
 }
 
 start_system() {
@@ -54,9 +56,12 @@ start_system() {
     # load it may take a while to answer (it probes QEMU at start).
     wait_until "$READY_TIMEOUT_S" answers "$uri" && wait_until "$READY_TIMEOUT_S" answers "$uri" -r ||
       die "libvirtd (pid $pid) runs but does not answer on /run/libvirt within ${READY_TIMEOUT_S}s"
-    if [[ -n $netns && $(ip netns identify "$pid") != "$netns" ]]; then
-      die "the running libvirtd (pid $pid) is not in network namespace $netns; stop it first (scripts/libvirt/stop.sh)"
+    local running_netns; running_netns=$(ip netns identify "$pid")
+    if [[ -n $netns && -z $running_netns ]]; then
+      die "the running libvirtd (pid $pid) is in the host's network namespace, not in one like $netns; stop it first (scripts/libvirt/stop.sh) or use a private daemon (--private DIR --netns $netns)"
     fi
+    # A daemon in another namespace serves as well: guests only need to be in one.
+    netns=$running_netns
   else
     alive_pid /run/virtlogd.pid >/dev/null || virtlogd -d
     rm -f /run/libvirt/libvirt-sock /run/libvirt/libvirt-sock-ro

@@ -22,21 +22,25 @@ case ${1:-} in
 esac
 source "$(dirname "$0")/../lib/common.sh"
 
+not_alive() { ! alive "$1"; }
+
 # stop_pid_file PID_FILE EXECUTABLE_NAME: SIGTERM (SIGKILL after 15 s), then wait for the exit.
 stop_pid_file() {
   local pid
   pid=$(cat "$1" 2>/dev/null) || return 0
   [[ -n $pid && $(readlink "/proc/$pid/exe" 2>/dev/null) == */"$2" ]] || return 0
-  kill -TERM "$pid"
-  if ! wait_until 15 bash -c "! kill -0 $pid 2>/dev/null"; then
+  alive "$pid" || return 0
+  kill -CONT "$pid" 2>/dev/null || true # a frozen daemon cannot handle SIGTERM
+  kill -TERM "$pid" 2>/dev/null || true
+  if ! wait_until 15 not_alive "$pid"; then
     kill -KILL "$pid" 2>/dev/null || true
-    wait_until 5 bash -c "! kill -0 $pid 2>/dev/null"
+    wait_until 5 not_alive "$pid"
   fi
 }
 
 if [[ -n $private_dir ]]; then
   private_netns=$(cat "$private_dir/netns" 2>/dev/null) || private_netns=
-  if [[ -n $private_netns ]] && pid=$(cat "$private_dir/libvirtd.pid" 2>/dev/null) && kill -0 "$pid" 2>/dev/null; then
+  if [[ -n $private_netns ]] && pid=$(cat "$private_dir/libvirtd.pid" 2>/dev/null) && alive "$pid"; then
     uri="qemu:///system?socket=$private_dir/libvirt-sock"
     for domain in $(timeout 20 virsh -q -c "$uri" list --name 2>/dev/null); do
       timeout 20 virsh -q -c "$uri" destroy "$domain" >/dev/null 2>&1 || true
