@@ -1,6 +1,7 @@
 package provisioning_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -12,6 +13,7 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/cog/plugins"
 	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+	"go.yaml.in/yaml/v3"
 )
 
 const dashboardFile = "dashboards/vm-telemetry.json"
@@ -476,4 +478,47 @@ func describeRef(ref *common.DataSourceRef) string {
 		return "none"
 	}
 	return fmt.Sprintf("{Type:%s UID:%s}", deref(ref.Type), deref(ref.Uid))
+}
+
+// dashboardProviders is Grafana's dashboard provisioning format, apiVersion 1.
+type dashboardProviders struct {
+	APIVersion int `yaml:"apiVersion"`
+	Providers  []struct {
+		Name                  string `yaml:"name"`
+		OrgID                 int64  `yaml:"orgId"`
+		Folder                string `yaml:"folder"`
+		FolderUID             string `yaml:"folderUid"`
+		Type                  string `yaml:"type"`
+		DisableDeletion       bool   `yaml:"disableDeletion"`
+		AllowUIUpdates        bool   `yaml:"allowUiUpdates"`
+		UpdateIntervalSeconds int64  `yaml:"updateIntervalSeconds"`
+		Options               struct {
+			Path                      string `yaml:"path"`
+			FoldersFromFilesStructure bool   `yaml:"foldersFromFilesStructure"`
+		} `yaml:"options"`
+	} `yaml:"providers"`
+}
+
+func TestDashboardProvider(t *testing.T) {
+	raw, err := os.ReadFile("dashboards/vm-telemetry.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file dashboardProviders
+	decoder := yaml.NewDecoder(bytes.NewReader(raw))
+	decoder.KnownFields(true)
+	if err := decoder.Decode(&file); err != nil {
+		t.Fatalf("not Grafana's dashboard provisioning format: %v", err)
+	}
+	if file.APIVersion != 1 || len(file.Providers) != 1 {
+		t.Fatalf("apiVersion %d with %d providers, want 1 and one file provider", file.APIVersion, len(file.Providers))
+	}
+	provider := file.Providers[0]
+	if provider.Type != "file" || provider.OrgID != 1 || provider.Folder == "" {
+		t.Errorf("provider %+v: want a file provider for org 1 into a named folder", provider)
+	}
+	d, _ := loadDashboard(t)
+	if provider.FolderUID == "" || provider.FolderUID == deref(d.Uid) {
+		t.Errorf("folderUid %q must be set and differ from the dashboard's uid (folders and dashboards share uids)", provider.FolderUID)
+	}
 }
