@@ -4,9 +4,10 @@
 # while the front end is tested, starts the system libvirtd inside network namespace
 # "vmt" for the run, then runs each component's tests that exist yet:
 #   infra     scripts' self-tests (InfluxDB 1.6/1.8/2.7 servers, a real guest's stats)
-#   frontend  npm ci; npm run typecheck, lint, test:ci, build (those that exist)
+#   frontend  npm ci (when node_modules is older than the lock file); npm run typecheck,
+#             lint, test:ci, build (those that exist)
 #   go        go test ./...
-#   exporter  npm --prefix exporter ci; npm --prefix exporter test
+#   exporter  npm --prefix exporter ci (same rule); npm --prefix exporter test
 #   e2e       npm run e2e
 # Every phase runs even when an earlier one failed; the summary lists each with its
 # time, and the exit status is 1 when any failed. Exports VMT_CACHE and VMT_SCRIPTS.
@@ -37,6 +38,17 @@ phase() {
   return 0
 }
 skip() { summary+=("$(printf '%-28s skipped         (%s)' "$1" "$2")"); }
+
+# npm_ci DIR: `npm ci` unless DIR/node_modules was installed at or after the last change of
+# package.json and package-lock.json (npm writes node_modules/.package-lock.json).
+npm_ci() {
+  local marker=$1/node_modules/.package-lock.json
+  if [[ -f $marker && ! $1/package-lock.json -nt $marker && ! $1/package.json -nt $marker ]]; then
+    log "$1/node_modules is up to date with package-lock.json: npm ci not needed"
+    return
+  fi
+  npm --prefix "$1" ci --no-audit --no-fund
+}
 
 has_npm_script() { # DIR SCRIPT
   node -e 'const p=require(process.argv[1]+"/package.json");process.exit(p.scripts&&p.scripts[process.argv[2]]?0:1)' "$1" "$2"
@@ -71,7 +83,7 @@ start_build guest "$VMT_SCRIPTS/guest/build.sh"
 
 # --- front end (needs none of the builds) ---------------------------------------------
 if [[ -f package.json && -d src ]]; then
-  phase "frontend: npm ci" npm ci --no-audit --no-fund
+  phase "frontend: npm ci" npm_ci .
   for script in typecheck lint test:ci build; do
     if has_npm_script . "$script"; then phase "frontend: $script" npm run "$script"; else skip "frontend: $script" "no npm script"; fi
   done
@@ -107,7 +119,7 @@ else
   skip go "no go.mod"
 fi
 if [[ -f exporter/package.json ]]; then
-  phase "exporter: npm ci" npm --prefix exporter ci --no-audit --no-fund
+  phase "exporter: npm ci" npm_ci exporter
   phase "exporter: npm test" npm --prefix exporter test
 else
   skip exporter "no exporter/package.json"
