@@ -449,7 +449,7 @@ func TestComposeKeepsSecretsInTheEnvFile(t *testing.T) {
 func TestComposeWithDockerCompose(t *testing.T) {
 	binary, err := exec.LookPath("docker-compose")
 	if err != nil {
-		t.Skip("docker-compose is not installed (Debian package docker-compose); compose-go checked the file")
+		unavailableComponent(t, "docker-compose is not installed (Debian package docker-compose, scripts/install-deps.sh); compose-go checked the file")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

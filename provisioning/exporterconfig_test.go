@@ -26,10 +26,10 @@ func TestComposeExporterEnvironmentParses(t *testing.T) {
 	exporterDir := mustAbs(t, filepath.Join(repoRoot, "exporter"))
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("node is not installed: the exporter's parser cannot run (the variable names were checked by TestComposeExporters)")
+		unavailableComponent(t, "node is not installed: the exporter's parser cannot run (the variable names were checked by TestComposeExporters)")
 	}
 	if _, err := os.Stat(filepath.Join(exporterDir, "node_modules", "tsx")); err != nil {
-		t.Skip("exporter/node_modules/tsx is missing (npm ci in exporter/): the exporter's parser cannot run")
+		unavailableComponent(t, "exporter/node_modules/tsx is missing (npm ci in exporter/): the exporter's parser cannot run")
 	}
 	probe := filepath.Join(t.TempDir(), "probe.mts")
 	source := []byte(fmt.Sprintf(exporterConfigProbe, filepath.Join(exporterDir, "src", "config.ts")))
