@@ -22,13 +22,14 @@ with_lock() {
   ) 9>"$VMT_CACHE/locks/$lock_name.lock"
 }
 
-# free_port: a random TCP port that no socket uses now (a small race with
-# other starters remains: callers retry when the bind fails).
+# free_port: a random TCP port that no socket uses now (read from /proc/net/tcp*, so
+# no tool is needed; a small race with other starters remains: callers retry when the
+# bind fails).
 free_port() {
   local port
   while :; do
     port=$(( 20000 + RANDOM % 40000 ))
-    ss -Htan "sport = :$port" | grep -q . || { echo "$port"; return; }
+    grep -qs ":$(printf '%04X' "$port") " /proc/net/tcp /proc/net/tcp6 || { echo "$port"; return; }
   done
 }
 
