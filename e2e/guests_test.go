@@ -77,13 +77,12 @@ func startGuests(t *testing.T, repo string, lv *libvirtDaemon, names []string) *
 	return &guestSet{lv: lv, repo: repo}
 }
 
-// spikeCPU pauses a CPU-loop guest for a few seconds and resumes it: its
-// CPU use drops to 0 % and jumps back to about 100 % within one sample,
-// a rise the CPU-rate rule must see.
+// spikeCPU pauses a CPU-loop guest for 3 s and resumes it: its CPU use
+// drops to 0 % and jumps back to about 100 % within one sample.
 func (g *guestSet) spikeCPU(t *testing.T, name string) {
 	t.Helper()
 	virsh(t, g.lv, "suspend", name)
-	time.Sleep(4 * time.Second)
+	time.Sleep(3 * time.Second)
 	virsh(t, g.lv, "resume", name)
 }
 

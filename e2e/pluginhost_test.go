@@ -16,6 +16,8 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // pluginHost launches the backend executable as Grafana's plugin manager
@@ -156,7 +158,10 @@ func (h *pluginHost) runStream(ctx context.Context, path string, data []byte, pa
 	for {
 		p, err := stream.Recv()
 		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, io.EOF) {
+			// Grafana ends a stream by cancelling its context; gRPC may report
+			// that as Canceled/DeadlineExceeded a moment before ctx.Err() is set.
+			code := status.Code(err)
+			if ctx.Err() != nil || errors.Is(err, io.EOF) || code == codes.Canceled || code == codes.DeadlineExceeded {
 				return nil
 			}
 			return err

@@ -39,7 +39,9 @@ function parseShown(gauge) {
   let m;
   switch (unit) {
     case 'degree':
-      m = /^(-?\d+(?:\.\d+)?)°$/.exec(text);
+      // Grafana writes a space before the sign ("84.3 °"), as for every
+      // suffix unit; docs/CONTRACT.md's "12.5°" is the same value.
+      m = /^(-?\d+(?:\.\d+)?) °$/.exec(text);
       return m && { value: Number(m[1]), digits: (m[1].split('.')[1] ?? '').length };
     case 'percent':
       m = /^(-?\d+(?:\.\d+)?)%$/.exec(text);
