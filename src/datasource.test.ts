@@ -1,13 +1,6 @@
-import { DataQueryRequest, DataQueryResponse, dateTime, LiveChannelScope } from '@grafana/data';
-import {
-  BackendSrv,
-  GrafanaLiveSrv,
-  LiveDataStreamOptions,
-  setBackendSrv,
-  setGrafanaLiveSrv,
-  setTemplateSrv,
-} from '@grafana/runtime';
-import { firstValueFrom, lastValueFrom, of, toArray } from 'rxjs';
+import { DataQueryRequest, dateTime, LiveChannelAddress, LiveChannelScope } from '@grafana/data';
+import { BackendSrv, GrafanaLiveSrv, setBackendSrv, setGrafanaLiveSrv, setTemplateSrv } from '@grafana/runtime';
+import { lastValueFrom, of, toArray } from 'rxjs';
 
 import { DataSource } from './datasource';
 import { DEFAULT_METRICS } from './metrics';
@@ -103,16 +96,16 @@ describe('filterQuery', () => {
 });
 
 describe('query', () => {
-  let streams: LiveDataStreamOptions[];
+  let streams: Array<{ addr: LiveChannelAddress }>;
   let fetched: unknown[];
 
   beforeEach(() => {
     streams = [];
     fetched = [];
     setGrafanaLiveSrv({
-      getDataStream: (options: LiveDataStreamOptions) => {
-        streams.push(options);
-        return of<DataQueryResponse>({ data: [], key: options.key });
+      getStream: (addr: LiveChannelAddress) => {
+        streams.push({ addr });
+        return of();
       },
     } as unknown as GrafanaLiveSrv);
     setBackendSrv({
@@ -148,7 +141,7 @@ describe('query', () => {
 
   it('writes the default metrics into the channel data of a query that names none', async () => {
     const ds = new DataSource(instanceSettings());
-    await firstValueFrom(ds.query(request([query({ live: true, metrics: [] })])));
+    await lastValueFrom(ds.query(request([query({ live: true, metrics: [] })])).pipe(toArray()));
     const data = streams[0].addr.data as VmQuery;
     expect(data.metrics).toEqual(DEFAULT_METRICS);
     expect(data.liveIntervalMs).toBe(1000);
@@ -157,7 +150,7 @@ describe('query', () => {
 
   it('keeps the query interval over the data source default', async () => {
     const ds = new DataSource(instanceSettings({ streamIntervalMs: 2000 }));
-    await firstValueFrom(ds.query(request([query({ live: true, liveIntervalMs: 500 })])));
+    await lastValueFrom(ds.query(request([query({ live: true, liveIntervalMs: 500 })])).pipe(toArray()));
     expect((streams[0].addr.data as VmQuery).liveIntervalMs).toBe(500);
   });
 

@@ -8,10 +8,11 @@ import {
   LoadingState,
   ScopedVars,
 } from '@grafana/data';
-import { DataSourceWithBackend, getGrafanaLiveSrv, getTemplateSrv } from '@grafana/runtime';
+import { DataSourceWithBackend, getTemplateSrv } from '@grafana/runtime';
 import { merge, Observable, of } from 'rxjs';
 
 import { regexAlternation } from './escape';
+import { vmLiveStream } from './liveFrames';
 import { DEFAULT_METRICS, STATIC_METRICS } from './metrics';
 import { DEFAULT_QUERY, migrateQuery } from './migration';
 import { interpolateRawQuery } from './rawQuery';
@@ -103,8 +104,9 @@ export class DataSource extends DataSourceWithBackend<VmQuery, VmDataSourceOptio
   }
 
   /**
-   * Live metric queries subscribe to the data source's stream channel; the
-   * others go to the backend's QueryData. A query that filterQuery skips for
+   * Live metric queries subscribe to the data source's stream channel, whose
+   * per-VM frames liveFrames.ts keeps apart; the others go to the backend's
+   * QueryData. A query that filterQuery skips for
    * being invalid gets an error naming its problems instead of no data, and so
    * does one whose template variables cannot be written into InfluxQL.
    */
@@ -163,15 +165,11 @@ export class DataSource extends DataSourceWithBackend<VmQuery, VmDataSourceOptio
       liveIntervalMs: query.liveIntervalMs || this.streamIntervalMs,
     };
     const key = streamKey(data);
-    return getGrafanaLiveSrv().getDataStream({
-      key: `${request.requestId}/${query.refId}/${key}`,
-      addr: {
-        scope: LiveChannelScope.DataSource,
-        stream: this.uid,
-        path: `live/${key}`,
-        data,
-      },
-      buffer: { maxLength: request.maxDataPoints ?? 1000 },
-    });
+    return vmLiveStream(
+      { scope: LiveChannelScope.DataSource, stream: this.uid, path: `live/${key}`, data },
+      query.refId,
+      request.maxDataPoints ?? 1000,
+      `${request.requestId}/${query.refId}/${key}`
+    );
   }
 }
