@@ -459,3 +459,18 @@ func TestComposeWithDockerCompose(t *testing.T) {
 		t.Errorf("docker-compose config -q: %v\n%s", err, out)
 	}
 }
+
+// TestEnvExampleDocumentsEveryVariable: every ${VARIABLE} of the compose file
+// is in .env.example, so a user sees every knob (those with defaults too).
+func TestEnvExampleDocumentsEveryVariable(t *testing.T) {
+	raw, err := os.ReadFile(composeFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := exampleEnv(t)
+	for _, match := range regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)`).FindAllStringSubmatch(string(raw), -1) {
+		if _, ok := env[match[1]]; !ok {
+			t.Errorf("docker-compose.yml reads ${%s}, which .env.example does not set", match[1])
+		}
+	}
+}
