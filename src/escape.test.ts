@@ -1,7 +1,7 @@
 import fs from 'fs';
 import path from 'path';
 
-import { influxQLIdent, influxQLRegex, influxQLString, regexAlternation, regexEscape } from './escape';
+import { influxQLQuotedBody, influxQLRegexGroup, influxQLString, regexAlternation, regexEscape } from './escape';
 
 interface QuoteVector {
   value: string;
@@ -30,11 +30,11 @@ describe('escaping by the backend quoting layer rules (testdata/influxql-quote-v
       }
     });
 
-    it('as an InfluxQL identifier', () => {
+    it('inside an InfluxQL identifier', () => {
       if (vector.influxqlIdent === null) {
-        expect(() => influxQLIdent(vector.value)).toThrow();
+        expect(() => influxQLQuotedBody(vector.value)).toThrow();
       } else {
-        expect(influxQLIdent(vector.value)).toBe(vector.influxqlIdent);
+        expect(`"${influxQLQuotedBody(vector.value)}"`).toBe(vector.influxqlIdent);
       }
     });
 
@@ -44,9 +44,9 @@ describe('escaping by the backend quoting layer rules (testdata/influxql-quote-v
       expect(new RegExp(`^(?:${escaped})$`, 'u').test(vector.value)).toBe(true);
     });
 
-    it('as an InfluxQL regex literal', () => {
+    it('inside an InfluxQL regex literal', () => {
       expect(vector.influxqlRegex).not.toBeNull();
-      expect(influxQLRegex(regexEscape(vector.value))).toBe(vector.influxqlRegex);
+      expect(`/${influxQLRegexGroup(regexEscape(vector.value))}/`).toBe(vector.influxqlRegex);
     });
   });
 

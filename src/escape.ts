@@ -51,11 +51,6 @@ export function influxQLString(value: string): string {
   return `'${influxQLQuotedBody(value)}'`;
 }
 
-/** influxQLIdent writes an InfluxQL identifier, like the backend's QuoteIdent. */
-export function influxQLIdent(value: string): string {
-  return `"${influxQLQuotedBody(value)}"`;
-}
-
 /**
  * influxQLRegexGroup writes an RE2 pattern for use inside an InfluxQL regex
  * literal /…/: every / escaped (the only escape InfluxQL's scanner resolves)
@@ -67,9 +62,4 @@ export function influxQLRegexGroup(pattern: string): string {
     throw new Error(`regex ${JSON.stringify(pattern)} contains a raw line break, carriage return or NUL`);
   }
   return '(?:' + pattern.replace(/\//g, '\\/') + ')';
-}
-
-/** influxQLRegex writes an InfluxQL regex literal, like the backend's QuoteRegex. */
-export function influxQLRegex(pattern: string): string {
-  return '/' + influxQLRegexGroup(pattern) + '/';
 }
