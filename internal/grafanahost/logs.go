@@ -32,11 +32,14 @@ func (l *LogBuffer) String() string {
 // Contains says whether any log line so far contains s.
 func (l *LogBuffer) Contains(s string) bool { return strings.Contains(l.String(), s) }
 
-// WaitFor waits until a log line contains s, or ctx ends.
-func (l *LogBuffer) WaitFor(ctx context.Context, s string) error {
+// Count is how many times s occurs in the log so far.
+func (l *LogBuffer) Count(s string) int { return strings.Count(l.String(), s) }
+
+// WaitFor waits until s occurs n times in the log, or ctx ends.
+func (l *LogBuffer) WaitFor(ctx context.Context, s string, n int) error {
 	ticker := time.NewTicker(20 * time.Millisecond)
 	defer ticker.Stop()
-	for !l.Contains(s) {
+	for l.Count(s) < n {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
