@@ -1,7 +1,8 @@
 // The client against a real test guest (scripts/guest: Debian's kernel under
 // TCG, busybox /init generating CPU, disk and network load, balloon stats each
-// second), on the host's libvirtd running in the network namespace 'vmt' so
-// that the guest's traffic stays there.
+// second), on a private libvirtd with the qemu driver in a network namespace
+// of its own (scripts/libvirt/start.sh --private DIR --netns NS), so the
+// guest's traffic stays there and the host's daemon is not touched.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -11,7 +12,7 @@ import { LibvirtClient } from '../../src/libvirt/client.js';
 import { DomainState, DomainStatsGroup, GetAllDomainStatsFlag, MemoryStatTag } from '../../src/libvirt/constants.js';
 import type { DomainStatsRecord } from '../../src/libvirt/procedures.js';
 import type { DomainRef } from '../../src/libvirt/remote-types.js';
-import { ensureSystemLibvirtd, RO_SOCKET, type SystemLibvirtd } from './system-libvirtd.js';
+import { PrivateLibvirtd } from './private-libvirtd.js';
 
 const GUEST_SCRIPTS = fileURLToPath(new URL('../../../scripts/guest/', import.meta.url));
 const NAME = `vmt-lvc-${process.pid}`;
@@ -25,17 +26,18 @@ const GROUPS =
 // Bounds on waiting for the guest to do something, never assertions on speed.
 const PATIENCE_MS = 60_000;
 
-let system: SystemLibvirtd;
+let daemon: PrivateLibvirtd;
 let guest: Map<string, string>;
 let client: LibvirtClient;
 let domain: DomainRef;
 
 before(async () => {
-  system = await ensureSystemLibvirtd('vmt');
+  daemon = PrivateLibvirtd.start(`vmt-lvc-${process.pid}`);
   const output = execFileSync('bash', [`${GUEST_SCRIPTS}start.sh`, NAME, 'all'], {
     encoding: 'utf8',
     timeout: 300_000,
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: guestScriptEnv(),
   });
   guest = new Map(
     output
@@ -43,18 +45,27 @@ before(async () => {
       .filter((line) => line.includes('='))
       .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)])
   );
-  client = await LibvirtClient.connect({ socketPath: RO_SOCKET, uri: 'qemu:///system', readOnly: true });
+  client = await LibvirtClient.connect({ socketPath: daemon.roSocketPath, uri: 'qemu:///system', readOnly: true });
   domain = await client.lookupDomainByName(NAME);
 });
 
 after(async () => {
   await client?.close();
   try {
-    execFileSync('bash', [`${GUEST_SCRIPTS}stop.sh`, NAME], { stdio: 'inherit', timeout: 120_000 });
+    execFileSync('bash', [`${GUEST_SCRIPTS}stop.sh`, NAME], {
+      stdio: 'inherit',
+      timeout: 120_000,
+      env: guestScriptEnv(),
+    });
   } finally {
-    await system?.release();
+    daemon?.stop(); // also destroys whatever guest is left and deletes the namespace
   }
 });
+
+/** scripts/guest talks to the daemon named by LIBVIRT_URI and LIBVIRT_NETNS. */
+function guestScriptEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, LIBVIRT_URI: daemon.uri, LIBVIRT_NETNS: daemon.netns };
+}
 
 async function stats(): Promise<DomainStatsRecord> {
   const [record] = await client.getAllDomainStats(GROUPS, GetAllDomainStatsFlag.NOWAIT, [domain]);

@@ -1,5 +1,6 @@
-// A libvirtd owned by one test (test driver only), started and stopped with
-// the project's scripts/libvirt/start.sh --private / stop.sh --private. The
+// A libvirtd owned by one test, started and stopped with the project's
+// scripts/libvirt/start.sh --private / stop.sh --private: the test driver
+// only, or with a network namespace all drivers (qemu for real guests). The
 // test may freeze, kill and restart it without disturbing anyone else.
 
 import { execFileSync } from 'node:child_process';
@@ -12,25 +13,30 @@ const SCRIPT_TIMEOUT_MS = 120_000;
 export class PrivateLibvirtd {
   private constructor(
     readonly dir: string,
+    /** Network namespace of a daemon with the qemu driver, else undefined. */
+    readonly netns: string | undefined,
     /** Read-write socket, root-only (mode 0700). */
     public socketPath: string,
     /** Read-only socket, open to everyone (mode 0777). */
     public roSocketPath: string,
-    public pid: number
+    public pid: number,
+    /** URI of the daemon's driver with its socket, for virsh and scripts/guest (LIBVIRT_URI). */
+    public uri: string
   ) {}
 
-  static start(): PrivateLibvirtd {
+  static start(netns?: string): PrivateLibvirtd {
     const dir = mkdtempSync('/tmp/vmt-private-libvirtd-');
     // Traversable by everyone, so that only the sockets' own modes decide who may connect.
     chmodSync(dir, 0o755);
-    const daemon = new PrivateLibvirtd(dir, '', '', 0);
+    const daemon = new PrivateLibvirtd(dir, netns, '', '', 0, '');
     daemon.launch();
     return daemon;
   }
 
   /** Starts the daemon; after kill(), starts it again. */
   launch(): void {
-    const output = execFileSync('bash', [`${SCRIPTS}start.sh`, '--private', this.dir], {
+    const netnsArgs = this.netns === undefined ? [] : ['--netns', this.netns];
+    const output = execFileSync('bash', [`${SCRIPTS}start.sh`, '--private', this.dir, ...netnsArgs], {
       encoding: 'utf8',
       timeout: SCRIPT_TIMEOUT_MS,
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -44,6 +50,7 @@ export class PrivateLibvirtd {
     this.socketPath = lines.get('LIBVIRT_SOCK')!;
     this.roSocketPath = lines.get('LIBVIRT_SOCK_RO')!;
     this.pid = Number(lines.get('LIBVIRTD_PID'));
+    this.uri = lines.get('LIBVIRT_URI') ?? '';
     if (!this.socketPath || !this.roSocketPath || !(this.pid > 0)) {
       throw new Error(`scripts/libvirt/start.sh --private printed no sockets and pid:\n${output}`);
     }

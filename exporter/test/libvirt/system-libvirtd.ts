@@ -23,18 +23,12 @@ export interface SystemLibvirtd {
   release(): Promise<void>;
 }
 
-/**
- * `netns`: run the daemon inside that network namespace (start.sh --netns), as
- * guests with network traffic need; a daemon already running elsewhere makes
- * start.sh fail with a message that says so.
- */
-export async function ensureSystemLibvirtd(netns?: string): Promise<SystemLibvirtd> {
-  const netnsArgs = netns === undefined ? [] : ['--netns', netns];
+export async function ensureSystemLibvirtd(): Promise<SystemLibvirtd> {
   mkdirSync(USERS_DIR, { recursive: true });
   const userFile = path.join(USERS_DIR, `user-${process.pid}`);
   writeFileSync(userFile, '');
   const started = await withStartLock(() => {
-    const output = execFileSync('bash', [`${SCRIPTS}start.sh`, ...netnsArgs], {
+    const output = execFileSync('bash', [`${SCRIPTS}start.sh`], {
       encoding: 'utf8',
       timeout: SCRIPT_TIMEOUT_MS,
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -49,7 +43,7 @@ export async function ensureSystemLibvirtd(netns?: string): Promise<SystemLibvir
       while (otherLiveUsers().length > 0 && Date.now() < deadline) {
         await sleep(200);
       }
-      execFileSync('bash', [`${SCRIPTS}stop.sh`, ...netnsArgs], { stdio: 'inherit', timeout: SCRIPT_TIMEOUT_MS });
+      execFileSync('bash', [`${SCRIPTS}stop.sh`], { stdio: 'inherit', timeout: SCRIPT_TIMEOUT_MS });
     },
   };
 }
