@@ -91,10 +91,11 @@ async function stopInflux(server: InfluxServer): Promise<void> {
   rmSync(server.dir, { recursive: true, force: true });
 }
 
+// A killed server that nobody reaps stays a zombie that kill(pid, 0) still
+// finds (the container's pid 1 does not reap): state Z counts as gone.
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
   } catch {
     return false;
   }

@@ -1,0 +1,92 @@
+// The exporter CLI against a real libvirtd (test driver, whose bulk stats
+// hold only `state`, so every other value comes through the per-domain
+// fallback) and a real InfluxDB: values land as the contract says, and
+// the exporter reconnects by itself after libvirtd is killed and restarted.
+
+import assert from 'node:assert/strict';
+import { chmodSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import { eventually, ExporterProcess, metricValue } from './support/exporter-process.js';
+import { influxQL, startInflux } from './support/influx-server.js';
+import { killLibvirtd, restartLibvirtd, startPrivateLibvirtd } from './support/libvirt-daemon.js';
+
+describe('the exporter on libvirt test driver', { timeout: 10 * 60_000 }, () => {
+  test('samples into InfluxDB through the fallback path and reconnects after libvirtd restarts', async (t) => {
+    const libvirtd = await startPrivateLibvirtd(t);
+    if (!libvirtd) return;
+    const influx = await startInflux(t, '1.8');
+    if (!influx) return;
+    const exporter = ExporterProcess.start(t, [
+      '--libvirt-socket', libvirtd.socketRo,
+      '--libvirt-uri', 'test:///default',
+      '--influx-url', influx.url,
+      '--influx-api', 'v2',
+      '--influx-retry-initial', '200ms',
+      '--host', 'hv-test',
+      '--listen', '127.0.0.1:0',
+    ]);
+    const base = await exporter.httpBase();
+    await eventually('3 rounds', async () => ((await metricValue(base, 'vmt_samples_collected_total')) >= 3 ? true : undefined));
+
+    const seed = (await (await fetch(`${base}/api/telemetry/vm-telemetry`)).json()) as { count: number; vms: Record<string, unknown>[] };
+    assert.equal(seed.count, 1);
+    const vm = seed.vms[0]!;
+    assert.equal(vm['name'], 'test');
+    assert.equal(vm['id'], 1);
+    assert.equal(typeof vm['cpu_usage_percent'], 'number');
+    assert.equal(vm['memory_usage_percent'], 50, 'test driver: available 2 GiB, usable 1 GiB');
+    assert.equal(typeof vm['disk_read_rate'], 'number');
+    assert.equal(typeof vm['network_tx_bytes'], 'number');
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+
+    // libvirtd killed without a goodbye, down for 3 s, started again.
+    const before = await metricValue(base, 'vmt_samples_collected_total');
+    await killLibvirtd(libvirtd);
+    const outageStart = Date.now();
+    await eventually('the exporter to notice', async () => (exporter.count('libvirt connection lost; reconnecting') ? true : undefined));
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal((await fetch(`${base}/healthz`)).status, 503, 'unhealthy without libvirt');
+    assert.equal(await metricValue(base, 'vmt_libvirt_connected'), 0);
+    await restartLibvirtd(libvirtd);
+    const outageEnd = Date.now();
+    await eventually('3 more rounds', async () => ((await metricValue(base, 'vmt_samples_collected_total')) >= before + 3 ? true : undefined));
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    assert.ok((await metricValue(base, 'vmt_libvirt_errors_total{kind="connect"}')) >= 2, 'failed rounds counted');
+
+    exporter.signal('SIGTERM');
+    assert.equal(await exporter.exited, 0);
+    assert.equal(exporter.count('libvirt connection lost; reconnecting'), 1, 'one log line when the outage starts');
+    assert.ok(exporter.count('cannot connect to libvirt') <= 1, 'not one line per attempt');
+    assert.equal(exporter.count('connected to libvirt again'), 1, 'one log line when it ends');
+
+    const points = await influxQL(influx, `SELECT "cpu_usage_percent", "memory_usage_percent", "vcpus", "domain_id", "state" FROM "vm_telemetry" WHERE "vm" = 'test' AND "host" = 'hv-test'`);
+    const rows = points[0]!.values as [number, number | null, number, number, number, string][];
+    assert.ok(rows.length >= 6, `${rows.length} points`);
+    for (const [, , memory, vcpus, id, state] of rows) {
+      assert.deepEqual([memory, vcpus, id, state], [50, 2, 1, 'running']);
+    }
+    const after = rows.filter(([time]) => time > outageEnd - 1000 && time >= outageStart);
+    assert.ok(after.length >= 3, 'samples after the restart');
+    assert.equal(typeof after[0]![1], 'number', 'the first sample after the reconnect has CPU %: the previous sample was kept');
+    for (const [, cpu] of rows.slice(1)) assert.ok(cpu !== null && cpu >= 0 && cpu <= 100, `cpu ${cpu}`);
+
+    const disks = await influxQL(influx, `SELECT LAST("read_bytes") FROM "vm_disk" GROUP BY "device"`);
+    assert.deepEqual(disks.map((s) => s.tags!['device']), ['vda']);
+    const nics = await influxQL(influx, `SELECT LAST("rx_bytes") FROM "vm_interface" GROUP BY "interface"`);
+    assert.deepEqual(nics.map((s) => s.tags!['interface']), ['testnet0']);
+  });
+
+  test('a missing or forbidden socket gives a clear error', async (t) => {
+    const missing = ExporterProcess.start(t, ['--once', '--libvirt-socket', '/nonexistent/libvirt-sock-ro']);
+    assert.equal(await missing.exited, 1);
+    assert.match(missing.stderrText, /libvirt socket \/nonexistent\/libvirt-sock-ro does not exist: is libvirtd running/);
+
+    const libvirtd = await startPrivateLibvirtd(t);
+    if (!libvirtd) return;
+    // The read-write socket is 0700 root: an unprivileged user may not open it.
+    chmodSync(libvirtd.socket, 0o700);
+    const asNobody = ExporterProcess.start(t, ['--once', '--libvirt-socket', libvirtd.socket, '--libvirt-uri', 'test:///default'], {}, 65534);
+    assert.equal(await asNobody.exited, 1);
+    assert.match(asNobody.stderrText, /permission denied .*use the read-only socket \/run\/libvirt\/libvirt-sock-ro, or run as a member of the libvirt group/);
+  });
+});
