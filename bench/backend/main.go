@@ -1,0 +1,69 @@
+// Command backend benchmarks the plugin's Go backend, launched as Grafana
+// launches it (internal/grafanahost), against InfluxDB 1.8 at $INFLUX_URL
+// (database $INFLUX_DB); bench/backend/run.sh starts that server.
+//
+// Two measurements, each beside a baseline taken in the same run:
+//   - QueryData of every VM × 6 metrics × 1 h at 1 s with rates, against the
+//     bare InfluxDB HTTP /query of the same data; median of several runs,
+//     the ratio, and the plugin process's peak RSS (VmHWM).
+//   - Freshness of the live stream: the time from a sample written to the
+//     frame RunStream pushes with it, p50/p95, against a bare client polling
+//     InfluxDB at the same interval.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/vmtelemetry/libvirt-datasource/internal/grafanahost"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench/backend:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	vms := flag.Int("vms", 50, "VMs in the data set")
+	span := flag.Duration("range", time.Hour, "length of the data set at 1 s resolution")
+	runs := flag.Int("runs", 5, "timed runs of each query (after one warm-up run)")
+	freshness := flag.Duration("freshness", 60*time.Second, "duration of the freshness benchmark (0 skips it)")
+	interval := flag.Duration("interval", time.Second, "live stream interval")
+	flag.Parse()
+
+	influx := influxDB{url: os.Getenv("INFLUX_URL"), database: os.Getenv("INFLUX_DB")}
+	if influx.url == "" || influx.database == "" {
+		return fmt.Errorf("INFLUX_URL and INFLUX_DB must name an InfluxDB 1.8 server (bench/backend/run.sh starts one)")
+	}
+	ctx := context.Background()
+	exe, err := grafanahost.Build(ctx, grafanahost.BuildOptions{})
+	if err != nil {
+		return err
+	}
+	plugin, err := grafanahost.Launch(ctx, grafanahost.Options{Executable: exe})
+	if err != nil {
+		return err
+	}
+	// Close kills the plugin process: no leftover even when a step fails.
+	defer plugin.Close()
+	ds := grafanahost.DataSource{UID: "bench", URL: influx.url, JSONData: map[string]any{"database": influx.database, "timeoutSeconds": 120}}
+
+	set := dataSet{vms: *vms, span: *span, end: time.Now().Truncate(time.Second)}
+	fmt.Printf("writing %d VMs × %d metrics × %s at 1 s (%d points) into InfluxDB 1.8 at %s\n",
+		set.vms, len(benchMetrics), set.span, set.points(), influx.url)
+	if err := set.write(ctx, influx); err != nil {
+		return err
+	}
+	if err := benchQueryData(ctx, plugin, ds, influx, set, *runs); err != nil {
+		return err
+	}
+	if *freshness > 0 {
+		return benchFreshness(ctx, plugin, ds, influx, set, *freshness, *interval)
+	}
+	return nil
+}

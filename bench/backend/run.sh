@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Backend benchmark (npm run bench:backend): starts InfluxDB 1.8 through the
+# project's scripts, then runs the Go benchmark against it and stops it.
+#
+#   bash bench/backend/run.sh [-runs 5] [-freshness 60s] [-vms 50] [-hours 1]
+#
+# Flags go to the Go program (go run ./bench/backend -h lists them).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+workdir=$(mktemp -d /tmp/vmt-bench-backend.XXXXXX)
+cleanup() {
+  scripts/influxdb/stop.sh "$workdir/influxdb" >/dev/null || true
+  rm -rf "$workdir"
+}
+trap cleanup EXIT
+eval "$(scripts/influxdb/start.sh 1.8 "$workdir/influxdb")"
+export INFLUX_URL INFLUX_DB
+go run ./bench/backend "$@"
