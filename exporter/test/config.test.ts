@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -80,4 +80,14 @@ test('--help lists every setting with its flag and variable', () => {
     assert.ok(help.includes(option.flag) && help.includes(option.env), option.flag);
   }
   assert.equal(parseCommandLine(['--help'], {}).help, true, '--help works without other settings');
+});
+
+test('the README documents every setting with its variable and default', () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  for (const option of optionTable()) {
+    const row = readme.split('\n').find((line) => line.startsWith(`| \`${option.flag}\` |`));
+    assert.ok(row, `README row for ${option.flag}`);
+    assert.ok(row.includes(`\`${option.env}\``) && row.includes(`\`${option.key}\``), row);
+    if (option.default) assert.ok(row.includes(`\`${option.default}\``), `default of ${option.flag} in ${row}`);
+  }
 });
