@@ -96,12 +96,13 @@ describe('the exporter on a real QEMU guest', { timeout: 15 * 60_000 }, () => {
       [5, 'network tx', first.tx, last.tx],
     ] as const) {
       const series = column(i);
-      const growth = series.at(-1)! - series[0]!;
-      assert.ok(series.every((v, k) => k === 0 || v >= series[k - 1]!), `${what} only grow`);
-      assert.ok(growth > 0, `${what} grew`);
-      assert.ok(series[0]! >= from && series.at(-1)! <= to, `${what} lie within libvirt's own readings at the window's ends`);
+      const seen = `exporter ${series[0]} → ${series.at(-1)}, libvirt ${from} → ${to}`;
+      assert.ok(to > from, `the guest's ${what} grew according to libvirt (${seen})`);
+      assert.ok(series.every((v, k) => k === 0 || v >= series[k - 1]!), `${what} only grow (${seen})`);
+      assert.ok(series[0]! >= from && series.at(-1)! <= to, `${what} lie within libvirt's own readings at the window's ends (${seen})`);
+      // The samples start and end up to a second inside libvirt's window.
+      assert.ok(series.at(-1)! - series[0]! >= (to - from) / 2, `${what} grew with libvirt's (${seen})`);
     }
-    assert.ok(column(3).at(-1)! - column(3)[0]! > 8 * 1024 * 1024, 'about 4 MiB written per second');
     assert.ok(column(6).at(-1)! - column(6)[0]! > 0, 'network rx grew');
 
     const disks = await influxQL(influx, `SELECT LAST("write_bytes") FROM "vm_disk" WHERE "vm" = '${name}' GROUP BY "device"`);

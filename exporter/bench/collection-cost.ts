@@ -1,0 +1,102 @@
+// Collection cost per VM per sample, side by side with `virsh domstats
+// --raw` for the same VMs in the same run. Usage:
+//   node --import tsx bench/collection-cost.ts SOCKET NODE_XML_DIR COUNTS...
+// For each count N, a test-driver node XML of N domains is written to
+// NODE_XML_DIR and read by both. The test driver's bulk stats hold only
+// `state`, so the exporter's full round there also makes the per-domain
+// fallback calls; the bulk call alone is what a qemu host costs per round.
+
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Collector, STATS_GROUPS } from '../src/collector/collector.js';
+import { VmTracker } from '../src/collector/vm-tracker.js';
+import { GetAllDomainStatsFlag, LibvirtClient } from '../src/libvirt/index.js';
+import { silentLogger } from '../src/log.js';
+
+const [socket, dir, ...countArgs] = process.argv.slice(2);
+if (!socket || !dir || countArgs.length === 0) {
+  console.error('usage: collection-cost.ts SOCKET NODE_XML_DIR COUNT...');
+  process.exit(2);
+}
+const TICKS = 100; // clock ticks per second of /proc/self/stat
+
+function nodeXml(count: number): string {
+  const domains = Array.from({ length: count }, (_, i) => {
+    const uuid = `6695eb01-f6a4-8304-79aa-${String(i).padStart(12, '0')}`;
+    return `<domain type='test'><name>bench-${i}</name><uuid>${uuid}</uuid><memory>1048576</memory><vcpu>2</vcpu>
+<os><type>hvm</type></os><devices>
+<disk type='file' device='disk'><source file='/bench/${i}.img'/><target dev='vda' bus='virtio'/></disk>
+<interface type='network'><mac address='52:54:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}'/><source network='default'/><target dev='bench${i}'/></interface>
+</devices></domain>`;
+  });
+  return `<node><cpu><nodes>1</nodes><sockets>1</sockets><cores>2</cores><threads>1</threads><active>2</active><mhz>2000</mhz></cpu>
+<memory>8388608</memory>${domains.join('\n')}</node>`;
+}
+
+/** CPU seconds of this process, and of its waited-for children (virsh). */
+function childCpuSeconds(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / TICKS; // cutime, cstime
+}
+const selfCpuSeconds = (): number => {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+};
+
+async function measure(rounds: number, run: () => Promise<unknown> | unknown, cpu: () => number) {
+  await run(); // warm-up
+  const cpuBefore = cpu();
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < rounds; i++) await run();
+  const wall = Number(process.hrtime.bigint() - start) / 1e9;
+  return { wallPerRound: wall / rounds, cpuPerRound: (cpu() - cpuBefore) / rounds };
+}
+
+const fmt = (seconds: number, vms: number) => `${((seconds / vms) * 1e6).toFixed(1).padStart(9)} µs`;
+
+console.log('collection cost per VM per sample (test driver via libvirtd; lower is better)');
+console.log('VMs  | path                               |  wall/VM     |   CPU/VM     | vs virsh (CPU)');
+for (const count of countArgs.map(Number)) {
+  const path = join(dir, `node-${count}.xml`);
+  writeFileSync(path, nodeXml(count));
+  const uri = `test://${path}`;
+  const rounds = count >= 100 ? 5 : 20;
+
+  const client = await LibvirtClient.connect({ socketPath: socket, uri, readOnly: true, callTimeoutMs: 60_000 });
+  const listed = (await client.listAllDomains()).length;
+  if (listed !== count) throw new Error(`${uri}: ${listed} domains, expected ${count}`);
+  const collector = new Collector({ concurrency: 8, penaltyMs: 30_000, devicesRefreshMs: 60_000, log: silentLogger, onError: () => {} });
+  const tracker = new VmTracker();
+  const bulk = await measure(rounds, () => client.getAllDomainStats(STATS_GROUPS, GetAllDomainStatsFlag.NOWAIT), selfCpuSeconds);
+  const full = await measure(
+    rounds,
+    async () => {
+      const result = await collector.collect(client);
+      return tracker.samples(result.readings, result.listed, Date.now(), 'bench');
+    },
+    selfCpuSeconds
+  );
+  await client.close();
+
+  const virshUri = `test+unix://${path}?socket=${socket}`;
+  const virsh = await measure(
+    rounds,
+    () => {
+      const out = spawnSync('virsh', ['-c', virshUri, 'domstats', '--raw'], { encoding: 'utf8' });
+      if (out.status !== 0) throw new Error(`virsh: ${out.stderr}`);
+    },
+    childCpuSeconds
+  );
+  const ratio = (ours: number) => `${(ours / virsh.cpuPerRound).toFixed(2)}x`;
+  console.log(`${String(count).padStart(4)} | exporter: bulk call (qemu-like round) | ${fmt(bulk.wallPerRound, count)} | ${fmt(bulk.cpuPerRound, count)} | ${ratio(bulk.cpuPerRound)}`);
+  console.log(`${String(count).padStart(4)} | exporter: full round + fallback    | ${fmt(full.wallPerRound, count)} | ${fmt(full.cpuPerRound, count)} | ${ratio(full.cpuPerRound)}`);
+  console.log(`${String(count).padStart(4)} | virsh domstats --raw (baseline)    | ${fmt(virsh.wallPerRound, count)} | ${fmt(virsh.cpuPerRound, count)} | 1.00x`);
+}
+const largest = `test+unix://${join(dir, `node-${countArgs.at(-1)}.xml`)}?socket=${socket}`;
+const timed = spawnSync('/usr/bin/time', ['-f', '%M', 'virsh', '-c', largest, 'domstats', '--raw'], { encoding: 'utf8' });
+const virshRssKiB = Number(timed.stderr.trim().split('\n').at(-1));
+console.log(
+  `max RSS with ${countArgs.at(-1)} VMs: this bench process (node + tsx + collector) ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB; ` +
+    `virsh ${(virshRssKiB / 1024).toFixed(0)} MiB`
+);
