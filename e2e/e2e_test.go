@@ -353,7 +353,12 @@ func checkStreams(t *testing.T, ctx context.Context, host *pluginHost, repo, vm 
 				continue
 			}
 			seen[path] = true
-			checkOneStream(t, ctx, host, fmt.Sprintf("panel %d %q", p.ID, p.Title), path, q.Request.JSON, vm)
+			name, queryJSON := fmt.Sprintf("panel %d %q", p.ID, p.Title), q.Request.JSON
+			// Grafana runs every channel of a dashboard at once.
+			t.Run(fmt.Sprintf("panel%d", p.ID), func(t *testing.T) {
+				t.Parallel()
+				checkOneStream(t, ctx, host, name, path, queryJSON, vm)
+			})
 		}
 	}
 	if len(seen) == 0 {
