@@ -122,7 +122,7 @@ func TestComposeServices(t *testing.T) {
 		t.Errorf(".env.example selects profile %q, want one of %v", env["COMPOSE_PROFILES"], allProfiles)
 	}
 
-	for _, volume := range []string{"influxdb-data", "influxdb-config", "grafana-data", "libvirt-test-run"} {
+	for _, volume := range []string{"influxdb-data", "influxdb-config", "grafana-data", "libvirt-test-run", "exporter-spill"} {
 		if _, ok := project.Volumes[volume]; !ok {
 			t.Errorf("named volume %s is not declared", volume)
 		}
@@ -357,9 +357,18 @@ func TestComposeExporters(t *testing.T) {
 	checkMount(t, project.Services["exporter"], "/run/libvirt", types.VolumeTypeBind, "/run/libvirt", true)
 	checkMount(t, project.Services["exporter-test-driver"], "/run/libvirt", types.VolumeTypeVolume, "libvirt-test-run", true)
 	checkMount(t, project.Services["libvirtd-test"], "/run/libvirt", types.VolumeTypeVolume, "libvirt-test-run", false)
+	// The image's spill folder (VMT_BUFFER_SPILL_DIR) outlives the container.
+	for name := range uris {
+		checkMount(t, project.Services[name], "/var/lib/vm-telemetry-exporter", types.VolumeTypeVolume, "exporter-spill", false)
+	}
 
-	if _, err := os.Stat(filepath.Join(repoRoot, "exporter", "Dockerfile")); err != nil {
-		t.Errorf("the exporter's image is built from exporter/Dockerfile: %v", err)
+	dockerfile, err := os.ReadFile(filepath.Join(repoRoot, "exporter", "Dockerfile"))
+	if err != nil {
+		t.Fatalf("the exporter's image is built from exporter/Dockerfile: %v", err)
+	}
+	spill := regexp.MustCompile(`VMT_BUFFER_SPILL_DIR=(\S+)`).FindSubmatch(dockerfile)
+	if spill == nil || !strings.HasPrefix(string(spill[1]), "/var/lib/vm-telemetry-exporter/") {
+		t.Errorf("exporter/Dockerfile spills to %q, outside the exporter-spill volume /var/lib/vm-telemetry-exporter", spill)
 	}
 }
 
