@@ -87,8 +87,11 @@ describe('the exporter on a real QEMU guest', { timeout: 15 * 60_000 }, () => {
     assert.ok(cpu.every((v) => v >= 0 && v <= 100));
     assert.deepEqual([...new Set(column(7))], [1], 'one vCPU');
 
-    const memory = column(2);
-    assert.ok(memory.every((v) => v > 0 && v < 100), `memory % from balloon stats: ${memory}`);
+    // A round where NOWAIT skipped the balloon group (the VM's job lock was held)
+    // has no memory value rather than a wrong one.
+    const memory = column(2).filter((v) => v !== null);
+    assert.ok(memory.length >= rows.length * 0.8, `memory % from balloon stats in most samples: ${column(2)}`);
+    assert.ok(memory.every((v) => v > 0 && v < 100), `memory % within 0..100: ${memory}`);
 
     for (const [i, what, from, to] of [
       [3, 'disk writes', first.wr, last.wr],

@@ -42,12 +42,17 @@ function readDisks(params: Map<string, TypedParamValue>): DiskSample[] | undefin
   const disks: DiskSample[] = [];
   for (let i = 0; i < count; i++) {
     const device = params.get(`block.${i}.name`);
-    // Backing-chain entries (with the BACKING flag) repeat a name; only top images count.
-    if (typeof device !== 'string' || params.has(`block.${i}.backingIndex`)) continue;
+    // Without the BACKING flag there is one entry per disk (libvirt 9 still sets
+    // backingIndex on it, for the top image); names are unique.
+    if (typeof device !== 'string' || disks.some((d) => d.device === device)) continue;
+    const readBytes = bigintParam(params, `block.${i}.rd.bytes`);
+    const writeBytes = bigintParam(params, `block.${i}.wr.bytes`);
+    // A disk without I/O counters this round: no totals rather than a false 0.
+    if (readBytes === undefined || writeBytes === undefined) return undefined;
     disks.push({
       device,
-      readBytes: bigintParam(params, `block.${i}.rd.bytes`) ?? 0n,
-      writeBytes: bigintParam(params, `block.${i}.wr.bytes`) ?? 0n,
+      readBytes,
+      writeBytes,
       readOps: bigintParam(params, `block.${i}.rd.reqs`) ?? 0n,
       writeOps: bigintParam(params, `block.${i}.wr.reqs`) ?? 0n,
     });

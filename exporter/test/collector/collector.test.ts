@@ -173,3 +173,10 @@ describe('a stuck VM does not stall the others', () => {
     assert.deepEqual(errors, ['vanished']);
   });
 });
+
+test('a disk whose I/O counters are missing this round gives no disk totals, not 0', async () => {
+  const { readBulkRecord } = await import('../../src/collector/bulk-stats.js');
+  const domain = { name: 'd', uuid: 'u', id: 1 };
+  const reading = readBulkRecord({ domain, params: new Map<string, number | bigint>([['state.state', 1], ['block.count', 1], ['block.0.name', 'vda']]) as never }, 0n);
+  assert.equal(reading.disks, undefined);
+});

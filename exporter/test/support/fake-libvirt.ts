@@ -92,6 +92,8 @@ export class FakeLibvirt implements StatsClient {
       params.set('block.count', vm.disks.size);
       [...vm.disks].forEach(([name, d], i) => {
         params.set(`block.${i}.name`, name);
+        // libvirt 9 reports backingIndex for the top image too (seen on qemu).
+        params.set(`block.${i}.backingIndex`, 1);
         params.set(`block.${i}.rd.bytes`, d.rdBytes);
         params.set(`block.${i}.wr.bytes`, d.wrBytes);
         params.set(`block.${i}.rd.reqs`, d.rdReq);
