@@ -8,7 +8,8 @@
 # (2.7: set up through POST /api/v2/setup, plus a DBRP mapping vm_telemetry/autogen ->
 # the bucket so InfluxQL on /query works; 1.8: Flux enabled on /api/v2/query.)
 # Run again on the same WORKDIR while the server lives: prints the same lines.
-# Stop with scripts/influxdb/stop.sh WORKDIR.
+# Stop with scripts/influxdb/stop.sh WORKDIR. If the calling process (VMT_OWNER_PID
+# overrides, 0 disables) exits without doing so, the server is stopped for it.
 set -euo pipefail
 usage() { echo "usage: $0 1.6|1.8|2.7 WORKDIR" >&2; exit 2; }
 [[ $# -eq 2 && $1 =~ ^(1\.6|1\.8|2\.7)$ ]] || usage
@@ -158,5 +159,6 @@ start_server
 if [[ $version == 2.7 ]]; then setup_2x; else create_database_1x; fi
 print_env >"$env_file.tmp"
 mv "$env_file.tmp" "$env_file"
+stop_with_owner "$pid" "$VMT_SCRIPTS/influxdb/stop.sh" "$workdir"
 log "influxd $version ready at $url (pid $pid) in $((SECONDS - started)) s"
 cat "$env_file"

@@ -49,3 +49,12 @@ wait_until() {
     sleep 0.2
   done
 }
+
+# stop_with_owner SERVER_PID STOP_COMMAND...: runs STOP_COMMAND when the process that
+# ran this script (its parent; VMT_OWNER_PID overrides, 0 disables) exits while
+# SERVER_PID still runs. Detached, silent (a log line in $VMT_CACHE/logs/watch-owner.log).
+stop_with_owner() {
+  local owner=${VMT_OWNER_PID:-$PPID}
+  [[ $owner =~ ^[1-9][0-9]*$ ]] || return 0
+  setsid "$VMT_SCRIPTS/lib/watch-owner.sh" "$owner" "$@" </dev/null >>"$VMT_CACHE/logs/watch-owner.log" 2>&1 &
+}

@@ -15,7 +15,8 @@
 #   start.sh --private DIR [--netns NAME]
 #     A second, root libvirtd owned by one test, its sockets, pid file, config and log in
 #     DIR; a test may kill, freeze or restart it (run this again) without disturbing
-#     anyone else. Stop with stop.sh --private DIR.
+#     anyone else. Stop with stop.sh --private DIR. If the calling process (VMT_OWNER_PID
+#     overrides, 0 disables) exits without doing so, the daemon is stopped for it.
 #     Without --netns: only the test driver (no driver module is loaded, so it shares no
 #     state with the system daemon); LIBVIRT_URI=test+unix:///default?socket=DIR/libvirt-sock.
 #     With --netns: all drivers, qemu included, for real guests, inside network namespace
@@ -137,6 +138,7 @@ CONF
       die "private libvirtd did not answer on $dir/libvirt-sock within ${READY_TIMEOUT_S}s (log: $dir/libvirtd.log)"
     pid=$(alive_pid "$dir/libvirtd.pid") || die "private libvirtd wrote no $dir/libvirtd.pid"
     started=1
+    stop_with_owner "$pid" "$VMT_SCRIPTS/libvirt/stop.sh" --private "$dir"
     log "private libvirtd started in $dir (pid $pid${netns:+, network namespace $netns})"
   fi
   echo "LIBVIRT_URI=$uri"
