@@ -30,7 +30,8 @@ build_27() {
   if [[ ! -x $wrapper_dir/pkg-config ]]; then
     GOBIN=$wrapper_dir GOFLAGS=-mod=mod go install github.com/influxdata/pkg-config@v0.2.7
   fi
-  export PATH=$wrapper_dir:$PATH
+  export PATH=$wrapper_dir:$PATH:$HOME/.cargo/bin
+  command -v cargo >/dev/null || die "cargo (Rust, rustup's stable toolchain) is needed to build influxd 2.7's libflux"
   # libflux pins Rust 1.72, which cannot be downloaded here: use the installed stable toolchain.
   export RUSTUP_TOOLCHAIN=stable
 
