@@ -10,7 +10,8 @@
 # the guest's tap INSIDE that namespace (never on a host interface) and the guest pings it.
 # Loads with network traffic (net, all) need that namespace.
 #   --dir DIR   disk, console log and XML of the guest (default /var/tmp/vmt-guests/NAME)
-# Stop with scripts/guest/stop.sh NAME. Running it again for a running guest reprints.
+# Stop with scripts/guest/stop.sh NAME. Running it again for a running guest with the
+# same load reprints its lines.
 set -euo pipefail
 usage() { echo "usage: $0 [--dir DIR] NAME idle|cpu|disk|net|all" >&2; exit 2; }
 source "$(dirname "$0")/../lib/common.sh"
@@ -27,6 +28,8 @@ mkdir -p "$STATE_DIR"
 virsh_() { virsh -q -c "$URI" "$@"; }
 
 if [[ -f $state ]] && [[ $(virsh_ domstate "$name" 2>/dev/null) == running ]]; then
+  running_load=$(sed -n 's/^GUEST_LOAD=//p' "$state")
+  [[ $running_load == "$load" ]] || die "guest $name runs already, with load $running_load, not $load"
   cat "$state"
   exit 0
 fi
