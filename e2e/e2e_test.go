@@ -533,14 +533,25 @@ func checkCPUSpike(t *testing.T, ctx context.Context, host *pluginHost, repo str
 				if states[idleGuest].State != sse.Normal {
 					t.Fatalf("busy guest fired, but the idle guest is %s (value %v)", states[idleGuest].State, deref(states[idleGuest].Value))
 				}
-				t.Logf("spike %d: the busy guest's instance is Alerting at %v°, the idle guest's Normal at %v° (idle Alerting in %d of %d evaluations)",
-					spike, deref(states[busyGuest].Value), deref(states[idleGuest].Value), idleAlerting, evaluations)
+				t.Logf("spike %d: the busy guest's instance is Alerting (reduced CPU rate %v°), the idle guest's Normal (%v°); idle Alerting in %d of %d evaluations",
+					spike, reducedValue(*rule, ev, busyGuest), reducedValue(*rule, ev, idleGuest), idleAlerting, evaluations)
 				return
 			}
 			time.Sleep(250 * time.Millisecond)
 		}
 	}
 	t.Fatalf("the busy guest's CPU-rate instance did not fire after %d spikes (%d evaluations)", spikes, evaluations)
+}
+
+// reducedValue is a VM's value as the rule's condition received it (the
+// output of the expression the condition reads, e.g. the reduce).
+func reducedValue(rule provisioning.AlertRule, ev provisioning.Evaluation, vm string) any {
+	for _, n := range ev.Numbers[rule.ConditionInput()] {
+		if n.Labels["vm"] == vm {
+			return deref(n.Value)
+		}
+	}
+	return "missing"
 }
 
 func getResource(t *testing.T, ctx context.Context, host *pluginHost, path string, into any) {

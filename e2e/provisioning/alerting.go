@@ -97,6 +97,17 @@ func (r AlertRule) QueryNodes() []AlertQueryNode {
 	return out
 }
 
+// ConditionInput is the refId the condition expression reads (e.g. the
+// reduce under a threshold).
+func (r AlertRule) ConditionInput() string {
+	for _, n := range r.Data {
+		if n.RefID == r.Condition {
+			return str(n.Model["expression"])
+		}
+	}
+	return ""
+}
+
 // Request builds the QueryData request Grafana's scheduler sends for the
 // rule's queries to one data source at evaluation time now: the relative
 // time range made absolute, the model as the query JSON, alerting's
@@ -176,7 +187,10 @@ type Evaluation struct {
 	// Conversions holds, per query refId, how the frames were read
 	// (including frames and fields Grafana skips).
 	Conversions map[string]sse.Conversion
-	Instances   []sse.Instance
+	// Numbers holds each expression's output by refId (the reduced values
+	// and the condition's 0/1).
+	Numbers   map[string][]sse.Number
+	Instances []sse.Instance
 }
 
 // Evaluate runs the rule's expressions over the data source's answer in
@@ -184,9 +198,9 @@ type Evaluation struct {
 // instances of the condition. Only reduce and threshold expressions are
 // mirrored; any other type is an error.
 func (r AlertRule) Evaluate(resp *backend.QueryDataResponse) (Evaluation, error) {
-	ev := Evaluation{Conversions: map[string]sse.Conversion{}}
-	series := map[string][]sse.Series{}
 	numbers := map[string][]sse.Number{}
+	ev := Evaluation{Conversions: map[string]sse.Conversion{}, Numbers: numbers}
+	series := map[string][]sse.Series{}
 	for _, n := range r.QueryNodes() {
 		res, ok := resp.Responses[n.RefID]
 		if !ok {

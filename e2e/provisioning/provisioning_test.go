@@ -159,6 +159,10 @@ func TestAlertRuleRequestsAndEvaluation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	reduced := ev.Numbers[rule.ConditionInput()]
+	if rule.ConditionInput() != "B" || len(reduced) != 2 || *reduced[0].Value != 89 || *reduced[1].Value != 1 {
+		t.Fatalf("condition input %q, reduced %+v", rule.ConditionInput(), reduced)
+	}
 	got := InstanceLabels(ev.Instances)
 	if len(got) != 2 || got[0] != "{vm=busy}=Alerting" || got[1] != "{vm=idle}=Normal" {
 		t.Fatalf("instances = %v", got)
