@@ -13,6 +13,7 @@ cleanup() {
   rm -rf "$workdir"
 }
 trap cleanup EXIT
-eval "$(scripts/influxdb/start.sh 1.8 "$workdir/influxdb")"
+# This shell owns the server: the scripts stop it should we die before cleanup.
+eval "$(VMT_OWNER_PID=$$ scripts/influxdb/start.sh 1.8 "$workdir/influxdb")"
 export INFLUX_URL INFLUX_DB
 go run ./bench/backend "$@"
