@@ -53,8 +53,8 @@ install_packages() {
 # set_conf FILE KEY VALUE: one active `KEY = VALUE` line in FILE.
 set_conf() {
   local file=$1 key=$2 value=$3
-  if grep -qE "^[[:space:]]*$key[[:space:]]*=" "$file"; then
-    sed -i -E "s|^[[:space:]]*$key[[:space:]]*=.*|$key = $value|" "$file"
+  if grep -qE "^[[:space:]]*${key}[[:space:]]*=" "$file"; then
+    sed -i -E "s|^[[:space:]]*${key}[[:space:]]*=.*|${key} = ${value}|" "$file"
   else
     echo "$key = $value" >>"$file"
   fi

@@ -12,7 +12,7 @@ set -euo pipefail
 usage() { echo "usage: $0 [--dir DIR] [--subnet N] NAME LOAD [TAP]" >&2; exit 2; }
 source "$(dirname "$0")/../lib/common.sh"
 
-dir= subnet=2
+dir='' subnet=2
 while [[ ${1:-} == --* ]]; do
   case $1 in
     --dir) [[ $# -ge 2 ]] || usage; dir=$2; shift 2 ;;

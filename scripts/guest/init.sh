@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # /init of the test guest's initramfs (scripts/guest/build.sh copies it there).
 # Loads the virtio modules, then generates the load the kernel command line asks for,
 # forever:  vmt.load=idle|cpu|disk|net|all (comma lists work: vmt.load=cpu,net)
@@ -17,7 +18,7 @@ for module in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev vir
   insmod "/lib/modules/$module.ko" || say "insmod $module failed"
 done
 
-load=idle ip= peer=
+load=idle ip='' peer=''
 for arg in $(cat /proc/cmdline); do
   case $arg in
     vmt.load=*) load=${arg#vmt.load=} ;;

@@ -9,8 +9,9 @@ usage() { echo "usage: $0 NAME" >&2; exit 2; }
 source "$(dirname "$0")/../lib/common.sh"
 name=$1
 state=/run/vmt-guests/$name.env
-GUEST_DIR= GUEST_NETNS= GUEST_TAP= GUEST_PEER= GUEST_URI=
-if [[ -f $state ]]; then source "$state"; fi
+recorded() { sed -n "s/^$1=//p" "$state" 2>/dev/null; }
+GUEST_DIR=$(recorded GUEST_DIR) GUEST_NETNS=$(recorded GUEST_NETNS) GUEST_TAP=$(recorded GUEST_TAP)
+GUEST_PEER=$(recorded GUEST_PEER) GUEST_URI=$(recorded GUEST_URI)
 readonly URI=${GUEST_URI:-${LIBVIRT_URI:-qemu:///system}}
 
 virsh -q -c "$URI" destroy "$name" >/dev/null 2>&1 || true

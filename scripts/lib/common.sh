@@ -1,4 +1,5 @@
 # Shared helpers for the project's scripts: sourced, never run.
+# shellcheck shell=bash
 # Defines VMT_CACHE (binaries and downloads that must not be committed),
 # VMT_SCRIPTS, and small helpers for logging, locking and free ports.
 

@@ -28,7 +28,7 @@
 #     Prints LIBVIRT_URI LIBVIRT_SOCK LIBVIRT_SOCK_RO LIBVIRTD_PID LIBVIRT_NETNS LIBVIRT_STARTED.
 set -euo pipefail
 usage() { echo "usage: $0 [--netns NAME] | --private DIR [--netns NAME]" >&2; exit 2; }
-netns= private_dir=
+netns='' private_dir=''
 while (($#)); do
   case $1 in
     --netns) [[ $# -ge 2 && $2 =~ ^[A-Za-z0-9_.-]+$ ]] || usage; netns=$2; shift 2 ;;

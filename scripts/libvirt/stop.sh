@@ -13,7 +13,7 @@
 #                      still runs in its network namespace, which is then deleted.
 set -euo pipefail
 usage() { echo "usage: $0 [--netns NAME | --private DIR]" >&2; exit 2; }
-netns= private_dir=
+netns='' private_dir=''
 case ${1:-} in
   "") ;;
   --netns) [[ $# -eq 2 ]] || usage; netns=$2 ;;
