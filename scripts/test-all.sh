@@ -3,7 +3,8 @@
 # Installs what is missing, builds InfluxDB 1.8/2.7 and the test guest in the background
 # while the front end is tested, starts the system libvirtd inside network namespace
 # "vmt" for the run, then runs each component's tests that exist yet:
-#   infra     scripts' self-tests (InfluxDB 1.6/1.8/2.7 servers, a real guest's stats)
+#   infra     scripts' self-tests (shellcheck; InfluxDB 1.6/1.8/2.7 servers; a real
+#             guest's stats)
 #   frontend  npm ci (when node_modules is older than the lock file); npm run typecheck,
 #             lint, test:ci, build (those that exist)
 #   go        go test ./...
@@ -84,7 +85,7 @@ start_build guest "$VMT_SCRIPTS/guest/build.sh"
 # --- front end (needs none of the builds) ---------------------------------------------
 if [[ -f package.json && -d src ]]; then
   phase "frontend: npm ci" npm_ci .
-  for script in typecheck lint test:ci build; do
+  for script in typecheck lint test:ci build test:browser; do
     if has_npm_script . "$script"; then phase "frontend: $script" npm run "$script"; else skip "frontend: $script" "no npm script"; fi
   done
 else
@@ -107,19 +108,25 @@ start_libvirt() {
 phase "libvirtd (netns $NETNS)" start_libvirt
 
 # --- the scripts' own checks: real servers and a real guest -----------------------------
+phase "infra: shellcheck scripts/" bash -c 'shellcheck -x -S warning $(find "$VMT_SCRIPTS" -name "*.sh")'
 for version in 1.6 1.8 2.7; do
   phase "infra: influxdb $version" "$VMT_SCRIPTS/influxdb/check.sh" "$version"
 done
 phase "infra: guest stats" "$VMT_SCRIPTS/guest/check.sh"
 
 # --- components ---------------------------------------------------------------------
+# The exporter's modules first: Go tests of provisioning/ and e2e/ run the exporter.
+if [[ -f exporter/package.json ]]; then
+  phase "exporter: npm ci" npm_ci exporter
+fi
 if [[ -f go.mod ]]; then
-  phase "go: go test ./..." go test -count=1 -timeout 15m ./...
+  # node_modules can hold Go packages of its own (flatted does): not ours to test.
+  mapfile -t go_packages < <(go list ./... | grep -v '/node_modules/')
+  phase "go: go test" go test -count=1 -timeout 20m "${go_packages[@]}"
 else
   skip go "no go.mod"
 fi
 if [[ -f exporter/package.json ]]; then
-  phase "exporter: npm ci" npm_ci exporter
   phase "exporter: npm test" npm --prefix exporter test
 else
   skip exporter "no exporter/package.json"
