@@ -21,6 +21,7 @@ readonly PACKAGES=(
   docker-compose                                       # `docker-compose config` validation, no engine
   iproute2 procps util-linux                           # ip netns, ss, pgrep, flock
   curl ca-certificates openssl                         # readiness probes, TLS test material
+  shellcheck                                           # lint of scripts/ (npm test)
 )
 
 missing_packages() {
