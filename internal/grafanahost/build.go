@@ -22,10 +22,14 @@ type BuildOptions struct {
 	OutputDir string
 }
 
+// Executable is src/plugin.json's "executable": the SDK's build targets
+// name the built files after it.
+const Executable = "gpx_vmtelemetry"
+
 // ExecutableName is the name the SDK's build targets give the executable
 // of the current platform: <plugin.json executable>_<os>_<arch>.
 func ExecutableName() string {
-	name := fmt.Sprintf("gpx_vmtelemetry_%s_%s", runtime.GOOS, runtime.GOARCH)
+	name := fmt.Sprintf("%s_%s_%s", Executable, runtime.GOOS, runtime.GOARCH)
 	if runtime.GOOS == "windows" {
 		name += ".exe"
 	}
