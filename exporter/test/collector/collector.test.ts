@@ -3,7 +3,8 @@ import { describe, test } from 'node:test';
 import { Collector, type LibvirtErrorKind } from '../../src/collector/collector.js';
 import { parseDomainDevices } from '../../src/collector/domain-devices.js';
 import { cpuPercent, VmTracker } from '../../src/collector/vm-tracker.js';
-import { CallTimeoutError, MemoryStatTag } from '../../src/libvirt/index.js';
+import { readBulkRecord } from '../../src/collector/bulk-stats.js';
+import { CallTimeoutError, MemoryStatTag, type TypedParamValue } from '../../src/libvirt/index.js';
 import { silentLogger } from '../../src/log.js';
 import type { VmSample } from '../../src/model/sample.js';
 import { FakeLibvirt, fakeVm } from '../support/fake-libvirt.js';
@@ -175,8 +176,8 @@ describe('a stuck VM does not stall the others', () => {
 });
 
 test('a disk whose I/O counters are missing this round gives no disk totals, not 0', async () => {
-  const { readBulkRecord } = await import('../../src/collector/bulk-stats.js');
   const domain = { name: 'd', uuid: 'u', id: 1 };
-  const reading = readBulkRecord({ domain, params: new Map<string, number | bigint>([['state.state', 1], ['block.count', 1], ['block.0.name', 'vda']]) as never }, 0n);
+  const params = new Map<string, TypedParamValue>([['state.state', 1], ['block.count', 1], ['block.0.name', 'vda']]);
+  const reading = readBulkRecord({ domain, params }, 0n);
   assert.equal(reading.disks, undefined);
 });
