@@ -4,7 +4,9 @@
 // the exporter reconnects by itself after libvirtd is killed and restarted.
 
 import assert from 'node:assert/strict';
-import { chmodSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { eventually, ExporterProcess, metricValue } from './support/exporter-process.js';
 import { influxQL, startInflux } from './support/influx-server.js';
@@ -55,6 +57,9 @@ describe('the exporter on libvirt test driver', { timeout: 10 * 60_000 }, () => 
 
     exporter.signal('SIGTERM');
     assert.equal(await exporter.exited, 0);
+    const written = (await exporter.waitForLog((l) => l.msg === 'stopped'))['written'] as number;
+    const [stored] = await influxQL(influx, `SELECT COUNT("state") FROM "vm_telemetry"`);
+    assert.equal((stored!.values[0]![1] as number) * 3, written, 'SIGTERM flushed: every point written is stored (3 per sample)');
     assert.equal(exporter.count('libvirt connection lost; reconnecting'), 1, 'one log line when the outage starts');
     assert.ok(exporter.count('cannot connect to libvirt') <= 1, 'not one line per attempt');
     assert.equal(exporter.count('connected to libvirt again'), 1, 'one log line when it ends');
@@ -74,6 +79,40 @@ describe('the exporter on libvirt test driver', { timeout: 10 * 60_000 }, () => 
     assert.deepEqual(disks.map((s) => s.tags!['device']), ['vda']);
     const nics = await influxQL(influx, `SELECT LAST("rx_bytes") FROM "vm_interface" GROUP BY "interface"`);
     assert.deepEqual(nics.map((s) => s.tags!['interface']), ['testnet0']);
+  });
+
+  test('samples taken while InfluxDB is unreachable survive SIGTERM in the spill folder and are written by the next run', async (t) => {
+    const libvirtd = await startPrivateLibvirtd(t);
+    if (!libvirtd) return;
+    const influx = await startInflux(t, '1.6');
+    if (!influx) return;
+    const spillDir = mkdtempSync(join(tmpdir(), 'vmt-spill-'));
+    t.after(() => rmSync(spillDir, { recursive: true, force: true }));
+    const args = (url: string) => [
+      '--libvirt-socket', libvirtd.socketRo, '--libvirt-uri', 'test:///default', '--influx-url', url, '--influx-api', 'v1',
+      '--buffer-max-points', '6', '--buffer-spill-dir', spillDir, '--shutdown-timeout', '1s', '--listen', '127.0.0.1:0',
+    ];
+    // Port 9 of 127.0.0.1 (discard): nothing listens there.
+    const first = ExporterProcess.start(t, args('http://127.0.0.1:9'));
+    const base = await first.httpBase();
+    await eventually('5 rounds', async () => ((await metricValue(base, 'vmt_samples_collected_total')) >= 5 ? true : undefined));
+    first.signal('SIGTERM');
+    assert.equal(await first.exited, 0);
+    const kept = await first.waitForLog((l) => l.msg.startsWith('InfluxDB unreachable at exit: points kept'));
+    const spilled = kept['points'] as number;
+    assert.ok(readdirSync(spillDir).length > 0 && spilled > 0);
+    assert.equal(first.count('buffer bound reached: dropped the oldest points'), 0, 'beyond the memory bound points went to disk');
+
+    const second = ExporterProcess.start(t, args(influx.url));
+    await second.httpBase();
+    await eventually('the spilled points in InfluxDB', async () => {
+      const [series] = await influxQL(influx, `SELECT COUNT("state") FROM "vm_telemetry"`);
+      return series && (series.values[0]![1] as number) * 3 >= spilled ? true : undefined;
+    });
+    const [firstRun] = await influxQL(influx, `SELECT COUNT("state") FROM "vm_telemetry" WHERE time <= ${Date.parse(kept['time'] as string)}ms`);
+    assert.ok((firstRun!.values[0]![1] as number) >= 5, 'the samples of the first run, taken while InfluxDB was unreachable');
+    second.signal('SIGTERM');
+    assert.equal(await second.exited, 0);
   });
 
   test('a missing or forbidden socket gives a clear error', async (t) => {
