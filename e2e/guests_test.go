@@ -16,37 +16,34 @@ import (
 const netnsName = "vmt-e2e"
 
 type libvirtDaemon struct {
+	// URI and SockRO name the test's own daemon; Netns is its network
+	// namespace (the guests' taps and traffic stay there).
 	URI, SockRO, Netns string
 }
 
-// startLibvirt starts libvirtd inside the network namespace vmt-e2e (so
-// the guests' taps and traffic stay there) through scripts/libvirt.
+// startLibvirt starts the test's own libvirtd with the qemu driver inside
+// the network namespace vmt-e2e (scripts/libvirt/start.sh --private DIR
+// --netns): other tests' guests on the system daemon are not seen, and
+// nothing of the test reaches the host's network.
 func startLibvirt(t *testing.T, repo string) *libvirtDaemon {
 	t.Helper()
 	if _, err := exec.LookPath("libvirtd"); err != nil {
-		if _, err := runScript(t, repo, 15*time.Minute, "install-deps.sh"); err != nil {
+		if _, err := runScript(t, repo, nil, 15*time.Minute, "install-deps.sh"); err != nil {
 			prerequisite(t, "libvirtd is not installed and install-deps.sh failed: %v", err)
 		}
 	}
-	env, err := runScript(t, repo, 2*time.Minute, "libvirt/start.sh", "--netns", netnsName)
-	if err != nil && os.Getenv("E2E_SHARED_LIBVIRT") == "1" && os.Getenv("CI") != "true" {
-		// A developer's machine where another test's daemon already runs
-		// outside the namespace: use it; the guests' taps then get no
-		// address and their pings stay unanswered (little network data).
-		t.Logf("E2E NOTE: using the running libvirtd outside a network namespace (E2E_SHARED_LIBVIRT=1): %v", err)
-		env, err = runScript(t, repo, 2*time.Minute, "libvirt/start.sh")
-	}
+	dir := t.TempDir()
+	env, err := runScript(t, repo, nil, 3*time.Minute, "libvirt/start.sh", "--private", dir, "--netns", netnsName)
 	if err != nil {
-		prerequisite(t, "libvirtd in network namespace %s: %v", netnsName, err)
+		prerequisite(t, "a private libvirtd in network namespace %s: %v", netnsName, err)
 	}
-	if env["LIBVIRT_STARTED"] == "1" {
-		stopArgs := []string{}
-		if env["LIBVIRT_NETNS"] != "" {
-			stopArgs = []string{"--netns", env["LIBVIRT_NETNS"]}
-		}
-		t.Cleanup(func() { _ = exec.Command(filepath.Join(repo, "scripts/libvirt/stop.sh"), stopArgs...).Run() })
-	}
+	t.Cleanup(func() { _ = exec.Command(filepath.Join(repo, "scripts/libvirt/stop.sh"), "--private", dir).Run() })
 	return &libvirtDaemon{URI: env["LIBVIRT_URI"], SockRO: env["LIBVIRT_SOCK_RO"], Netns: env["LIBVIRT_NETNS"]}
+}
+
+// scriptEnv is what scripts/guest needs to find the test's daemon.
+func (lv *libvirtDaemon) scriptEnv() map[string]string {
+	return map[string]string{"LIBVIRT_URI": lv.URI, "LIBVIRT_NETNS": lv.Netns}
 }
 
 type guestSet struct {
@@ -54,25 +51,27 @@ type guestSet struct {
 	repo string
 }
 
-// startGuests boots one real QEMU guest per name with scripts/guest/start.sh:
-// the first one idle, the others with a CPU loop, disk traffic and (when
-// libvirtd runs in the test's network namespace) pings to their peer.
+// startGuests boots one real QEMU guest per name with scripts/guest/start.sh
+// on the test's daemon: the first one idle, the others with a CPU loop,
+// disk traffic and pings to their peer address inside the namespace.
 func startGuests(t *testing.T, repo string, lv *libvirtDaemon, names []string) *guestSet {
 	t.Helper()
 	for i, name := range names {
 		load := "idle"
 		if i > 0 {
-			load = "cpu,disk"
-			if lv.Netns != "" {
-				load = "all"
-			}
+			load = "all"
 		}
-		stop := filepath.Join(repo, "scripts/guest/stop.sh")
-		_ = exec.Command(stop, name).Run() // a guest left by an interrupted run
-		if _, err := runScript(t, repo, 20*time.Minute, "guest/start.sh", "--dir", t.TempDir(), name, load); err != nil {
+		stop := exec.Command(filepath.Join(repo, "scripts/guest/stop.sh"), name)
+		stop.Env = withEnv(lv.scriptEnv())
+		_ = stop.Run() // a guest left by an interrupted run; nothing there is fine
+		if _, err := runScript(t, repo, lv.scriptEnv(), 20*time.Minute, "guest/start.sh", "--dir", t.TempDir(), name, load); err != nil {
 			prerequisite(t, "guest %s (scripts/guest/start.sh): %v", name, err)
 		}
-		t.Cleanup(func() { _ = exec.Command(stop, name).Run() })
+		t.Cleanup(func() {
+			stop := exec.Command(filepath.Join(repo, "scripts/guest/stop.sh"), name)
+			stop.Env = withEnv(lv.scriptEnv())
+			_ = stop.Run()
+		})
 	}
 	return &guestSet{lv: lv, repo: repo}
 }

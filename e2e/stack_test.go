@@ -31,26 +31,37 @@ func prerequisite(t *testing.T, format string, args ...any) {
 	t.Skip(msg + " (a failure under CI=true)")
 }
 
-// runScript runs one of scripts/ and returns its sourceable KEY=VALUE lines.
-func runScript(t *testing.T, repo string, timeout time.Duration, script string, args ...string) (map[string]string, error) {
+// runScript runs one of scripts/ with extra environment variables and
+// returns its sourceable KEY=VALUE lines.
+func runScript(t *testing.T, repo string, env map[string]string, timeout time.Duration, script string, args ...string) (map[string]string, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, filepath.Join(repo, "scripts", script), args...)
+	cmd.Env = withEnv(env)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
 		return nil, fmt.Errorf("scripts/%s %s: %v\n%s", script, strings.Join(args, " "), err, stderr.String())
 	}
-	env := map[string]string{}
+	lines := map[string]string{}
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
 		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
-			env[k] = v
+			lines[k] = v
 		}
 	}
-	return env, nil
+	return lines, nil
+}
+
+// withEnv is the test's environment plus the given variables.
+func withEnv(extra map[string]string) []string {
+	env := os.Environ()
+	for k, v := range extra {
+		env = append(env, k+"="+v)
+	}
+	return env
 }
 
 type influxServer struct {
@@ -67,14 +78,14 @@ func startInflux(t *testing.T, repo string) *influxServer {
 	if os.Getenv("E2E_INFLUX_VERSION") == "1.8" {
 		version = "1.8"
 	}
-	env, err := runScript(t, repo, 20*time.Minute, "influxdb/start.sh", version, dir)
+	env, err := runScript(t, repo, nil, 20*time.Minute, "influxdb/start.sh", version, dir)
 	if err != nil && version == "1.8" {
 		prerequisite(t, "InfluxDB 1.8 does not start: %v", err)
 	}
 	if err != nil {
 		t.Logf("E2E NOTE: InfluxDB 2.7 did not start, falling back to 1.8: %v", err)
 		dir = t.TempDir()
-		env, err = runScript(t, repo, 10*time.Minute, "influxdb/start.sh", "1.8", dir)
+		env, err = runScript(t, repo, nil, 10*time.Minute, "influxdb/start.sh", "1.8", dir)
 		if err != nil {
 			prerequisite(t, "neither InfluxDB 2.7 nor 1.8 starts: %v", err)
 		}
