@@ -17,6 +17,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 set -m # the demo gets its own process group, as a terminal's foreground job has
 started=$SECONDS
+: >"$log"
 VMT_DEMO_DIR=$state bash "$repo/demo/run.sh" >"$log" 2>&1 &
 demo_pid=$!
 set +m
@@ -48,8 +49,8 @@ echo "demo stopped $((SECONDS - stop_started))s after SIGINT"
 
 # The start scripts' owner watchers poll every 2 s and leave by themselves.
 leftovers_of_demo() { pgrep -af -- "$state|vmt-demo-quiet|vmt-demo-busy" || true; }
-wait_until 10 bash -c "[[ -z \$(pgrep -af -- '$state|vmt-demo-quiet|vmt-demo-busy') ]]" ||
-  fail "processes left behind: $(leftovers_of_demo)"
+no_leftovers() { [[ -z $(leftovers_of_demo) ]]; }
+wait_until 10 no_leftovers || fail "processes left behind: $(leftovers_of_demo)"
 virsh -q -c qemu:///system list --all --name 2>/dev/null | grep -q '^vmt-demo-' && fail "guest domains left behind"
 netns_after=$(ip netns list | grep -c '^vmt-demo\b' || true)
 ((netns_after <= netns_before)) || fail "network namespace vmt-demo left behind"
