@@ -3,13 +3,15 @@
 # Installs what is missing, builds InfluxDB 1.8/2.7 and the test guest in the background
 # while the front end is tested, starts the system libvirtd inside network namespace
 # "vmt" for the run, then runs each component's tests that exist yet:
+#   frontend  npm ci (when node_modules is older than the lock file); npm run typecheck,
+#             lint, test:ci, build, test:browser (those that exist)
 #   infra     scripts' self-tests (shellcheck; InfluxDB 1.6/1.8/2.7 servers; a real
 #             guest's stats)
-#   frontend  npm ci (when node_modules is older than the lock file); npm run typecheck,
-#             lint, test:ci, build (those that exist)
-#   go        go test ./...
-#   exporter  npm --prefix exporter ci (same rule); npm --prefix exporter test
+#   go        go test on every package outside node_modules
+#   exporter  npm --prefix exporter ci (same rule; before the Go tests, which run the
+#             exporter); npm --prefix exporter test
 #   e2e       npm run e2e
+# The phases are listed in docs/TESTING.md.
 # Every phase runs even when an earlier one failed; the summary lists each with its
 # time, and the exit status is 1 when any failed. Exports VMT_CACHE and VMT_SCRIPTS.
 set -euo pipefail
