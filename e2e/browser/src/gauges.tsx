@@ -190,7 +190,7 @@ async function main() {
   });
   const root = createRoot(document.getElementById('root')!);
   root.render(
-    <div style={{ display: 'flex', flexWrap: 'wrap', background: '#111217', padding: 8 }}>
+    <div id="gauges" style={{ display: 'flex', flexWrap: 'wrap', width: 1000, background: '#111217', padding: 8 }}>
       {panels.map((p) => (
         <GaugePanel key={p.entry.id} {...p} />
       ))}
