@@ -52,11 +52,9 @@ func TestEndToEnd(t *testing.T) {
 	waitForSamples(t, influx, []string{idleGuest, busyGuest}, samplesBeforeChecks)
 	clock.mark(fmt.Sprintf("%d samples per guest", samplesBeforeChecks))
 
-	executable := buildPlugin(t, repo)
-	clock.mark("plugin built")
 	settings := provisionedSettings(t, repo, influx)
-	host := launchPlugin(t, executable, settings, filepath.Join(artifactDir(t, repo), "plugin.log"))
-	clock.mark("plugin launched")
+	host := launchPlugin(t, repo, settings, filepath.Join(artifactDir(t, repo), "plugin.log"))
+	clock.mark("plugin built and launched")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 

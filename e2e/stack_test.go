@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -159,20 +158,6 @@ func (s *influxServer) countsByVM() (map[string]float64, error) {
 		}
 	}
 	return out, nil
-}
-
-// buildPlugin builds the backend executable the way mage's build:linux
-// target does (go build of ./pkg, named gpx_<executable>_<os>_<arch>).
-func buildPlugin(t *testing.T, repo string) string {
-	t.Helper()
-	out := filepath.Join(t.TempDir(), fmt.Sprintf("gpx_vmtelemetry_%s_%s", runtime.GOOS, runtime.GOARCH))
-	cmd := exec.Command("go", "build", "-o", out, "./pkg")
-	cmd.Dir = repo
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./pkg: %v\n%s", err, msg)
-	}
-	return out
 }
 
 // freeLoopbackAddr returns 127.0.0.1:<a port free right now>.
