@@ -73,6 +73,7 @@ func TestEndToEnd(t *testing.T) {
 	clock.mark("alerting")
 	t.Run("Browser", func(t *testing.T) { checkBrowser(t, ctx, host, repo, vms) })
 	clock.mark("browser")
+	t.Run("NoSecretInLogs", func(t *testing.T) { checkNoSecretInLogs(t, repo, influx) })
 }
 
 // vmSet is the guests, sorted: every VM list of the run must be exactly
@@ -551,6 +552,26 @@ func reducedValue(rule provisioning.AlertRule, ev provisioning.Evaluation, vm st
 		}
 	}
 	return "missing"
+}
+
+// checkNoSecretInLogs reads what the plugin and the exporter logged during
+// the run: the InfluxDB token must appear in neither.
+func checkNoSecretInLogs(t *testing.T, repo string, influx *influxServer) {
+	if influx.Token == "" {
+		t.Skip("InfluxDB 1.8 runs without a token")
+	}
+	for _, name := range []string{"plugin.log", "exporter.log"} {
+		content, err := os.ReadFile(filepath.Join(artifactDir(t, repo), name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(content) == 0 {
+			t.Errorf("%s is empty: nothing was checked", name)
+		}
+		if strings.Contains(string(content), influx.Token) {
+			t.Errorf("%s contains the InfluxDB token", name)
+		}
+	}
 }
 
 func getResource(t *testing.T, ctx context.Context, host *pluginHost, path string, into any) {
