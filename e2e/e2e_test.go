@@ -406,11 +406,7 @@ func checkOneStream(ctx context.Context, host *pluginHost, name, path string, qu
 	want, _ := provisioning.ExpectedFields(queryJSON)
 	streamCtx, stop := context.WithTimeout(ctx, 4500*time.Millisecond)
 	defer stop()
-	type arrival struct {
-		at     time.Time
-		sample time.Time
-	}
-	var got []arrival
+	var got []time.Time // the newest sample time of each frame
 	err = host.runStream(streamCtx, path, queryJSON, func(p *backend.StreamPacket) {
 		var frame data.Frame
 		if err := json.Unmarshal(p.Data, &frame); err != nil {
@@ -431,24 +427,20 @@ func checkOneStream(ctx context.Context, host *pluginHost, name, path string, qu
 			return
 		}
 		ts, _ := tf.ConcreteAt(tf.Len() - 1)
-		got = append(got, arrival{at: time.Now(), sample: ts.(time.Time)})
+		got = append(got, ts.(time.Time))
 	})
 	if err != nil {
 		fail("RunStream: %v", err)
 		return problems
 	}
-	if len(got) < 3 {
-		fail("%d frames in 4.5 s, want at least 3", len(got))
+	// One frame a second: at least 3 and at most 6 in 4.5 s (no bound per
+	// gap: on a shared machine one read may be late).
+	if len(got) < 3 || len(got) > 6 {
+		fail("%d frames in 4.5 s, want 3 to 6 (one a second)", len(got))
 		return problems
 	}
-	for i := 1; i < len(got); i++ {
-		gap := got[i].at.Sub(got[i-1].at)
-		if gap < 500*time.Millisecond || gap > 2*time.Second {
-			fail("frames %d and %d arrived %v apart, want about 1 s", i-1, i, gap)
-		}
-	}
-	if !got[len(got)-1].sample.After(got[0].sample) {
-		fail("the sample time did not move (%v .. %v)", got[0].sample, got[len(got)-1].sample)
+	if !got[len(got)-1].After(got[0]) {
+		fail("the sample time did not move (%v .. %v)", got[0], got[len(got)-1])
 	}
 	return problems
 }
