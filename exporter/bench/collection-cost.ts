@@ -7,12 +7,13 @@
 // fallback calls; the bulk call alone is what a qemu host costs per round.
 
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Collector, STATS_GROUPS } from '../src/collector/collector.js';
 import { VmTracker } from '../src/collector/vm-tracker.js';
 import { GetAllDomainStatsFlag, LibvirtClient } from '../src/libvirt/index.js';
 import { silentLogger } from '../src/log.js';
+import { writeNodeXml } from './node-xml.js';
 
 const [socket, dir, ...countArgs] = process.argv.slice(2);
 if (!socket || !dir || countArgs.length === 0) {
@@ -20,19 +21,6 @@ if (!socket || !dir || countArgs.length === 0) {
   process.exit(2);
 }
 const TICKS = 100; // clock ticks per second of /proc/self/stat
-
-function nodeXml(count: number): string {
-  const domains = Array.from({ length: count }, (_, i) => {
-    const uuid = `6695eb01-f6a4-8304-79aa-${String(i).padStart(12, '0')}`;
-    return `<domain type='test'><name>bench-${i}</name><uuid>${uuid}</uuid><memory>1048576</memory><vcpu>2</vcpu>
-<os><type>hvm</type></os><devices>
-<disk type='file' device='disk'><source file='/bench/${i}.img'/><target dev='vda' bus='virtio'/></disk>
-<interface type='network'><mac address='52:54:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}'/><source network='default'/><target dev='bench${i}'/></interface>
-</devices></domain>`;
-  });
-  return `<node><cpu><nodes>1</nodes><sockets>1</sockets><cores>2</cores><threads>1</threads><active>2</active><mhz>2000</mhz></cpu>
-<memory>8388608</memory>${domains.join('\n')}</node>`;
-}
 
 /** CPU seconds of this process, and of its waited-for children (virsh). */
 function childCpuSeconds(): number {
@@ -59,7 +47,7 @@ console.log('collection cost per VM per sample (test driver via libvirtd; lower 
 console.log('VMs  | path                               |  wall/VM     |   CPU/VM     | vs virsh (CPU)');
 for (const count of countArgs.map(Number)) {
   const path = join(dir, `node-${count}.xml`);
-  writeFileSync(path, nodeXml(count));
+  writeNodeXml(path, count);
   const uri = `test://${path}`;
   const rounds = count >= 100 ? 5 : 20;
 
