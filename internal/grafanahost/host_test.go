@@ -168,11 +168,15 @@ func TestLaunchedPlugin(t *testing.T) {
 					t.Fatal(err)
 				}
 				a := resp.Responses["A"]
-				if a.Error != nil || len(a.Frames) != 2 {
-					t.Fatalf("error %v, %d frames; want two VMs", a.Error, len(a.Frames))
+				// timeseries-multi: one frame per series, two VMs × two outputs.
+				if a.Error != nil || len(a.Frames) != 4 {
+					t.Fatalf("error %v, %d frames; want four series", a.Error, len(a.Frames))
 				}
 				seen := map[string]bool{}
 				for _, frame := range a.Frames {
+					if frame.Meta == nil || frame.Meta.Type != data.FrameTypeTimeSeriesMulti || len(frame.Fields) != 2 {
+						t.Fatalf("frame %v with %d fields, want timeseries-multi of time and one value", frame.Meta, len(frame.Fields))
+					}
 					for _, f := range frame.Fields[1:] {
 						key := f.Labels.String()
 						if f.Labels["field"] != f.Name || seen[key] {

@@ -74,25 +74,36 @@ func perSecondField(name string, labels data.Labels, perSecond []*float64) *data
 	return field
 }
 
-// labelFieldsForAlerting adds field=<name> to every value field when the
-// frame has more than one, so that each series of a VM has its own label
-// set (Grafana Alerting refuses duplicate label sets).
-func labelFieldsForAlerting(frame *data.Frame) {
+// alertingFrames reshapes a VM's wide frame for Grafana Alerting into the
+// dataplane's timeseries-multi form: one frame per value field. Grafana's
+// reader of timeseries-wide takes only the first frame of a response and
+// drops the rest, which would leave every VM but the first out of the rule.
+// When the VM has more than one value field, each also gets field=<name>, so
+// that each series of a VM has its own label set (Grafana Alerting refuses
+// duplicate label sets).
+func alertingFrames(frame *data.Frame) []*data.Frame {
+	var timeField *data.Field
 	var values []*data.Field
 	for _, f := range frame.Fields {
-		if f.Type().Numeric() {
+		if f.Name == timeFieldName {
+			timeField = f
+		} else if f.Type().Numeric() {
 			values = append(values, f)
 		}
 	}
-	if len(values) < 2 {
-		return
-	}
+	frames := make([]*data.Frame, 0, len(values))
 	for _, f := range values {
-		if f.Labels == nil {
-			f.Labels = data.Labels{}
+		if len(values) > 1 {
+			if f.Labels == nil {
+				f.Labels = data.Labels{}
+			}
+			f.Labels[fieldLabel] = f.Name
 		}
-		f.Labels[fieldLabel] = f.Name
+		series := data.NewFrame(frame.Name, timeField, f)
+		series.Meta = &data.FrameMeta{Type: data.FrameTypeTimeSeriesMulti, TypeVersion: data.FrameTypeVersion{0, 1}}
+		frames = append(frames, series)
 	}
+	return frames
 }
 
 // valueFieldCount counts the fields of a frame besides time.

@@ -53,8 +53,8 @@ func TestVMFrameGolden(t *testing.T) {
 
 func TestVMFrameAlertLabelsGolden(t *testing.T) {
 	frame := vmFrame(sampleSeries(), mustQuery(t, `{"schemaVersion":1,"metrics":["cpu_usage_percent"],"outputs":["value","rate"]}`), 10*time.Second)
-	labelFieldsForAlerting(frame)
-	experimental.CheckGoldenJSONFrame(t, "testdata/golden", "vm_frame_alert_labels", frame, *updateGolden)
+	response := backend.DataResponse{Frames: alertingFrames(frame)}
+	experimental.CheckGoldenJSONResponse(t, "testdata/golden", "vm_frame_alert_labels", &response, *updateGolden)
 }
 
 func TestRawFrameGolden(t *testing.T) {

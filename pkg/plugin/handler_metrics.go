@@ -63,9 +63,10 @@ func vmFramesResponse(series []influx.VMSeries, q models.Query, gapLimit time.Du
 			return errorResponse(userError{fmt.Errorf("outputs %q give no field for metrics %q (per_second exists only for byte counters)", q.Outputs, q.Metrics)})
 		}
 		if fromAlert {
-			labelFieldsForAlerting(frame)
+			response.Frames = append(response.Frames, alertingFrames(frame)...)
+		} else {
+			response.Frames = append(response.Frames, frame)
 		}
-		response.Frames = append(response.Frames, frame)
 	}
 	if q.VMMode == models.VMModeList {
 		var missing []string

@@ -42,9 +42,10 @@ func (d *Datasource) handleRaw(ctx context.Context, qc queryContext, q models.Qu
 			return errorResponse(err)
 		}
 		if qc.fromAlert {
-			labelFieldsForAlerting(frame)
+			response.Frames = append(response.Frames, alertingFrames(frame)...)
+		} else {
+			response.Frames = append(response.Frames, frame)
 		}
-		response.Frames = append(response.Frames, frame)
 	}
 	return response
 }

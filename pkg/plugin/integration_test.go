@@ -424,8 +424,17 @@ func testAlertLabels(t *testing.T, tg target) {
 	// Header keys as Grafana sends them and as a proxy canonicalises them.
 	for _, header := range []string{"FromAlert", "Fromalert"} {
 		resp := run(t, d, map[string]string{header: "true"}, dataQuery("two", two, from, to, 1000, time.Second), dataQuery("one", one, from, to, 1000, time.Second))
-		for _, field := range resp.Responses["two"].Frames[0].Fields[1:] {
-			if field.Labels["field"] != field.Name {
+		// Grafana's dataplane reader takes one series per frame (timeseries-multi).
+		two := resp.Responses["two"].Frames
+		if len(two) != 2 {
+			t.Fatalf("%s: %d frames for one VM with two outputs, want one per series", header, len(two))
+		}
+		for _, frame := range two {
+			if frame.Meta == nil || frame.Meta.Type != data.FrameTypeTimeSeriesMulti || len(frame.Fields) != 2 {
+				t.Errorf("%s: alert frame %v with %d fields, want timeseries-multi of time and one value", header, frame.Meta, len(frame.Fields))
+				continue
+			}
+			if field := frame.Fields[1]; field.Labels["field"] != field.Name {
 				t.Errorf("%s: alert field %s has labels %v, want field=%s", header, field.Name, field.Labels, field.Name)
 			}
 		}
