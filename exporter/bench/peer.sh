@@ -17,6 +17,8 @@
 # scripts/telegraf/build.sh when missing). Everything it starts, it stops.
 # VMT_PEER_CPU_PROF=DIR: the exporter runs with node --cpu-prof, its profiles (one per
 # scenario) go to DIR; profiling adds to its CPU figures.
+# VMT_PEER_EXPORTER_FLAGS: extra exporter flags, split on spaces (e.g.
+# "--influx-gzip-threshold 100000000" to compare without gzip).
 set -euo pipefail
 window_s=${1:-60}
 [[ $window_s =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [SECONDS]" >&2; exit 2; }
@@ -25,6 +27,7 @@ exporter=$(cd "$(dirname "$0")/.." && pwd)
 scripts=$(cd "$exporter/../scripts" && pwd)
 cache=${VMT_CACHE:-/root/.cache/vm-telemetry}
 export VMT_OWNER_PID=$$ # servers started below are stopped if this script dies
+read -ra extra_flags <<<"${VMT_PEER_EXPORTER_FLAGS:-}"
 
 # Only lower case in the path: Telegraf refuses a test:/// URI with capitals.
 work=/tmp/vmt-peer-$$
@@ -90,7 +93,7 @@ side_by_side() {
 CONF
   node ${VMT_PEER_CPU_PROF:+--cpu-prof --cpu-prof-dir "$VMT_PEER_CPU_PROF"} dist/src/cli.js --libvirt-socket "$LIBVIRT_SOCK_RO" --libvirt-uri "$exporter_uri" \
     --influx-url "$INFLUX_URL" --influx-api v1 --influx-database vm_telemetry \
-    --listen '' --log-level warn &
+    --listen '' --log-level warn "${extra_flags[@]}" &
   local exporter_pid=$!
   "$telegraf" --config "$work/telegraf.conf" --quiet &
   local telegraf_pid=$!
