@@ -20,7 +20,7 @@ mkdir -m 755 "$work"
 chmod 755 "$work"
 LIBVIRT_STARTED=0
 cleanup() {
-  [[ $LIBVIRT_STARTED == 1 ]] && "$scripts/libvirt/stop.sh" >/dev/null 2>&1 || true
+  if [[ $LIBVIRT_STARTED == 1 ]]; then "$scripts/libvirt/stop.sh" >/dev/null 2>&1 || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
