@@ -8,7 +8,8 @@ import { LibvirtSession } from './collector/libvirt-session.js';
 import { VmTracker } from './collector/vm-tracker.js';
 import { ConfigError, helpText, parseCommandLine, redactedConfig, type Config } from './config.js';
 import { Exporter } from './exporter.js';
-import { startHttpServer } from './http/server.js';
+import { DEFAULT_HTTP_LIMITS, startHttpServer } from './http/server.js';
+import { loadWebConfig } from './http/web-config.js';
 import { telemetryJson } from './http/telemetry-json.js';
 import { createWriteTarget } from './influx/create-target.js';
 import { PointQueue } from './influx/point-queue.js';
@@ -95,6 +96,14 @@ async function runOnce(config: Config, log: Logger): Promise<number> {
 }
 
 async function runDaemon(config: Config, log: Logger): Promise<number> {
+  let web;
+  try {
+    web = config.web.configFile ? loadWebConfig(config.web.configFile) : { users: new Map<string, string>() };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`vm-telemetry-exporter: ${error.message}\n`);
+    return 2;
+  }
   const metrics = new ExporterMetrics();
   const spill = config.buffer.spillDir ? new SpillStore({ dir: config.buffer.spillDir, maxBytes: config.buffer.spillMaxBytes }) : undefined;
   const queue = new PointQueue({
@@ -127,13 +136,25 @@ async function runDaemon(config: Config, log: Logger): Promise<number> {
   }
 
   const http = config.listen
-    ? await startHttpServer(config.listen, {
-        health: () => exporter.health(),
-        metrics: () => metrics.render(writer.stats),
-        telemetry: () => telemetryJson(latest.all(), Date.now()),
-      })
+    ? await startHttpServer(
+        config.listen,
+        {
+          health: () => exporter.health(),
+          metrics: () => metrics.render(writer.stats),
+          telemetry: () => telemetryJson(latest.all(), Date.now()),
+        },
+        web,
+        { ...DEFAULT_HTTP_LIMITS, maxConnections: config.web.maxConnections }
+      )
     : undefined;
-  log.info('exporter started', { version: VERSION, writing: target.description, http: http?.address ?? null, config: redactedConfig(config) });
+  log.info('exporter started', {
+    version: VERSION,
+    writing: target.description,
+    http: http?.address ?? null,
+    scheme: http?.scheme ?? null,
+    authentication: web.users.size > 0,
+    config: redactedConfig(config),
+  });
   writer.start();
   exporter.start();
 

@@ -50,7 +50,9 @@ const OPTIONS: OptionSpec[] = [
   { path: ['buffer', 'maxPoints'], kind: 'integer', default: 500000, help: 'points kept in memory while InfluxDB is unreachable' },
   { path: ['buffer', 'spillDir'], kind: 'string', default: '', help: 'folder for points beyond max-points (empty: drop the oldest)' },
   { path: ['buffer', 'spillMaxBytes'], kind: 'integer', default: 1073741824, help: 'size bound of the spill folder; the oldest points go first' },
-  { path: ['listen'], kind: 'string', default: '0.0.0.0:9479', help: 'HTTP address for /healthz, /metrics, /api/telemetry/vm-telemetry (empty: off)' },
+  { path: ['listen'], kind: 'string', default: '127.0.0.1:9479', help: 'HTTP address for /healthz, /metrics, /api/telemetry/vm-telemetry (empty: off); loopback unless set, see the README on exposing it' },
+  { path: ['web', 'configFile'], kind: 'string', default: '', help: 'Prometheus-style web config file (YAML): tls_server_config cert_file/key_file, basic_auth_users with bcrypt hashes' },
+  { path: ['web', 'maxConnections'], kind: 'integer', default: 64, help: 'HTTP connections open at once; the next one is answered 503' },
   { path: ['logLevel'], kind: 'string', default: 'info', help: 'debug, info, warn or error' },
   { path: ['shutdownTimeout'], kind: 'duration', default: '10s', help: 'how long SIGTERM waits to flush buffered points' },
 ];
@@ -88,6 +90,7 @@ export interface Config {
   };
   buffer: { maxPoints: number; spillDir: string; spillMaxBytes: number };
   listen: string;
+  web: { configFile: string; maxConnections: number };
   logLevel: LogLevel;
   shutdownTimeoutMs: number;
 }
@@ -222,9 +225,9 @@ function buildConfig(s: Record<string, unknown>, once: boolean): Config {
     try {
       parsed = new URL(url);
     } catch {
-      throw new ConfigError(`--influx-url: "${url}" is not a URL`);
+      throw new ConfigError(`--influx-url: "${redactedUrl(url)}" is not a URL`);
     }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigError(`--influx-url: "${url}" must start with http:// or https://`);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigError(`--influx-url: "${redactedUrl(url)}" must start with http:// or https://`);
   }
   const listen = str('listen');
   if (listen && !/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/.test(listen)) {
@@ -270,16 +273,28 @@ function buildConfig(s: Record<string, unknown>, once: boolean): Config {
     },
     buffer: { maxPoints: num('buffer.maxPoints'), spillDir: str('buffer.spillDir'), spillMaxBytes: num('buffer.spillMaxBytes') },
     listen,
+    web: { configFile: str('web.configFile'), maxConnections: Math.max(1, num('web.maxConnections')) },
     logLevel,
     shutdownTimeoutMs: num('shutdownTimeout'),
   };
+}
+
+/** A URL as it may be logged or shown in an error: a user:password@ part replaced. */
+export function redactedUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, '$1<redacted>@');
 }
 
 /** The config as it may be logged: secrets replaced. */
 export function redactedConfig(config: Config): object {
   return {
     ...config,
-    influx: { ...config.influx, token: config.influx.token ? '<set>' : '', password: config.influx.password ? '<set>' : '' },
+    libvirt: { ...config.libvirt, uri: redactedUrl(config.libvirt.uri) },
+    influx: {
+      ...config.influx,
+      url: redactedUrl(config.influx.url),
+      token: config.influx.token ? '<set>' : '',
+      password: config.influx.password ? '<set>' : '',
+    },
   };
 }
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { ConfigError, helpText, optionTable, parseCommandLine, redactedConfig } from '../src/config.js';
+import { ConfigError, helpText, optionTable, parseCommandLine, redactedConfig, redactedUrl } from '../src/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vmt-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -90,4 +90,13 @@ test('the README documents every setting with its variable and default', () => {
     assert.ok(row.includes(`\`${option.env}\``) && row.includes(`\`${option.key}\``), row);
     if (option.default) assert.ok(row.includes(`\`${option.default}\``), `default of ${option.flag} in ${row}`);
   }
+});
+
+test('URLs with user:password@ are redacted in the start log and in errors', () => {
+  assert.equal(redactedUrl('http://admin:s3cret@influx:8086/x'), 'http://<redacted>@influx:8086/x');
+  assert.equal(redactedUrl('qemu+ssh://root@kvm/system'), 'qemu+ssh://<redacted>@kvm/system');
+  assert.equal(redactedUrl('http://influx:8086/a@b'), 'http://influx:8086/a@b');
+  const { config } = parseCommandLine(['--influx-url', 'http://admin:s3cret@127.0.0.1:8086'], {});
+  assert.doesNotMatch(JSON.stringify(redactedConfig(config!)), /s3cret/);
+  assert.throws(() => parseCommandLine(['--influx-url', 'ftp://admin:s3cret@x'], {}), (error: Error) => !error.message.includes('s3cret'));
 });

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startHttpServer } from '../../src/http/server.js';
+import bcrypt from 'bcryptjs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { requestPath, startHttpServer, type HttpLimits } from '../../src/http/server.js';
+import { loadWebConfig } from '../../src/http/web-config.js';
+import { idleConnection, rawExchange } from '../support/raw-http.js';
 import { seedTimestamp, telemetryJson } from '../../src/http/telemetry-json.js';
 import { ExporterMetrics } from '../../src/metrics.js';
 import { LatestSamples } from '../../src/model/latest-samples.js';
@@ -84,4 +90,111 @@ test('the HTTP port answers /healthz, /metrics and the seed JSON', async (t) => 
   assert.deepEqual(await (await fetch(`${base}/api/telemetry/vm-telemetry`)).json(), { count: 0, timestamp: 'x', vms: [] });
   assert.equal((await fetch(`${base}/nope`)).status, 404);
   assert.equal((await fetch(`${base}/metrics`, { method: 'POST' })).status, 405);
+});
+
+const handlers = {
+  health: () => ({ ok: true, details: {} }),
+  metrics: () => 'vmt_vms 0\n',
+  telemetry: () => ({ count: 0, timestamp: 'x', vms: [] }),
+};
+
+test('request targets that are no URL get a status, not a crash (GET //[ used to kill the process)', async (t) => {
+  const server = await startHttpServer('127.0.0.1:0', handlers);
+  t.after(() => server.close());
+  for (const [target, status] of [
+    ['//[', 404],
+    ['/%', 404],
+    ['/metrics?x=%ZZ', 200],
+    ['http://[::1/metrics', 400],
+    ['http://exporter/healthz', 200],
+    ['*', 400],
+    ['metrics', 400],
+  ] as const) {
+    const answer = await rawExchange(server.address, [`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`]);
+    assert.equal(answer.status, status, `GET ${target}: ${answer.text.slice(0, 200)}`);
+  }
+  const methods = await rawExchange(server.address, ['DELETE /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n']);
+  assert.equal(methods.status, 405);
+  assert.match(methods.text, /\r\nAllow: GET, HEAD\r\n/i);
+  const unknown = await rawExchange(server.address, ['BREW /metrics HTTP/1.1\r\nHost: x\r\n\r\n']);
+  assert.equal(unknown.status, 400, 'a method the parser does not know');
+  const huge = await rawExchange(server.address, [`GET /metrics HTTP/1.1\r\nHost: x\r\nX: ${'a'.repeat(64 * 1024)}\r\n\r\n`]);
+  assert.equal(huge.status, 431, 'headers past the bound');
+  assert.deepEqual(requestPath('/a?b'), '/a');
+  assert.equal(requestPath(''), null);
+});
+
+const shortLimits: HttpLimits = {
+  headersTimeoutMs: 500,
+  requestTimeoutMs: 1000,
+  idleTimeoutMs: 1000,
+  keepAliveTimeoutMs: 500,
+  maxConnections: 3,
+  maxHeaderBytes: 16 * 1024,
+};
+
+test('a client sending its head byte by byte is cut off with 408, and so is a silent one', async (t) => {
+  const server = await startHttpServer('127.0.0.1:0', handlers, undefined, shortLimits);
+  t.after(() => server.close());
+  const head = 'GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: yes\r\n\r\n';
+  const slow = await rawExchange(server.address, [...head], 10_000, 100);
+  assert.equal(slow.status, 408, slow.text);
+  assert.ok(slow.closedByServer);
+  const silent = await idleConnection(server.address);
+  assert.match(await silent.closed, /^HTTP\/1\.1 408 /, 'a connection that sends nothing is closed with 408 too');
+});
+
+test('past the connection cap the next client gets 503, and the port serves again once they go', async (t) => {
+  const server = await startHttpServer('127.0.0.1:0', handlers, undefined, { ...shortLimits, headersTimeoutMs: 60_000, requestTimeoutMs: 60_000, idleTimeoutMs: 60_000 });
+  t.after(() => server.close());
+  const held = await Promise.all([1, 2, 3].map(() => idleConnection(server.address)));
+  await new Promise((r) => setTimeout(r, 100));
+  const refused = await rawExchange(server.address, ['GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n']);
+  assert.equal(refused.status, 503, refused.text);
+  for (const { socket } of held) socket.destroy();
+  await new Promise((r) => setTimeout(r, 100));
+  const served = await rawExchange(server.address, ['GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n']);
+  assert.equal(served.status, 200);
+});
+
+test('basic auth: bcrypt users from the web config; 401 with a challenge otherwise', async (t) => {
+  const users = new Map([['prometheus', bcrypt.hashSync('s3cret', 4)]]);
+  const server = await startHttpServer('127.0.0.1:0', handlers, { users });
+  t.after(() => server.close());
+  const base = `http://${server.address}/metrics`;
+  const basic = (user: string, password: string) => ({ Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
+  const none = await fetch(base);
+  assert.equal(none.status, 401);
+  assert.match(none.headers.get('www-authenticate') ?? '', /^Basic realm=/);
+  assert.equal((await fetch(base, { headers: basic('prometheus', 'wrong') })).status, 401);
+  assert.equal((await fetch(base, { headers: basic('nobody', 's3cret') })).status, 401);
+  assert.equal((await fetch(base, { headers: { Authorization: 'Basic %%%' } })).status, 401);
+  assert.equal((await fetch(base, { headers: basic('prometheus', 's3cret') })).status, 200);
+  assert.equal((await fetch(base, { headers: basic('prometheus', 's3cret') })).status, 200, 'remembered');
+});
+
+test('web config file: the exporter-toolkit keys, relative file names, and unsupported keys refused by name', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'vmt-web-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'cert.pem'), 'CERT');
+  writeFileSync(join(dir, 'key.pem'), 'KEY');
+  const hash = bcrypt.hashSync('x', 4);
+  const file = join(dir, 'web.yml');
+  writeFileSync(file, `tls_server_config:\n  cert_file: cert.pem\n  key_file: ${join(dir, 'key.pem')}\nbasic_auth_users:\n  prometheus: ${hash}\n`);
+  const config = loadWebConfig(file);
+  assert.equal(config.tls?.cert.toString(), 'CERT');
+  assert.equal(config.tls?.key.toString(), 'KEY');
+  assert.equal(config.tls?.minVersion, 'TLSv1.2');
+  assert.equal(config.users.get('prometheus'), hash);
+  for (const [text, message] of [
+    ['tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n  client_ca_file: ca.pem\n', /client_ca_file is not supported/],
+    ['http_server_config:\n  http2: false\n', /http_server_config is not supported/],
+    ['basic_auth_users:\n  prometheus: plain\n', /basic_auth_users.prometheus is not a bcrypt hash/],
+    ['tls_server_config:\n  cert_file: missing.pem\n  key_file: key.pem\n', /cannot read tls_server_config.cert_file/],
+    ['tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n  min_version: TLS10\n', /min_version must be TLS12 or TLS13/],
+    ['a: [', /web config file/],
+  ] as const) {
+    writeFileSync(file, text);
+    assert.throws(() => loadWebConfig(file), message, text);
+  }
 });

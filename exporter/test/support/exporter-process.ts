@@ -63,7 +63,12 @@ export class ExporterProcess {
 
   async httpBase(): Promise<string> {
     const started = await this.waitForLog((l) => l.msg === 'exporter started');
-    return `http://${started['http'] as string}`;
+    return `${(started['scheme'] as string | undefined) ?? 'http'}://${started['http'] as string}`;
+  }
+
+  /** null while the process runs. */
+  get exitCode(): number | null {
+    return this.child.exitCode ?? (this.child.signalCode ? -1 : null);
   }
 
   signal(name: NodeJS.Signals): void {
