@@ -27,9 +27,19 @@ export function escapeMeasurement(name: string): string {
   return replaceLineBreaks(name).replace(/[\\,\s]/g, (c) => (c === '\\' ? '\\\\' : `\\${c}`));
 }
 
-/** Tag keys, tag values and field keys escape commas, equals signs and spaces. */
+// InfluxDB (1.x and 2.x alike) takes a backslash before a separator as its
+// escape, so a tag value cannot end in one: docs/CONTRACT.md stores it as
+// U+29F5, which looks alike.
+const TRAILING_BACKSLASH_STAND_IN = '\u29f5';
+
+/**
+ * Tag keys, tag values and field keys escape commas, equals signs and
+ * spaces; a backslash elsewhere is literal.
+ */
 export function escapeKey(text: string): string {
-  return replaceLineBreaks(text).replace(/[,= ]/g, (c) => `\\${c}`).replace(/\\$/, '\\\\');
+  return replaceLineBreaks(text)
+    .replace(/\\$/, TRAILING_BACKSLASH_STAND_IN)
+    .replace(/[,= ]/g, (c) => `\\${c}`);
 }
 
 export function escapeStringField(text: string): string {

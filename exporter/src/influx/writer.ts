@@ -1,7 +1,11 @@
 // Sends the sampled points to InfluxDB in sampling order: one batch in
 // flight at a time, retried with exponential backoff while InfluxDB is
 // unreachable, the backlog bounded by the point queue. One log line when
-// an outage starts and one when it ends, not one per attempt.
+// an outage starts and one when it ends, not one per attempt. A batch
+// InfluxDB refuses as bad data is split in halves until the refused line is
+// alone, so one bad line costs that line only (InfluxDB 2.x refuses a whole
+// batch for it; 1.x writes the rest, and writing those again is harmless:
+// same series and time, same values).
 
 import type { Logger } from '../log.js';
 import type { PointQueue } from './point-queue.js';
@@ -19,7 +23,7 @@ export interface PointWriterOptions {
 
 export interface WriterStats {
   written: number;
-  /** Refused by InfluxDB (HTTP 400/413) and not retried. */
+  /** Lines refused by InfluxDB (HTTP 400/413) on their own, dropped. */
   rejected: number;
   writeErrors: number;
   buffered: number;
@@ -27,8 +31,13 @@ export interface WriterStats {
   failing: boolean;
 }
 
+/** How much of a refused line goes to the log: enough to name its VM. */
+const LOGGED_LINE_CHARS = 500;
+
 export class PointWriter {
   private pending: string[] = [];
+  /** Halves of refused batches still to send, the next one last (they precede the queue). */
+  private halves: string[][] = [];
   private written = 0;
   private rejected = 0;
   private writeErrors = 0;
@@ -48,7 +57,7 @@ export class PointWriter {
       written: this.written,
       rejected: this.rejected,
       writeErrors: this.writeErrors,
-      buffered: this.pending.length + this.options.queue.size,
+      buffered: this.pending.length + this.halfLines() + this.options.queue.size,
       failing: this.outageSince !== null,
     };
   }
@@ -78,7 +87,7 @@ export class PointWriter {
       const ok = await this.writeOnce();
       if (!ok) await this.sleep(Math.min(this.backoffMs(), Math.max(0, until - Date.now())));
     }
-    return this.pending.length + this.options.queue.size;
+    return this.pending.length + this.halfLines() + this.options.queue.size;
   }
 
   /** Writes whatever is queued now (tests, --once). Resolves true when everything was written. */
@@ -95,13 +104,20 @@ export class PointWriter {
    * count moved; 0 without a spill store.
    */
   spillUnwritten(): number {
-    const moved = this.options.queue.spillAll(this.pending);
-    if (moved > 0) this.pending = [];
+    const moved = this.options.queue.spillAll([...this.pending, ...this.halves.toReversed().flat()]);
+    if (moved > 0) {
+      this.pending = [];
+      this.halves = [];
+    }
     return moved;
   }
 
+  private halfLines(): number {
+    return this.halves.reduce((sum, half) => sum + half.length, 0);
+  }
+
   private hasWork(): boolean {
-    return this.pending.length > 0 || this.options.queue.size > 0;
+    return this.pending.length > 0 || this.halves.length > 0 || this.options.queue.size > 0;
   }
 
   private async run(): Promise<void> {
@@ -117,17 +133,24 @@ export class PointWriter {
 
   /** One request. Returns false when it failed and should be retried later. */
   private async writeOnce(): Promise<boolean> {
-    if (this.pending.length === 0) this.pending = this.options.queue.take(this.options.batchSize);
+    if (this.pending.length === 0) this.pending = this.halves.pop() ?? this.options.queue.take(this.options.batchSize);
     const { log, target } = this.options;
     try {
       await target.write(this.pending);
     } catch (error) {
       if (error instanceof WriteError && !error.retryable) {
-        this.rejected += this.pending.length;
-        log.error('InfluxDB refused a batch; its points are dropped', {
-          points: this.pending.length,
+        if (this.pending.length > 1) {
+          const middle = Math.ceil(this.pending.length / 2);
+          this.halves.push(this.pending.slice(middle));
+          this.pending = this.pending.slice(0, middle);
+          return true;
+        }
+        this.rejected++;
+        log.error('InfluxDB refused a point; it is dropped', {
+          line: this.pending[0]!.slice(0, LOGGED_LINE_CHARS),
           status: error.status,
-          error: error.message,
+          error: error.message.slice(0, LOGGED_LINE_CHARS),
+          totalRejected: this.rejected,
         });
         this.pending = [];
         return true;

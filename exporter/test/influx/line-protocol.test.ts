@@ -52,3 +52,9 @@ test('bad values are refused with the field named', () => {
   );
   assert.throws(() => encodePoint({ ...base, fields: [] }), /has no fields/);
 });
+
+test('a trailing backslash, which InfluxDB refuses in a tag value, becomes U+29F5 (docs/CONTRACT.md)', () => {
+  assert.equal(encodePoint({ ...base, tags: [['vm', 'win\\']] }), 'vm_telemetry,vm=win\u29f5 x=1.5 1000');
+  assert.equal(encodePoint({ ...base, tags: [['vm', '\\\\']] }), 'vm_telemetry,vm=\\\u29f5 x=1.5 1000');
+  assert.equal(encodePoint({ ...base, tags: [['vm', 'a\\ b\\,c']] }), 'vm_telemetry,vm=a\\\\ b\\\\,c x=1.5 1000', 'a backslash elsewhere is literal');
+});

@@ -11,12 +11,12 @@ class ScriptedTarget implements WriteTarget {
   readonly accepted: string[] = [];
   readonly requests: number[] = [];
   down = false;
-  refuseNext = false;
+  /** Batches holding a line with this text are refused whole, as InfluxDB 2.x does. */
+  refuseLinesWith = '';
   async write(lines: string[]): Promise<void> {
     this.requests.push(lines.length);
-    if (this.refuseNext) {
-      this.refuseNext = false;
-      throw new WriteError('HTTP 400: bad line', false, 400);
+    if (this.refuseLinesWith && lines.some((line) => line.includes(this.refuseLinesWith))) {
+      throw new WriteError('HTTP 400: unable to parse', false, 400);
     }
     if (this.down) throw new WriteError('connect ECONNREFUSED', true);
     this.accepted.push(...lines);
@@ -70,16 +70,33 @@ test('an outage keeps every sample, logs once, and the backlog is written in ord
   assert.equal(logs.filter((l) => l.includes('works again')).length, 1);
 });
 
-test('a batch InfluxDB refuses is dropped and counted, the rest goes on', async () => {
+test('a refused batch is split until the bad line is alone: only it is dropped, counted and logged', async () => {
+  const target = new ScriptedTarget();
+  const logs: string[] = [];
+  const writer = setup(target, logs);
+  const bad = 'vm_telemetry,vm=BAD v=1i 1';
+  writer.enqueue(round(0));
+  writer.enqueue([round(1)[0]!, bad, round(1)[1]!]);
+  writer.enqueue(round(2));
+  target.refuseLinesWith = 'BAD';
+  assert.equal(await writer.flush(), true);
+  assert.deepEqual(target.accepted, [...round(0), ...round(1), ...round(2)], 'every other line, in sampling order');
+  assert.equal(writer.stats.rejected, 1);
+  assert.equal(writer.stats.buffered, 0);
+  const refused = logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['msg'] === 'InfluxDB refused a point; it is dropped');
+  assert.equal(refused.length, 1);
+  assert.equal(refused[0]!['line'], bad, 'the log names the line, and so its VM');
+  assert.ok(target.requests.length <= 2 + 2 * Math.ceil(Math.log2(4)) + 1, `requests ${target.requests}`);
+});
+
+test('a batch refused whole splits down to single lines, each dropped on its own', async () => {
   const target = new ScriptedTarget();
   const writer = setup(target);
-  writer.enqueue(round(0));
-  writer.enqueue(round(1));
-  writer.enqueue(round(2));
-  target.refuseNext = true;
+  writer.enqueue(['BAD 1', 'BAD 2', 'BAD 3']);
+  target.refuseLinesWith = 'BAD';
   assert.equal(await writer.flush(), true);
-  assert.equal(writer.stats.rejected, 4);
-  assert.deepEqual(target.accepted, round(2));
+  assert.equal(writer.stats.rejected, 3);
+  assert.deepEqual(target.accepted, []);
 });
 
 test('stop gives up at its deadline and reports what is left', async () => {
