@@ -1,4 +1,5 @@
 import { DataSourceJsonData } from '@grafana/data';
+import type { DataSourceWithBackend } from '@grafana/runtime';
 import { DataQuery } from '@grafana/schema';
 
 /** Version of the query model this frontend writes (docs/PLUGIN-API.md). */
@@ -54,6 +55,13 @@ export interface VmDataSourceOptions extends DataSourceJsonData {
   tlsWithCACert?: boolean;
   streamIntervalMs?: number;
 }
+
+/**
+ * Any data source of this plugin, for the modules that datasource.ts itself
+ * imports (variables.ts, VariableQueryEditor): naming its class there would be
+ * an import cycle.
+ */
+export type VmDataSourceApi = DataSourceWithBackend<VmQuery, VmDataSourceOptions>;
 
 /** Settings that Grafana stores encrypted and never sends back to the browser. */
 export interface VmSecureJsonData {

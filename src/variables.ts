@@ -3,18 +3,17 @@ import { getTemplateSrv } from '@grafana/runtime';
 import { Observable } from 'rxjs';
 
 import { VariableQueryEditor } from './components/VariableQueryEditor';
-import type { DataSource } from './datasource';
 import { migrateQuery } from './migration';
-import { VmVariableQuery } from './types';
+import { VmDataSourceApi, VmVariableQuery } from './types';
 
 /**
  * Template variables `vm` and `host`: a `queryType: "variable"` query that the
  * backend answers with one frame of `text`/`value` fields.
  */
-export class VmVariableSupport extends CustomVariableSupport<DataSource, VmVariableQuery> {
+export class VmVariableSupport extends CustomVariableSupport<VmDataSourceApi, VmVariableQuery> {
   editor = VariableQueryEditor;
 
-  constructor(private readonly datasource: DataSource) {
+  constructor(private readonly datasource: VmDataSourceApi) {
     super();
   }
 

@@ -2,10 +2,9 @@ import React, { ChangeEvent } from 'react';
 import { QueryEditorProps, SelectableValue } from '@grafana/data';
 import { Field, Input, RadioButtonGroup, Stack } from '@grafana/ui';
 
-import type { DataSource } from '../datasource';
-import { VariableName, VmDataSourceOptions, VmQuery, VmVariableQuery } from '../types';
+import { VariableName, VmDataSourceApi, VmDataSourceOptions, VmQuery, VmVariableQuery } from '../types';
 
-type Props = QueryEditorProps<DataSource, VmQuery, VmDataSourceOptions, VmVariableQuery>;
+type Props = QueryEditorProps<VmDataSourceApi, VmQuery, VmDataSourceOptions, VmVariableQuery>;
 
 const VARIABLES: Array<SelectableValue<VariableName>> = [
   { label: 'VM names', value: 'vm' },
