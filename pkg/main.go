@@ -1,5 +1,8 @@
 // Command gpx_vmtelemetry is the backend of the vmtelemetry-libvirt-datasource
 // Grafana plugin; Grafana starts it and talks to it over gRPC.
+//
+// `gpx_vmtelemetry -version` prints the release version and `-buildinfo` the
+// whole build info (the SDK's flags, answered inside datasource.Manage).
 package main
 
 import (
@@ -11,7 +14,16 @@ import (
 	"github.com/vmtelemetry/libvirt-datasource/pkg/plugin"
 )
 
+// version is set by the SDK's build targets (`mage`: -X main.version from
+// package.json's "version", the project's one version number); a plain
+// `go build` leaves it empty.
+var version string
+
 func main() {
+	if version == "" {
+		version = "unreleased build"
+	}
+	log.DefaultLogger.Info("starting the VM Telemetry backend", "version", version)
 	// Manage runs one Datasource per settings version and disposes the old one.
 	if err := datasource.Manage(plugin.PluginID, plugin.NewDatasource, datasource.ManageOpts{}); err != nil {
 		log.DefaultLogger.Error("serving the plugin", "error", err.Error())

@@ -20,8 +20,7 @@ import { createLogger, type Logger } from './log.js';
 import { ExporterMetrics } from './metrics.js';
 import { LatestSamples } from './model/latest-samples.js';
 import type { VmSample } from './model/sample.js';
-
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+import { VERSION } from './version.js';
 
 function connectOptions(config: Config): ConnectOptions {
   const { libvirt } = config;
