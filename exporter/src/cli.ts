@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Collector } from './collector/collector.js';
+import { DomainEventSource } from './collector/domain-events.js';
 import { LibvirtSession } from './collector/libvirt-session.js';
 import { VmTracker } from './collector/vm-tracker.js';
 import { ConfigError, helpText, parseCommandLine, redactedConfig, type Config } from './config.js';
@@ -59,6 +60,23 @@ function buildExporter(config: Config, log: Logger, metrics: ExporterMetrics, wr
     log,
   });
   return { session, exporter, latest };
+}
+
+/** Records lifecycle events: registered on every connection the session opens, reconciled after a reconnect. */
+function recordEvents(session: LibvirtSession, exporter: Exporter, metrics: ExporterMetrics, log: Logger): void {
+  const events = new DomainEventSource({
+    onEvent: (event, client) =>
+      void exporter.recordEvent(event, client).catch((error: Error) => log.error('a domain event could not be recorded', { vm: event.vm, error: error.message })),
+  });
+  session.on('open', (client) => {
+    events.attach(client).catch((error: Error) => {
+      metrics.countLibvirtError('events');
+      log.warn('registering for domain events failed; events of this connection are missed until the next one reconciles them', {
+        error: error.message,
+      });
+      session.report(error);
+    });
+  });
 }
 
 /** bigint values as JSON numbers when exact, else as strings. */
@@ -123,6 +141,7 @@ async function runDaemon(config: Config, log: Logger): Promise<number> {
     log,
   });
   const { session, exporter, latest } = buildExporter(config, log, metrics, writer);
+  recordEvents(session, exporter, metrics, log);
 
   try {
     await session.get();

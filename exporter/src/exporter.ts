@@ -1,18 +1,20 @@
 // The sampling loop: every interval, one collection round over all VMs of
 // the libvirt connection, turned into the contract's points and handed to
 // the writer. Rounds never overlap; a late round skips the ticks it missed.
+// Lifecycle events are written as they come, between rounds.
 
 import { hostname } from 'node:os';
 import type { Collector } from './collector/collector.js';
 import type { LibvirtSession } from './collector/libvirt-session.js';
 import type { VmTracker } from './collector/vm-tracker.js';
-import { encodePoint, LineProtocolError } from './influx/line-protocol.js';
+import { encodePoint, LineProtocolError, type Point } from './influx/line-protocol.js';
 import type { PointWriter } from './influx/writer.js';
 import type { LibvirtClient } from './libvirt/index.js';
 import type { Logger } from './log.js';
 import type { ExporterMetrics } from './metrics.js';
+import type { VmEvent } from './model/event.js';
 import type { LatestSamples } from './model/latest-samples.js';
-import { samplePoints } from './model/points.js';
+import { eventPoint, samplePoints } from './model/points.js';
 import type { VmSample } from './model/sample.js';
 
 export interface ExporterParts {
@@ -30,7 +32,7 @@ export interface ExporterParts {
 }
 
 export class Exporter {
-  private readonly hostNames = new WeakMap<LibvirtClient, string>();
+  private readonly hostNames = new WeakMap<LibvirtClient, Promise<string>>();
   private timer: NodeJS.Timeout | null = null;
   private current: Promise<unknown> | null = null;
   private roundFailing = false;
@@ -71,6 +73,16 @@ export class Exporter {
     if (writer) writer.enqueue(this.encode(samples));
     metrics.recordRound(Number(process.hrtime.bigint() - started) / 1e9, samples.length, Date.now());
     return samples;
+  }
+
+  /** Writes one lifecycle event now, tagged with the host of the connection it came from. */
+  async recordEvent(event: VmEvent, client: LibvirtClient): Promise<void> {
+    const { writer, metrics, log } = this.parts;
+    const host = await this.hostName(client);
+    metrics.events++;
+    if (event.reconciled) metrics.reconciledEvents++;
+    log.debug('domain event', { vm: event.vm, event: event.event, detail: event.detail, reconciled: event.reconciled });
+    if (writer) writer.enqueue(this.encodePoints([eventPoint(event, host)], event.vm));
   }
 
   /** Runs rounds every interval until stop(). */
@@ -118,25 +130,28 @@ export class Exporter {
   }
 
   private encode(samples: VmSample[]): string[] {
+    return samples.flatMap((sample) => this.encodePoints(samplePoints(sample), sample.vm));
+  }
+
+  private encodePoints(points: Point[], vm: string): string[] {
     const lines: string[] = [];
-    for (const sample of samples) {
-      for (const point of samplePoints(sample)) {
-        try {
-          lines.push(encodePoint(point));
-        } catch (error) {
-          if (!(error instanceof LineProtocolError)) throw error;
-          this.parts.log.error('a point cannot be encoded and is left out', { vm: sample.vm, error: error.message });
-        }
+    for (const point of points) {
+      try {
+        lines.push(encodePoint(point));
+      } catch (error) {
+        if (!(error instanceof LineProtocolError)) throw error;
+        this.parts.log.error('a point cannot be encoded and is left out', { vm, error: error.message });
       }
     }
     return lines;
   }
 
-  private async hostName(client: LibvirtClient): Promise<string> {
-    if (this.parts.hostOverride) return this.parts.hostOverride;
+  /** Cached per connection as a promise, so events and a round arriving together ask once. */
+  private hostName(client: LibvirtClient): Promise<string> {
+    if (this.parts.hostOverride) return Promise.resolve(this.parts.hostOverride);
     let name = this.hostNames.get(client);
     if (name === undefined) {
-      name = await client.getHostname().catch(() => hostname());
+      name = client.getHostname().catch(() => hostname());
       this.hostNames.set(client, name);
     }
     return name;

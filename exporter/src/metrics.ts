@@ -4,7 +4,7 @@
 import type { LibvirtErrorKind } from './collector/collector.js';
 import type { WriterStats } from './influx/writer.js';
 
-export type LibvirtFailureKind = LibvirtErrorKind | 'connect' | 'round';
+export type LibvirtFailureKind = LibvirtErrorKind | 'connect' | 'round' | 'events';
 
 export class ExporterMetrics {
   samplesCollected = 0;
@@ -19,6 +19,9 @@ export class ExporterMetrics {
   /** Lines dropped by the bounded buffer. */
   dropped = 0;
   libvirtConnected = false;
+  /** Lifecycle events recorded: announced by libvirt, or reconciled after a reconnect. */
+  events = 0;
+  reconciledEvents = 0;
   readonly libvirtErrors = new Map<LibvirtFailureKind, number>();
 
   countLibvirtError(kind: LibvirtFailureKind): void {
@@ -58,12 +61,16 @@ export class ExporterMetrics {
     metric('vmt_last_collection_timestamp_seconds', 'gauge', 'When the last collection round ended.', [['', this.lastCollectionAtMs / 1000]]);
     metric('vmt_collection_overruns_total', 'counter', 'Rounds that took longer than the interval.', [['', this.overruns]]);
     metric('vmt_vms', 'gauge', 'VMs in the last round.', [['', this.vms]]);
+    metric('vmt_domain_events_total', 'counter', 'Domain lifecycle events recorded (vm_event).', [
+      ['{source="libvirt"}', this.events - this.reconciledEvents],
+      ['{source="reconciled"}', this.reconciledEvents],
+    ]);
     metric('vmt_libvirt_connected', 'gauge', '1 while the libvirt connection is open.', [['', this.libvirtConnected ? 1 : 0]]);
     metric(
       'vmt_libvirt_errors_total',
       'counter',
-      'libvirt failures: connect, round (a whole round failed), timeout, vanished (VM gone mid-round), call.',
-      (['connect', 'round', 'timeout', 'vanished', 'call'] as LibvirtFailureKind[]).map((kind) => [
+      'libvirt failures: connect, round (a whole round failed), timeout, vanished (VM gone mid-round), call, events (registering for events).',
+      (['connect', 'round', 'timeout', 'vanished', 'call', 'events'] as LibvirtFailureKind[]).map((kind) => [
         `{kind="${kind}"}`,
         this.libvirtErrors.get(kind) ?? 0,
       ])

@@ -1,7 +1,10 @@
 // Keeps one libvirt connection open across daemon restarts and broken
 // sockets: connects on demand, notices when the connection ends, and logs
 // once when an outage starts and once when it ends (not once per attempt).
+// Emits 'open' with each new connection, for what must be set up per
+// connection (event registrations).
 
+import { EventEmitter } from 'node:events';
 import { ConnectionClosedError, LibvirtClient, type ConnectOptions } from '../libvirt/index.js';
 import type { Logger } from '../log.js';
 
@@ -12,7 +15,12 @@ export interface LibvirtSessionOptions {
   connect?: (options: ConnectOptions) => Promise<LibvirtClient>;
 }
 
-export class LibvirtSession {
+export interface LibvirtSessionEvents {
+  /** A connection was opened: the first one or a reconnect. */
+  open: [client: LibvirtClient];
+}
+
+export class LibvirtSession extends EventEmitter<LibvirtSessionEvents> {
   private client: LibvirtClient | null = null;
   private connecting: Promise<LibvirtClient> | null = null;
   private outageSince: number | null = null;
@@ -21,7 +29,9 @@ export class LibvirtSession {
   private everConnected = false;
   private closed = false;
 
-  constructor(private readonly options: LibvirtSessionOptions) {}
+  constructor(private readonly options: LibvirtSessionOptions) {
+    super();
+  }
 
   get connected(): boolean {
     return this.client !== null && !this.client.closed;
@@ -86,6 +96,7 @@ export class LibvirtSession {
     }
     this.outageSince = null;
     this.failedAttempts = 0;
+    this.emit('open', client);
     return client;
   }
 

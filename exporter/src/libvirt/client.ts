@@ -9,16 +9,20 @@ import {
   AuthType,
   decodeAuthListRet,
   decodeAuthPolkitRet,
+  decodeConnectDomainEventCallbackRegisterAnyRet,
   decodeConnectGetAllDomainStatsRet,
   decodeConnectGetHostnameRet,
   decodeConnectGetLibVersionRet,
   decodeConnectListAllDomainsRet,
   decodeDomainBlockStatsRet,
+  decodeDomainEventCallbackLifecycleMsg,
+  decodeDomainEventCallbackRebootMsg,
   decodeDomainGetInfoRet,
   decodeDomainGetXmlDescRet,
   decodeDomainInterfaceStatsRet,
   decodeDomainLookupByNameRet,
   decodeDomainMemoryStatsRet,
+  encodeConnectDomainEventCallbackRegisterAnyArgs,
   encodeConnectGetAllDomainStatsArgs,
   encodeConnectListAllDomainsArgs,
   encodeConnectOpenArgs,
@@ -32,6 +36,8 @@ import {
   type DomainInfo,
   type DomainStatsRecord,
   type InterfaceStats,
+  type LifecycleEventMessage,
+  type RebootEventMessage,
 } from './procedures.js';
 import type { DomainRef } from './remote-types.js';
 import { daemonSideUri } from './uri.js';
@@ -61,12 +67,17 @@ export interface ConnectOptions {
 export interface LibvirtClientEvents {
   /** The connection ended; `error` says why, undefined after close(). */
   close: [error: Error | undefined];
+  /** A domain lifecycle event of a callback registered with DomainEventId.LIFECYCLE. */
+  lifecycle: [event: LifecycleEventMessage];
+  /** A guest reset of a callback registered with DomainEventId.REBOOT. */
+  reboot: [event: RebootEventMessage];
 }
 
 export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
   private constructor(private readonly connection: RpcConnection) {
     super();
     connection.on('close', (error) => this.emit('close', error));
+    connection.on('message', (procedure, payload) => this.onMessage(procedure, payload));
   }
 
   /** Connects, authenticates (none or polkit) and opens the driver URI. */
@@ -173,6 +184,20 @@ export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
     );
   }
 
+  /**
+   * Asks the daemon for events of one DomainEventId (of every domain, or of
+   * `domain` only); they arrive as 'lifecycle' / 'reboot' events of this
+   * client until the connection ends. Returns the callback
+   * id the events carry. Allowed on read-only connections.
+   */
+  async registerDomainEvent(eventId: number, domain: DomainRef | null = null): Promise<number> {
+    const reply = await this.connection.call(
+      Procedure.CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY,
+      encodeConnectDomainEventCallbackRegisterAnyArgs(eventId, domain)
+    );
+    return decodeConnectDomainEventCallbackRegisterAnyRet(reply);
+  }
+
   /** Closes the driver connection politely, then the socket. Safe to call twice. */
   async close(): Promise<void> {
     if (this.connection.closed) {
@@ -185,6 +210,18 @@ export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
       // CONNECT_CLOSE has nothing left to release.
     }
     await this.connection.close();
+  }
+
+  /** Decodes the events this client knows; other asynchronous messages are not asked for and ignored. */
+  private onMessage(procedure: number, payload: Buffer): void {
+    switch (procedure) {
+      case Procedure.DOMAIN_EVENT_CALLBACK_LIFECYCLE:
+        this.emit('lifecycle', decodeDomainEventCallbackLifecycleMsg(payload));
+        break;
+      case Procedure.DOMAIN_EVENT_CALLBACK_REBOOT:
+        this.emit('reboot', decodeDomainEventCallbackRebootMsg(payload));
+        break;
+    }
   }
 
   /** Uses no authentication when the daemon offers it, else polkit (the unix socket's method). */

@@ -64,6 +64,12 @@ interface PendingCall {
 export interface RpcConnectionEvents {
   /** The socket closed. `error` is undefined only after close() was called. */
   close: [error: Error | undefined];
+  /**
+   * An asynchronous REMOTE_PROGRAM message (a domain event): its procedure
+   * and undecoded payload. A listener that throws drops the connection as a
+   * protocol error, like an undecodable reply.
+   */
+  message: [procedure: number, payload: Buffer];
 }
 
 export class RpcConnection extends EventEmitter<RpcConnectionEvents> {
@@ -233,8 +239,15 @@ export class RpcConnection extends EventEmitter<RpcConnectionEvents> {
       }
       return;
     }
-    if (header.type !== MessageType.REPLY || header.program !== REMOTE_PROGRAM) {
-      // Asynchronous events and streams: this client registers for none.
+    if (header.program !== REMOTE_PROGRAM) {
+      return;
+    }
+    if (header.type === MessageType.MESSAGE) {
+      if (header.status === MessageStatus.OK) this.emit('message', header.procedure, payload);
+      return;
+    }
+    if (header.type !== MessageType.REPLY) {
+      // Streams: this client opens none.
       return;
     }
     const call = this.pending.get(header.serial);

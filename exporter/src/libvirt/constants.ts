@@ -111,3 +111,94 @@ export const ErrorCode = {
   AUTH_FAILED: 45,
   OPERATION_INVALID: 55,
 } as const;
+
+/** virDomainEventID: the event kinds registerDomainEvent can ask for (those this client decodes). */
+export const DomainEventId = {
+  LIFECYCLE: 0,
+  REBOOT: 1,
+} as const;
+
+/** virDomainEventType: the `event` of a lifecycle event. */
+export const DomainEventType = {
+  DEFINED: 0,
+  UNDEFINED: 1,
+  STARTED: 2,
+  SUSPENDED: 3,
+  RESUMED: 4,
+  STOPPED: 5,
+  SHUTDOWN: 6,
+  PMSUSPENDED: 7,
+  CRASHED: 8,
+} as const;
+
+/**
+ * The `detail` enums of each DomainEventType, in libvirt's order
+ * (virDomainEventDefinedDetailType, virDomainEventUndefinedDetailType, ...):
+ * index = detail value, entry = libvirt's name in lower case.
+ */
+export const DOMAIN_EVENT_DETAILS: Readonly<Record<number, readonly string[]>> = {
+  [DomainEventType.DEFINED]: ['added', 'updated', 'renamed', 'from_snapshot'],
+  [DomainEventType.UNDEFINED]: ['removed', 'renamed'],
+  [DomainEventType.STARTED]: ['booted', 'migrated', 'restored', 'from_snapshot', 'wakeup', 'recreated'],
+  [DomainEventType.SUSPENDED]: [
+    'paused',
+    'migrated',
+    'ioerror',
+    'watchdog',
+    'restored',
+    'from_snapshot',
+    'api_error',
+    'postcopy',
+    'postcopy_failed',
+  ],
+  [DomainEventType.RESUMED]: ['unpaused', 'migrated', 'from_snapshot', 'postcopy', 'postcopy_failed'],
+  [DomainEventType.STOPPED]: ['shutdown', 'destroyed', 'crashed', 'migrated', 'saved', 'failed', 'from_snapshot'],
+  [DomainEventType.SHUTDOWN]: ['finished', 'guest', 'host'],
+  [DomainEventType.PMSUSPENDED]: ['memory', 'disk'],
+  [DomainEventType.CRASHED]: ['panicked', 'crashloaded'],
+};
+
+/**
+ * The reasons of each DomainState as the STATE stats group reports them
+ * ('state.reason'; virDomainRunningReason, virDomainPausedReason, ...):
+ * index = reason value, entry = libvirt's name in lower case.
+ */
+export const DOMAIN_STATE_REASONS: Readonly<Record<number, readonly string[]>> = {
+  [DomainState.NOSTATE]: ['unknown'],
+  [DomainState.RUNNING]: [
+    'unknown',
+    'booted',
+    'migrated',
+    'restored',
+    'from_snapshot',
+    'unpaused',
+    'migration_canceled',
+    'save_canceled',
+    'wakeup',
+    'crashed',
+    'postcopy',
+    'postcopy_failed',
+  ],
+  [DomainState.BLOCKED]: ['unknown'],
+  [DomainState.PAUSED]: [
+    'unknown',
+    'user',
+    'migration',
+    'save',
+    'dump',
+    'ioerror',
+    'watchdog',
+    'from_snapshot',
+    'shutting_down',
+    'snapshot',
+    'crashed',
+    'starting_up',
+    'postcopy',
+    'postcopy_failed',
+    'api_error',
+  ],
+  [DomainState.SHUTDOWN]: ['unknown', 'user'],
+  [DomainState.SHUTOFF]: ['unknown', 'shutdown', 'destroyed', 'crashed', 'migrated', 'saved', 'failed', 'from_snapshot', 'daemon'],
+  [DomainState.CRASHED]: ['unknown', 'panicked'],
+  [DomainState.PMSUSPENDED]: ['unknown'],
+};

@@ -7,6 +7,10 @@ export { RpcConnection, DEFAULT_CALL_TIMEOUT_MS, DEFAULT_TCP_PORT, DEFAULT_TLS_P
 export type { TlsOptions, TransportOptions } from './connection.js';
 export {
   ConnectFlag,
+  DOMAIN_EVENT_DETAILS,
+  DOMAIN_STATE_REASONS,
+  DomainEventId,
+  DomainEventType,
   DomainState,
   DomainStatsGroup,
   DomainXmlFlag,
@@ -29,7 +33,14 @@ export {
 } from './errors.js';
 export type { LibvirtErrorDetails } from './errors.js';
 export { Procedure } from './procedures.js';
-export type { BlockStats, DomainInfo, DomainStatsRecord, InterfaceStats } from './procedures.js';
+export type {
+  BlockStats,
+  DomainInfo,
+  DomainStatsRecord,
+  InterfaceStats,
+  LifecycleEventMessage,
+  RebootEventMessage,
+} from './procedures.js';
 export type { DomainRef } from './remote-types.js';
 export type { TypedParamValue } from './typed-params.js';
 export { XdrError } from './xdr/xdr-error.js';

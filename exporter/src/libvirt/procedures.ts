@@ -31,6 +31,9 @@ export const Procedure = {
   CONNECT_GET_LIB_VERSION: 157,
   DOMAIN_MEMORY_STATS: 159,
   CONNECT_LIST_ALL_DOMAINS: 273,
+  CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY: 316,
+  DOMAIN_EVENT_CALLBACK_LIFECYCLE: 318,
+  DOMAIN_EVENT_CALLBACK_REBOOT: 319,
   CONNECT_GET_ALL_DOMAIN_STATS: 344,
 } as const;
 
@@ -234,4 +237,48 @@ export function encodeDomainGetXmlDescArgs(domain: DomainRef, flags: number): Bu
 
 export function decodeDomainGetXmlDescRet(payload: Buffer): string {
   return decode(payload, 'remote_domain_get_xml_desc_ret', readRemoteString);
+}
+
+// --- domain events ---
+
+/** remote_connect_domain_event_callback_register_any_args: `domain` null = every domain. */
+export function encodeConnectDomainEventCallbackRegisterAnyArgs(eventId: number, domain: DomainRef | null): Buffer {
+  return encode((w) => w.writeInt(eventId).writeOptional(domain, writeDomainRef));
+}
+
+/** remote_connect_domain_event_callback_register_any_ret: the callback id events carry. */
+export function decodeConnectDomainEventCallbackRegisterAnyRet(payload: Buffer): number {
+  return decode(payload, 'remote_connect_domain_event_callback_register_any_ret', (r) => r.readInt());
+}
+
+/** remote_domain_event_callback_lifecycle_msg. */
+export interface LifecycleEventMessage {
+  callbackId: number;
+  domain: DomainRef;
+  /** DomainEventType. */
+  event: number;
+  /** The event type's detail enum (e.g. DomainEventStoppedDetail). */
+  detail: number;
+}
+
+export function decodeDomainEventCallbackLifecycleMsg(payload: Buffer): LifecycleEventMessage {
+  return decode(payload, 'remote_domain_event_callback_lifecycle_msg', (r) => ({
+    callbackId: r.readInt(),
+    domain: readDomainRef(r),
+    event: r.readInt(),
+    detail: r.readInt(),
+  }));
+}
+
+/** remote_domain_event_callback_reboot_msg. */
+export interface RebootEventMessage {
+  callbackId: number;
+  domain: DomainRef;
+}
+
+export function decodeDomainEventCallbackRebootMsg(payload: Buffer): RebootEventMessage {
+  return decode(payload, 'remote_domain_event_callback_reboot_msg', (r) => ({
+    callbackId: r.readInt(),
+    domain: readDomainRef(r),
+  }));
 }

@@ -1,13 +1,16 @@
 // The contract's series (docs/CONTRACT.md, "Stored series") for one VM
 // sample: one vm_telemetry point, one vm_disk point per disk and one
-// vm_interface point per interface, with the contract's field types.
+// vm_interface point per interface, with the contract's field types; and
+// one vm_event point per lifecycle event.
 
 import type { FieldValue, Point } from '../influx/line-protocol.js';
+import type { VmEvent } from './event.js';
 import type { VmSample } from './sample.js';
 
 export const MEASUREMENT = 'vm_telemetry';
 export const DISK_MEASUREMENT = 'vm_disk';
 export const INTERFACE_MEASUREMENT = 'vm_interface';
+export const EVENT_MEASUREMENT = 'vm_event';
 
 const integer = (value: bigint | number): FieldValue => ({ type: 'integer', value });
 const float = (value: number): FieldValue => ({ type: 'float', value });
@@ -74,4 +77,21 @@ export function samplePoints(sample: VmSample): Point[] {
     });
   }
   return points;
+}
+
+/** The vm_event point of one lifecycle event (docs/CONTRACT.md). */
+export function eventPoint(event: VmEvent, host: string): Point {
+  const fields: [string, FieldValue][] = [['source', { type: 'string', value: event.reconciled ? 'reconciled' : 'libvirt' }]];
+  if (event.detail !== '') fields.push(['detail', { type: 'string', value: event.detail }]);
+  return {
+    measurement: EVENT_MEASUREMENT,
+    tags: [
+      ['vm', event.vm],
+      ['uuid', event.uuid],
+      ['host', host],
+      ['event', event.event],
+    ],
+    fields,
+    timeMs: event.timeMs,
+  };
 }

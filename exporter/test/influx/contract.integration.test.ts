@@ -10,13 +10,16 @@ import { encodePoint } from '../../src/influx/line-protocol.js';
 import { PointQueue } from '../../src/influx/point-queue.js';
 import { PointWriter } from '../../src/influx/writer.js';
 import { silentLogger } from '../../src/log.js';
-import { samplePoints } from '../../src/model/points.js';
+import { eventPoint, samplePoints } from '../../src/model/points.js';
 import type { VmSample } from '../../src/model/sample.js';
 import { influxQL, settingsFor, startInflux, type InfluxServer, type InfluxVersion } from '../support/influx-server.js';
 
-// The field table of docs/CONTRACT.md: `name` | type | ... (read, not copied).
-function contractFieldTypes(): Map<string, string> {
-  const text = readFileSync(new URL('../../../docs/CONTRACT.md', import.meta.url), 'utf8');
+// A field table of docs/CONTRACT.md: `name` | type | ... (read, not copied),
+// the one between the texts `from` and `to`.
+function contractFieldTypes(from: string, to: string): Map<string, string> {
+  const whole = readFileSync(new URL('../../../docs/CONTRACT.md', import.meta.url), 'utf8');
+  const start = whole.indexOf(from);
+  const text = whole.slice(start, whole.indexOf(to, start));
   const types = new Map<string, string>();
   for (const match of text.matchAll(/^\| (`[a-z_]+`(?:, `[a-z_]+`)*) \| (integer|float|string) \|/gm)) {
     for (const name of match[1]!.matchAll(/`([a-z_]+)`/g)) types.set(name[1]!, match[2]!);
@@ -76,8 +79,14 @@ async function writeSamples(server: InfluxServer, api: 'v1' | 'v2'): Promise<voi
     log: silentLogger,
   });
   writer.enqueue(samples.flatMap(samplePoints).map(encodePoint));
+  const event = { vm: 'one-71', uuid: samples[0]!.uuid };
+  writer.enqueue([
+    encodePoint(eventPoint({ ...event, timeMs: now + 1, event: 'stopped', detail: 'destroyed', reconciled: false }, 'hv-test')),
+    encodePoint(eventPoint({ ...event, timeMs: now + 2, event: 'started', detail: 'booted', reconciled: true }, 'hv-test')),
+    encodePoint(eventPoint({ ...event, timeMs: now + 3, event: 'rebooted', detail: '', reconciled: false }, 'hv-test')),
+  ]);
   assert.equal(await writer.flush(), true, `writing to ${target.description} failed`);
-  assert.equal(writer.stats.written, 5);
+  assert.equal(writer.stats.written, 8);
   await target.close();
 }
 
@@ -86,11 +95,23 @@ async function checkContract(t: TestContext, version: InfluxVersion, api: 'v1' |
   if (!server) return;
   await writeSamples(server, api);
 
-  const expectedTypes = contractFieldTypes();
+  const expectedTypes = contractFieldTypes('Measurement `vm_telemetry`', 'Per device');
   assert.ok(expectedTypes.size >= 11, `read ${expectedTypes.size} field types from CONTRACT.md`);
   const fieldKeys = await influxQL(server, 'SHOW FIELD KEYS FROM "vm_telemetry"');
   const actualTypes = new Map(fieldKeys[0]!.values.map(([name, type]) => [name as string, type as string]));
   assert.deepEqual(new Map([...actualTypes].sort()), new Map([...expectedTypes].sort()));
+
+  const eventKeys = await influxQL(server, 'SHOW FIELD KEYS FROM "vm_event"');
+  assert.deepEqual(
+    new Map(eventKeys[0]!.values.map(([name, type]) => [name as string, type as string])),
+    contractFieldTypes('measurement `vm_event`', 'A migration')
+  );
+  const events = await influxQL(server, `SELECT "event", "source", "detail", "host" FROM "vm_event" WHERE "vm" = 'one-71'`);
+  assert.deepEqual(events[0]!.values, [
+    [now + 1, 'stopped', 'libvirt', 'destroyed', 'hv-test'],
+    [now + 2, 'started', 'reconciled', 'booted', 'hv-test'],
+    [now + 3, 'rebooted', 'libvirt', null, 'hv-test'],
+  ]);
 
   for (const measurement of ['vm_disk', 'vm_interface']) {
     const keys = await influxQL(server, `SHOW FIELD KEYS FROM "${measurement}"`);

@@ -225,3 +225,62 @@ describe('LibvirtClient authentication', () => {
     }
   );
 });
+
+describe('LibvirtClient domain events', () => {
+  const lifecycle = (callbackId: number, event: number, detail: number) =>
+    new BufferWriter()
+      .writeInt(callbackId)
+      .writeString('vm-a')
+      .writeFixedOpaque(Buffer.alloc(16, 0xab), 16)
+      .writeInt(3)
+      .writeInt(event)
+      .writeInt(detail)
+      .toBuffer();
+  const eventMessage = (procedure: number) => ({
+    program: REMOTE_PROGRAM,
+    version: 1,
+    procedure,
+    type: MessageType.MESSAGE,
+    serial: 0,
+    status: 0,
+  });
+
+  test('registering returns the callback id; MESSAGEs of registered events arrive decoded, unknown ones are ignored', async () => {
+    const daemon = await startFakeDaemon((message, peer) => {
+      if (message.header.procedure === Procedure.AUTH_LIST) peer.reply(message.header, authList(AuthType.NONE));
+      else if (message.header.procedure === Procedure.CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY) {
+        peer.reply(message.header, uint(message.payload.readInt32BE(0) + 40));
+        peer.send(eventMessage(999), uint(1)); // an event this client does not decode
+        peer.send(eventMessage(Procedure.DOMAIN_EVENT_CALLBACK_LIFECYCLE), lifecycle(40, 5, 1));
+      } else peer.reply(message.header);
+    });
+    const client = await LibvirtClient.connect({ socketPath: daemon.socketPath, readOnly: true });
+    const received = once(client, 'lifecycle');
+    assert.equal(await client.registerDomainEvent(0), 40);
+    const [message] = await received;
+    assert.deepEqual(message, {
+      callbackId: 40,
+      domain: { name: 'vm-a', uuid: 'abababab-abab-abab-abab-abababababab', id: 3 },
+      event: 5,
+      detail: 1,
+    });
+    assert.equal(client.closed, false);
+    await client.close();
+    await daemon.stop();
+  });
+
+  test('an event message that does not decode drops the connection', async () => {
+    const daemon = await startFakeDaemon((message, peer) => {
+      if (message.header.procedure === Procedure.AUTH_LIST) peer.reply(message.header, authList(AuthType.NONE));
+      else if (message.header.procedure === Procedure.CONNECT_GET_LIB_VERSION) {
+        peer.send(eventMessage(Procedure.DOMAIN_EVENT_CALLBACK_LIFECYCLE), uint(1));
+      } else peer.reply(message.header);
+    });
+    const client = await LibvirtClient.connect({ socketPath: daemon.socketPath });
+    const closed = once(client, 'close');
+    await assert.rejects(client.getLibVersion(), ConnectionClosedError);
+    const [reason] = await closed;
+    assert.match((reason as Error).message, /XDR/);
+    await daemon.stop();
+  });
+});

@@ -1,18 +1,22 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DomainState, MemoryStatTag } from '../../src/libvirt/constants.js';
+import { DOMAIN_EVENT_DETAILS, DomainEventType, DomainState, MemoryStatTag } from '../../src/libvirt/constants.js';
 import {
   AuthType,
   decodeAuthListRet,
   decodeAuthPolkitRet,
+  decodeConnectDomainEventCallbackRegisterAnyRet,
   decodeConnectGetAllDomainStatsRet,
   decodeConnectGetLibVersionRet,
   decodeConnectListAllDomainsRet,
   decodeDomainBlockStatsRet,
+  decodeDomainEventCallbackLifecycleMsg,
+  decodeDomainEventCallbackRebootMsg,
   decodeDomainGetInfoRet,
   decodeDomainGetXmlDescRet,
   decodeDomainInterfaceStatsRet,
   decodeDomainMemoryStatsRet,
+  encodeConnectDomainEventCallbackRegisterAnyArgs,
   encodeConnectGetAllDomainStatsArgs,
   encodeConnectListAllDomainsArgs,
   encodeConnectOpenArgs,
@@ -166,5 +170,40 @@ describe('small helpers', () => {
   test('procedure names for messages', () => {
     assert.equal(procedureName(344), 'CONNECT_GET_ALL_DOMAIN_STATS');
     assert.equal(procedureName(9999), 'procedure 9999');
+  });
+});
+
+describe('domain event layouts', () => {
+  test('register-any: event id, then an optional domain (absent = every domain)', () => {
+    assert.equal(encodeConnectDomainEventCallbackRegisterAnyArgs(0, null).toString('hex'), '0000000000000000');
+    assert.equal(
+      encodeConnectDomainEventCallbackRegisterAnyArgs(1, TEST_DOMAIN).toString('hex'),
+      hex(`00000001 00000001 ${TEST_DOMAIN_XDR}`).toString('hex')
+    );
+    assert.equal(decodeConnectDomainEventCallbackRegisterAnyRet(hex('00000007')), 7);
+  });
+
+  test('lifecycle message: callback id, domain, event, detail', () => {
+    // What libvirtd 9.0 sends for `virsh destroy test` on the test driver (STOPPED, DESTROYED).
+    const message = decodeDomainEventCallbackLifecycleMsg(
+      hex('00000000 00000004 74657374 6695eb01f6a4830479aa97f2502e193f ffffffff 00000005 00000001')
+    );
+    assert.deepEqual(message, {
+      callbackId: 0,
+      domain: { ...TEST_DOMAIN, id: -1 },
+      event: DomainEventType.STOPPED,
+      detail: 1,
+    });
+    assert.throws(() => decodeDomainEventCallbackLifecycleMsg(hex('00000000 00000004 74657374')), XdrError);
+  });
+
+  test('reboot message: callback id, domain', () => {
+    assert.deepEqual(decodeDomainEventCallbackRebootMsg(hex(`00000001 ${TEST_DOMAIN_XDR}`)), { callbackId: 1, domain: TEST_DOMAIN });
+  });
+
+  test('every lifecycle event type has its detail names', () => {
+    for (const type of Object.values(DomainEventType)) assert.ok(DOMAIN_EVENT_DETAILS[type]!.length > 0, `event ${type}`);
+    assert.equal(DOMAIN_EVENT_DETAILS[DomainEventType.STOPPED]![1], 'destroyed');
+    assert.equal(procedureName(318), 'DOMAIN_EVENT_CALLBACK_LIFECYCLE');
   });
 });

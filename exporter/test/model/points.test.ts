@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { encodePoint } from '../../src/influx/line-protocol.js';
-import { samplePoints } from '../../src/model/points.js';
+import { eventPoint, samplePoints } from '../../src/model/points.js';
 import type { VmSample } from '../../src/model/sample.js';
 
 const running: VmSample = {
@@ -60,4 +60,16 @@ test('absent values are omitted, not written as 0', () => {
     interfaces: [],
   }).map(encodePoint);
   assert.deepEqual(lines, ['vm_telemetry,host=h,uuid=u,vm=off domain_id=-1i,state="shutoff" 1']);
+});
+
+test('a lifecycle event is one vm_event point: event as a tag, source and detail as string fields', () => {
+  const event = { timeMs: 1764844245123, vm: 'one-71', uuid: running.uuid, event: 'stopped', detail: 'destroyed', reconciled: false };
+  assert.equal(
+    encodePoint(eventPoint(event, 'hv1')),
+    'vm_event,event=stopped,host=hv1,uuid=6695eb01-f6a4-8304-79aa-97f2502e193f,vm=one-71 source="libvirt",detail="destroyed" 1764844245123'
+  );
+  assert.equal(
+    encodePoint(eventPoint({ ...event, event: 'rebooted', detail: '', reconciled: true }, 'hv1')),
+    'vm_event,event=rebooted,host=hv1,uuid=6695eb01-f6a4-8304-79aa-97f2502e193f,vm=one-71 source="reconciled" 1764844245123'
+  );
 });

@@ -1,0 +1,173 @@
+// Lifecycle events of every domain: registers for libvirt's lifecycle and
+// reboot events on each new connection and turns them into VmEvents. A
+// connection that ends loses its registrations and whatever happened until
+// the next one: on every reconnect the source compares the domains' states
+// with the states it last knew and reports each difference as a reconciled
+// event, so an outage leaves no silent gap.
+
+import {
+  DOMAIN_EVENT_DETAILS,
+  DOMAIN_STATE_REASONS,
+  DomainEventId,
+  DomainEventType,
+  DomainState,
+  DomainStatsGroup,
+  GetAllDomainStatsFlag,
+  type DomainRef,
+  type LibvirtClient,
+  type LifecycleEventMessage,
+} from '../libvirt/index.js';
+import type { VmEvent } from '../model/event.js';
+import { stateName } from './vm-tracker.js';
+
+export const EVENT_NAMES: Readonly<Record<number, string>> = {
+  [DomainEventType.DEFINED]: 'defined',
+  [DomainEventType.UNDEFINED]: 'undefined',
+  [DomainEventType.STARTED]: 'started',
+  [DomainEventType.SUSPENDED]: 'suspended',
+  [DomainEventType.RESUMED]: 'resumed',
+  [DomainEventType.STOPPED]: 'stopped',
+  [DomainEventType.SHUTDOWN]: 'shutdown',
+  [DomainEventType.PMSUSPENDED]: 'pmsuspended',
+  [DomainEventType.CRASHED]: 'crashed',
+};
+
+/** The state a domain is in after a lifecycle event; undefined when the event does not say (defined, undefined). */
+const STATE_AFTER: Readonly<Record<number, number>> = {
+  [DomainEventType.STARTED]: DomainState.RUNNING,
+  [DomainEventType.SUSPENDED]: DomainState.PAUSED,
+  [DomainEventType.RESUMED]: DomainState.RUNNING,
+  [DomainEventType.STOPPED]: DomainState.SHUTOFF,
+  [DomainEventType.SHUTDOWN]: DomainState.SHUTDOWN,
+  [DomainEventType.PMSUSPENDED]: DomainState.PMSUSPENDED,
+  [DomainEventType.CRASHED]: DomainState.CRASHED,
+};
+
+/** The event that leads into a state, for reconciliation. */
+const EVENT_INTO: Readonly<Record<number, string>> = {
+  [DomainState.RUNNING]: 'started',
+  [DomainState.PAUSED]: 'suspended',
+  [DomainState.SHUTDOWN]: 'shutdown',
+  [DomainState.SHUTOFF]: 'stopped',
+  [DomainState.CRASHED]: 'crashed',
+  [DomainState.PMSUSPENDED]: 'pmsuspended',
+};
+
+interface KnownDomain {
+  name: string;
+  /** Hypervisor id: a running domain with a new id was restarted. */
+  id: number;
+  state: number;
+  reason: number;
+}
+
+export function eventName(event: number): string {
+  return EVENT_NAMES[event] ?? `event_${event}`;
+}
+
+export function detailName(event: number, detail: number): string {
+  return DOMAIN_EVENT_DETAILS[event]?.[detail] ?? `detail_${detail}`;
+}
+
+function reasonName(state: number, reason: number): string {
+  return DOMAIN_STATE_REASONS[state]?.[reason] ?? `reason_${reason}`;
+}
+
+/** Blocked is a running domain waiting on a resource, not a transition. */
+function normalState(state: number): number {
+  return state === DomainState.BLOCKED || state === DomainState.NOSTATE ? DomainState.RUNNING : state;
+}
+
+export interface DomainEventSourceOptions {
+  /** Receives each event, with the connection it came from (for the host name). */
+  onEvent: (event: VmEvent, client: LibvirtClient) => void;
+  /** Milliseconds since the epoch; Date.now unless a test replaces it. */
+  now?: () => number;
+}
+
+export class DomainEventSource {
+  private known: Map<string, KnownDomain> | null = null;
+  private lastTimeMs = 0;
+
+  constructor(private readonly options: DomainEventSourceOptions) {}
+
+  /**
+   * Registers for events on a new connection, then reads every domain's
+   * state: the first connection's states are the baseline, a later one's
+   * are reconciled against what the source knew. Rejects when libvirt
+   * refuses the registration or the read; the caller reports the error.
+   */
+  async attach(client: LibvirtClient): Promise<void> {
+    client.on('lifecycle', (message) => this.onLifecycle(client, message));
+    client.on('reboot', (message) => this.emit(client, message.domain, 'rebooted', '', false));
+    await client.registerDomainEvent(DomainEventId.LIFECYCLE);
+    await client.registerDomainEvent(DomainEventId.REBOOT);
+    const current = await readStates(client);
+    if (this.known !== null) this.reconcile(client, current);
+    this.known = current;
+  }
+
+  private onLifecycle(client: LibvirtClient, message: LifecycleEventMessage): void {
+    const { domain, event, detail } = message;
+    this.emit(client, domain, eventName(event), detailName(event, detail), false);
+    if (this.known === null) return;
+    const previous = this.known.get(domain.uuid);
+    if (event === DomainEventType.UNDEFINED) {
+      // A running domain that is undefined lives on as a transient one.
+      if (!previous || normalState(previous.state) === DomainState.SHUTOFF) this.known.delete(domain.uuid);
+      return;
+    }
+    const state = STATE_AFTER[event] ?? previous?.state ?? DomainState.SHUTOFF;
+    this.known.set(domain.uuid, { name: domain.name, id: domain.id, state, reason: 0 });
+  }
+
+  /** One event per difference between what was known and what libvirt says now. */
+  private reconcile(client: LibvirtClient, current: Map<string, KnownDomain>): void {
+    const known = this.known!;
+    for (const [uuid, now] of current) {
+      const ref = { name: now.name, uuid, id: now.id };
+      const before = known.get(uuid);
+      const state = normalState(now.state);
+      const reason = reasonName(now.state, now.reason);
+      if (!before) {
+        this.emit(client, ref, 'defined', 'added', true);
+        if (state !== DomainState.SHUTOFF) this.emit(client, ref, EVENT_INTO[state] ?? stateName(state), reason, true);
+        continue;
+      }
+      const previousState = normalState(before.state);
+      if (state !== previousState) {
+        const event = state === DomainState.RUNNING && previousState === DomainState.PAUSED ? 'resumed' : EVENT_INTO[state];
+        this.emit(client, ref, event ?? stateName(state), reason, true);
+      } else if (state === DomainState.RUNNING && now.id !== before.id) {
+        // Stopped and started again while we were away: a new hypervisor id.
+        this.emit(client, ref, 'stopped', 'unknown', true);
+        this.emit(client, ref, 'started', reason, true);
+      }
+    }
+    for (const [uuid, before] of known) {
+      if (current.has(uuid)) continue;
+      const ref = { name: before.name, uuid, id: -1 };
+      if (normalState(before.state) !== DomainState.SHUTOFF) this.emit(client, ref, 'stopped', 'unknown', true);
+      this.emit(client, ref, 'undefined', 'removed', true);
+    }
+  }
+
+  private emit(client: LibvirtClient, domain: DomainRef, event: string, detail: string, reconciled: boolean): void {
+    // Strictly increasing times: two events of one VM in the same millisecond
+    // would otherwise be one point in InfluxDB.
+    const timeMs = Math.max((this.options.now ?? Date.now)(), this.lastTimeMs + 1);
+    this.lastTimeMs = timeMs;
+    this.options.onEvent({ timeMs, vm: domain.name, uuid: domain.uuid, event, detail, reconciled }, client);
+  }
+}
+
+async function readStates(client: LibvirtClient): Promise<Map<string, KnownDomain>> {
+  const records = await client.getAllDomainStats(DomainStatsGroup.STATE, GetAllDomainStatsFlag.NOWAIT);
+  const states = new Map<string, KnownDomain>();
+  for (const { domain, params } of records) {
+    const state = Number(params.get('state.state') ?? DomainState.NOSTATE);
+    const reason = Number(params.get('state.reason') ?? 0);
+    states.set(domain.uuid, { name: domain.name, id: domain.id, state, reason });
+  }
+  return states;
+}

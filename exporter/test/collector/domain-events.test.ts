@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { test } from 'node:test';
+import { DomainEventSource } from '../../src/collector/domain-events.js';
+import { DomainEventId, DomainEventType, DomainState, type DomainStatsRecord, type LibvirtClient } from '../../src/libvirt/index.js';
+import type { VmEvent } from '../../src/model/event.js';
+
+interface FakeDomain {
+  name: string;
+  uuid: string;
+  id: number;
+  state: number;
+  reason: number;
+}
+
+/** Enough of a LibvirtClient for the source: registration, the STATE stats group, and events to fire. */
+class FakeClient extends EventEmitter {
+  registered: number[] = [];
+  constructor(private readonly domains: FakeDomain[]) {
+    super();
+  }
+  async registerDomainEvent(eventId: number): Promise<number> {
+    this.registered.push(eventId);
+    return this.registered.length;
+  }
+  async getAllDomainStats(): Promise<DomainStatsRecord[]> {
+    return this.domains.map((d) => ({
+      domain: { name: d.name, uuid: d.uuid, id: d.id },
+      params: new Map<string, number>([
+        ['state.state', d.state],
+        ['state.reason', d.reason],
+      ]),
+    }));
+  }
+  fire(domain: FakeDomain, event: number, detail: number): void {
+    this.emit('lifecycle', { callbackId: 1, domain: { name: domain.name, uuid: domain.uuid, id: domain.id }, event, detail });
+  }
+}
+
+const uuid = (n: number) => `00000000-0000-0000-0000-${String(n).padStart(12, '0')}`;
+const summary = (events: VmEvent[]) => events.map((e) => `${e.vm} ${e.event}/${e.detail}${e.reconciled ? ' (reconciled)' : ''}`);
+
+test('libvirt events become VmEvents with the names of libvirt detail enums, times strictly increasing', async () => {
+  const events: VmEvent[] = [];
+  const source = new DomainEventSource({ onEvent: (e) => events.push(e), now: () => 1000 });
+  const vm = { name: 'vm-a', uuid: uuid(1), id: 3, state: DomainState.RUNNING, reason: 1 };
+  const client = new FakeClient([vm]);
+  await source.attach(client as unknown as LibvirtClient);
+  assert.deepEqual(client.registered, [DomainEventId.LIFECYCLE, DomainEventId.REBOOT]);
+  assert.equal(events.length, 0, 'the first connection is the baseline: no events');
+
+  client.fire(vm, DomainEventType.SUSPENDED, 0);
+  client.fire(vm, DomainEventType.RESUMED, 0);
+  client.emit('reboot', { callbackId: 2, domain: vm });
+  client.fire({ ...vm, id: -1 }, DomainEventType.STOPPED, 1);
+  client.fire({ ...vm, id: -1 }, DomainEventType.STARTED, 99);
+  assert.deepEqual(summary(events), [
+    'vm-a suspended/paused',
+    'vm-a resumed/unpaused',
+    'vm-a rebooted/',
+    'vm-a stopped/destroyed',
+    'vm-a started/detail_99',
+  ]);
+  assert.deepEqual(
+    events.map((e) => e.timeMs),
+    [1000, 1001, 1002, 1003, 1004]
+  );
+  assert.equal(events[0]!.uuid, uuid(1));
+});
+
+test('after a reconnect every difference from the last known states is reported as reconciled', async () => {
+  const events: VmEvent[] = [];
+  const source = new DomainEventSource({ onEvent: (e) => events.push(e) });
+  const running = { name: 'running', uuid: uuid(1), id: 1, state: DomainState.RUNNING, reason: 1 };
+  const paused = { name: 'paused', uuid: uuid(2), id: 2, state: DomainState.PAUSED, reason: 1 };
+  const restarted = { name: 'restarted', uuid: uuid(3), id: 3, state: DomainState.RUNNING, reason: 1 };
+  const removed = { name: 'removed', uuid: uuid(4), id: -1, state: DomainState.SHUTOFF, reason: 0 };
+  const vanished = { name: 'vanished', uuid: uuid(5), id: 5, state: DomainState.RUNNING, reason: 1 };
+  const unchanged = { name: 'unchanged', uuid: uuid(6), id: 6, state: DomainState.RUNNING, reason: 1 };
+  const first = new FakeClient([running, paused, restarted, removed, vanished, unchanged]);
+  await source.attach(first as unknown as LibvirtClient);
+  // Seen live before the outage: 'paused' was resumed.
+  first.fire(paused, DomainEventType.RESUMED, 0);
+  events.length = 0;
+
+  const second = new FakeClient([
+    { ...running, id: -1, state: DomainState.SHUTOFF, reason: 2 },
+    { ...paused, state: DomainState.PAUSED, reason: 1 },
+    { ...restarted, id: 30 },
+    unchanged,
+    { name: 'added', uuid: uuid(7), id: 7, state: DomainState.RUNNING, reason: 1 },
+  ]);
+  await source.attach(second as unknown as LibvirtClient);
+  assert.deepEqual(summary(events), [
+    'running stopped/destroyed (reconciled)',
+    'paused suspended/user (reconciled)',
+    'restarted stopped/unknown (reconciled)',
+    'restarted started/booted (reconciled)',
+    'added defined/added (reconciled)',
+    'added started/booted (reconciled)',
+    'removed undefined/removed (reconciled)',
+    'vanished stopped/unknown (reconciled)',
+    'vanished undefined/removed (reconciled)',
+  ]);
+  assert.deepEqual(second.registered, [DomainEventId.LIFECYCLE, DomainEventId.REBOOT], 'registered again on the new connection');
+
+  // Back from pause while connected: a live event, not reconciled.
+  events.length = 0;
+  second.fire(paused, DomainEventType.RESUMED, 0);
+  assert.deepEqual(summary(events), ['paused resumed/unpaused']);
+});
+
+test('a registration libvirt refuses rejects attach, for the caller to report', async () => {
+  const source = new DomainEventSource({ onEvent: () => {} });
+  const client = new FakeClient([]);
+  client.registerDomainEvent = () => Promise.reject(new Error('operation not supported'));
+  await assert.rejects(source.attach(client as unknown as LibvirtClient), /not supported/);
+});
