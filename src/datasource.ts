@@ -40,7 +40,7 @@ export class DataSource extends DataSourceWithBackend<VmQuery, VmDataSourceOptio
     return DEFAULT_QUERY;
   }
 
-  /** The VMs the backend sees (resource `vms`), for the editor's picker. */
+  /** The VMs the backend saw in the last hour (resource `vms`), for the editor's picker. */
   async getVms(host?: string): Promise<VmInfo[]> {
     const answer = await this.getResource<{ vms: VmInfo[] }>('vms', host ? { host } : undefined);
     return answer.vms ?? [];

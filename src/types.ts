@@ -70,11 +70,16 @@ export interface VmSecureJsonData {
   tlsCACert?: string;
 }
 
-/** One VM as the backend's `vms` resource lists it. */
+/**
+ * One VM as the backend's `vms` resource lists it: a VM is its name on its host;
+ * `ref` ("<host>/<name>") names it in a query's `vms` list.
+ */
 export interface VmInfo {
   name: string;
   host: string;
   uuid: string;
+  ref: string;
+  lastSeen: string;
 }
 
 /** One metric as the backend's `metrics` resource lists it. */

@@ -140,7 +140,9 @@ func receiveFrames(stream *grafanahost.Stream, seen *firstSeen) error {
 		}
 		if frame.Rows() > 0 {
 			if t, ok := frame.Fields[0].At(0).(time.Time); ok {
-				seen.saw(frame.Name, t, at)
+				// Frames are named "<host>/<vm>"; the poller sees vm tags.
+				_, vm, _ := strings.Cut(frame.Name, "/")
+				seen.saw(vm, t, at)
 			}
 		}
 	}

@@ -29,8 +29,13 @@ func expectedCondition(vms []string, pattern, host string) influxql.Expr {
 	)
 	if len(vms) > 0 {
 		var list influxql.Expr
-		for _, vm := range vms {
-			eq := &influxql.BinaryExpr{Op: influxql.EQ, LHS: &influxql.VarRef{Val: "vm"}, RHS: &influxql.StringLiteral{Val: vm}}
+		for _, ref := range vms {
+			id := ParseVMRef(ref)
+			var eq influxql.Expr = &influxql.BinaryExpr{Op: influxql.EQ, LHS: &influxql.VarRef{Val: "vm"}, RHS: &influxql.StringLiteral{Val: id.Name}}
+			if id.Host != "" {
+				eq = &influxql.ParenExpr{Expr: &influxql.BinaryExpr{Op: influxql.AND, LHS: eq,
+					RHS: &influxql.BinaryExpr{Op: influxql.EQ, LHS: &influxql.VarRef{Val: "host"}, RHS: &influxql.StringLiteral{Val: id.Host}}}}
+			}
 			if list == nil {
 				list = eq
 			} else {
@@ -85,6 +90,7 @@ func boolInt(b bool) int {
 func TestInfluxQLRangeQueryStructure(t *testing.T) {
 	for _, v := range hostileValues {
 		checkRangeQuery(t, v, "one-72", "^"+v+"$", v)
+		checkRangeQuery(t, v+"/one-71", "kvm2/"+v, "^"+v+"$", v)
 	}
 	q, err := BuildInfluxQLRange("vm_telemetry", RangeRequest{From: testFrom, To: testTo, Interval: 10 * time.Second,
 		Fields: []Field{{Name: "cpu_usage_percent", Aggregate: "mean"}}})
@@ -129,13 +135,18 @@ func fluxSkeleton(t *testing.T, script string) (string, []string) {
 // that their code is the code of a benign input and that each string
 // literal reads back as the value that was put in.
 func checkFluxQueries(t *testing.T, vm, pattern, host string) {
-	benignHost := ""
-	wantLiterals := []string{"b", "m", "f", vm}
+	benignHost, benignRef := "", "x"
+	id := ParseVMRef(vm)
+	wantLiterals := []string{"b", "m", "f", id.Name}
+	if id.Host != "" {
+		benignRef = "h/x"
+		wantLiterals = append(wantLiterals, id.Host)
+	}
 	if host != "" {
 		benignHost = "h"
 		wantLiterals = append(wantLiterals, host)
 	}
-	benignList, _ := fluxSkeleton(t, mustFlux(t)(BuildFluxRange("b", "m", RangeRequest{Selection: Selection{VMs: []string{"x"}, Host: benignHost}, From: testFrom, To: testTo, Fields: []Field{{Name: "f"}}})))
+	benignList, _ := fluxSkeleton(t, mustFlux(t)(BuildFluxRange("b", "m", RangeRequest{Selection: Selection{VMs: []string{benignRef}, Host: benignHost}, From: testFrom, To: testTo, Fields: []Field{{Name: "f"}}})))
 	script := mustFlux(t)(BuildFluxRange("b", "m", RangeRequest{Selection: Selection{VMs: []string{vm}, Host: host}, From: testFrom, To: testTo, Fields: []Field{{Name: "f"}}}))
 	skeleton, literals := fluxSkeleton(t, script)
 	if skeleton != benignList {
@@ -169,6 +180,24 @@ func mustFlux(t *testing.T) func(string, error) string {
 			t.Fatal(err)
 		}
 		return script
+	}
+}
+
+// TestFluxQualifiedReference: "<host>/<name>" selects the name on that
+// host only, with both values as literals.
+func TestFluxQualifiedReference(t *testing.T) {
+	for _, host := range hostileValues[1:] { // [0] is "": "/web" names web on any host
+		if strings.Contains(host, "/") {
+			continue // a host name holds no "/" (docs/CONTRACT.md)
+		}
+		script := mustFlux(t)(BuildFluxRange("b", "m", RangeRequest{Selection: Selection{VMs: []string{host + "/web", "db"}}, From: testFrom, To: testTo, Fields: []Field{{Name: "f"}}}))
+		skeleton, literals := fluxSkeleton(t, script)
+		if !strings.Contains(skeleton, "(r.vm == S and r.host == S) or r.vm == S") {
+			t.Fatalf("script for %q does not pair name and host:\n%s", host, script)
+		}
+		if want := append([]string{"b", "m", "f", "web", host, "db"}, keptColumns...); strings.Join(literals, "\x00") != strings.Join(want, "\x00") {
+			t.Fatalf("script literals %q, want %q", literals, want)
+		}
 	}
 }
 

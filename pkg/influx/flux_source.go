@@ -50,12 +50,21 @@ func (w *fluxWriter) source(bucket, measurement string, start, stop time.Time, f
 	switch {
 	case len(sel.VMs) > 0:
 		w.code("\n  |> filter(fn: (r) => ")
-		for i, vm := range sel.VMs {
+		for i, ref := range sel.VMs {
 			if i > 0 {
 				w.code(" or ")
 			}
+			id := ParseVMRef(ref)
+			if id.Host != "" {
+				w.code("(")
+			}
 			w.code("r.vm == ")
-			w.str(vm)
+			w.str(id.Name)
+			if id.Host != "" {
+				w.code(" and r.host == ")
+				w.str(id.Host)
+				w.code(")")
+			}
 		}
 		w.code(")")
 	case sel.VMRegex != "":
@@ -158,14 +167,17 @@ func BuildFluxNewest(bucket, measurement string, req NewestRequest) (string, err
 	return w.b.String(), nil
 }
 
-// BuildFluxInventory writes the Flux that lists VMs with their newest host,
-// uuid and sample time.
-func BuildFluxInventory(bucket, measurement string, sel Selection) (string, error) {
+// BuildFluxInventory writes the Flux that lists the VMs with a sample in
+// the request's window, with their uuid and newest sample time.
+func BuildFluxInventory(bucket, measurement string, req InventoryRequest) (string, error) {
+	if req.From.IsZero() || req.To.Before(req.From) {
+		return "", fmt.Errorf("an inventory needs a time window, got [%s, %s]", req.From, req.To)
+	}
 	w := &fluxWriter{}
-	if err := w.prelude(sel); err != nil {
+	if err := w.prelude(req.Selection); err != nil {
 		return "", err
 	}
-	w.source(bucket, measurement, fluxEpoch, time.Time{}, []string{inventoryField}, sel)
+	w.source(bucket, measurement, req.From, req.To, []string{inventoryField}, req.Selection)
 	w.code("\n  |> last()")
 	w.code(fluxKeep)
 	return w.b.String(), nil
@@ -227,8 +239,8 @@ func (s *FluxSource) readSeries(ctx context.Context, q string, fields []string, 
 }
 
 // Inventory implements Source.
-func (s *FluxSource) Inventory(ctx context.Context, sel Selection) ([]VMInfo, error) {
-	q, err := BuildFluxInventory(s.Bucket, s.Measurement, sel)
+func (s *FluxSource) Inventory(ctx context.Context, req InventoryRequest) ([]VMInfo, error) {
+	q, err := BuildFluxInventory(s.Bucket, s.Measurement, req)
 	if err != nil {
 		return nil, err
 	}

@@ -61,13 +61,24 @@ func (w *influxQLWriter) where(from, to time.Time, sel Selection) {
 	case len(sel.VMs) > 0:
 		conditions = append(conditions, func() {
 			w.keyword("(")
-			for i, vm := range sel.VMs {
+			for i, ref := range sel.VMs {
 				if i > 0 {
 					w.keyword(" OR ")
 				}
+				id := ParseVMRef(ref)
+				if id.Host != "" {
+					w.keyword("(")
+				}
 				w.ident(TagVM)
 				w.keyword(" = ")
-				w.str(vm)
+				w.str(id.Name)
+				if id.Host != "" {
+					w.keyword(" AND ")
+					w.ident(TagHost)
+					w.keyword(" = ")
+					w.str(id.Host)
+					w.keyword(")")
+				}
 			}
 			w.keyword(")")
 		})
@@ -169,15 +180,19 @@ func BuildInfluxQLNewest(measurement string, req NewestRequest) (string, error) 
 // farFuture is the upper bound of "since" reads; InfluxQL has no open bound.
 var farFuture = time.Date(2262, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// BuildInfluxQLInventory writes the SELECT that lists VMs with their newest
-// host, uuid and sample time (domain_id is written with every sample).
-func BuildInfluxQLInventory(measurement string, sel Selection) (string, error) {
+// BuildInfluxQLInventory writes the SELECT that lists the VMs with a sample
+// in the request's window, with their uuid and newest sample time
+// (domain_id is written with every sample).
+func BuildInfluxQLInventory(measurement string, req InventoryRequest) (string, error) {
+	if req.From.IsZero() || req.To.Before(req.From) {
+		return "", fmt.Errorf("an inventory needs a time window, got [%s, %s]", req.From, req.To)
+	}
 	w := &influxQLWriter{}
 	w.keyword("SELECT last(")
 	w.ident(inventoryField)
 	w.keyword(") FROM ")
 	w.ident(measurement)
-	w.where(time.Time{}, time.Time{}, sel)
+	w.where(req.From, req.To, req.Selection)
 	w.keyword(" GROUP BY ")
 	w.groupByTags()
 	return w.statement()
@@ -259,8 +274,8 @@ func (s *InfluxQLSource) readSeries(ctx context.Context, q string, fields []stri
 }
 
 // Inventory implements Source.
-func (s *InfluxQLSource) Inventory(ctx context.Context, sel Selection) ([]VMInfo, error) {
-	q, err := BuildInfluxQLInventory(s.Measurement, sel)
+func (s *InfluxQLSource) Inventory(ctx context.Context, req InventoryRequest) ([]VMInfo, error) {
+	q, err := BuildInfluxQLInventory(s.Measurement, req)
 	if err != nil {
 		return nil, err
 	}

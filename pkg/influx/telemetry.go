@@ -3,6 +3,7 @@ package influx
 import (
 	"context"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -13,12 +14,43 @@ const (
 	TagUUID = "uuid"
 )
 
-// Selection picks VMs: by names, by an RE2 pattern on the vm tag, or all
-// (neither set); Host, when set, keeps only VMs of that host tag.
+// Selection picks VMs: by references (VMRef), by an RE2 pattern on the vm
+// tag, or all (neither set); Host, when set, keeps only VMs of that host tag.
 type Selection struct {
 	VMs     []string
 	VMRegex string
 	Host    string
+}
+
+// VMID is a VM's identity: its name on its host. Two VMs of one name on two
+// hosts are two VMs; the uuid is a label of the identity, not part of it, so
+// a live-migrated VM (same uuid, new host) starts a new series on its new
+// host (docs/CONTRACT.md, "VM identity").
+type VMID struct {
+	Host string
+	Name string
+}
+
+// Ref is the identity's one-string form "<host>/<name>", which variables
+// offer and query lists accept. A host name holds no "/" (the contract), so
+// the first "/" separates the two, whatever the VM's name holds.
+func (id VMID) Ref() string { return id.Host + "/" + id.Name }
+
+// ParseVMRef reads an entry of a VM list: "<host>/<name>" names one VM,
+// a bare "<name>" the VMs of that name on any host (Host empty).
+func ParseVMRef(ref string) VMID {
+	if i := strings.IndexByte(ref, '/'); i >= 0 {
+		return VMID{Host: ref[:i], Name: ref[i+1:]}
+	}
+	return VMID{Name: ref}
+}
+
+// Less orders identities by name, then host.
+func (id VMID) Less(other VMID) bool {
+	if id.Name != other.Name {
+		return id.Name < other.Name
+	}
+	return id.Host < other.Host
 }
 
 // Field is a field to read and, for aggregated reads, its aggregate
@@ -48,7 +80,7 @@ type NewestRequest struct {
 }
 
 // VMSeries is the data of one VM: ascending times and, per field, one
-// nullable value per time. Host and UUID come from the VM's newest point.
+// nullable value per time. UUID comes from the VM's newest point.
 type VMSeries struct {
 	VM     string
 	Host   string
@@ -65,13 +97,25 @@ type VMInfo struct {
 	LastSeen time.Time
 }
 
+// ID is the series' VM identity.
+func (s VMSeries) ID() VMID { return VMID{Host: s.Host, Name: s.VM} }
+
+// InventoryRequest lists the VMs of a selection that have a sample in
+// [From, To]: the bound keeps the read to the shards of that window, however
+// long the retention.
+type InventoryRequest struct {
+	Selection
+	From, To time.Time
+}
+
 // Source reads the contract's measurement in one query language. The
-// answers are sorted by VM name.
+// answers are sorted by VM name, then host.
 type Source interface {
 	Range(ctx context.Context, req RangeRequest) ([]VMSeries, error)
 	Newest(ctx context.Context, req NewestRequest) ([]VMSeries, error)
-	// Inventory lists the VMs with their newest host and uuid.
-	Inventory(ctx context.Context, sel Selection) ([]VMInfo, error)
+	// Inventory lists the VMs (host, name) with their newest uuid and
+	// sample time.
+	Inventory(ctx context.Context, req InventoryRequest) ([]VMInfo, error)
 }
 
 // point is one decoded row before it is merged into its VM's series:
@@ -85,18 +129,19 @@ type point struct {
 // maxFields bounds the fields of one request (the bits of point.set).
 const maxFields = 64
 
-// seriesBuilder merges decoded rows into one VMSeries per VM. A VM whose
-// host or uuid changed over the range arrives as several tag sets.
+// seriesBuilder merges decoded rows into one VMSeries per VM (host, name).
+// A VM whose uuid changed over the range (redefined) arrives as several tag
+// sets of one identity.
 type seriesBuilder struct {
 	fields []string
 	index  map[string]int
-	vms    map[string]*vmPoints
+	vms    map[VMID]*vmPoints
 }
 
 type vmPoints struct {
-	host, uuid string
-	newest     time.Time
-	points     []point
+	uuid   string
+	newest time.Time
+	points []point
 }
 
 func newSeriesBuilder(fields []string) *seriesBuilder {
@@ -104,7 +149,7 @@ func newSeriesBuilder(fields []string) *seriesBuilder {
 	for i, f := range fields {
 		index[f] = i
 	}
-	return &seriesBuilder{fields: fields, index: index, vms: map[string]*vmPoints{}}
+	return &seriesBuilder{fields: fields, index: index, vms: map[VMID]*vmPoints{}}
 }
 
 // newPoint starts a row with no value set.
@@ -121,13 +166,14 @@ func (b *seriesBuilder) setValue(p *point, field string, value float64) {
 }
 
 func (b *seriesBuilder) add(vm, host, uuid string, p point) {
-	v := b.vms[vm]
+	id := VMID{Host: host, Name: vm}
+	v := b.vms[id]
 	if v == nil {
 		v = &vmPoints{}
-		b.vms[vm] = v
+		b.vms[id] = v
 	}
 	if len(v.points) == 0 || !p.time.Before(v.newest) {
-		v.host, v.uuid, v.newest = host, uuid, p.time
+		v.uuid, v.newest = uuid, p.time
 	}
 	v.points = append(v.points, p)
 }
@@ -136,13 +182,13 @@ func (b *seriesBuilder) add(vm, host, uuid string, p point) {
 // newest keep points when keep > 0.
 func (b *seriesBuilder) build(keep int) []VMSeries {
 	out := make([]VMSeries, 0, len(b.vms))
-	for name, v := range b.vms {
+	for id, v := range b.vms {
 		sort.SliceStable(v.points, func(i, j int) bool { return v.points[i].time.Before(v.points[j].time) })
 		pts := mergeSameTime(v.points)
 		if keep > 0 && len(pts) > keep {
 			pts = pts[len(pts)-keep:]
 		}
-		s := VMSeries{VM: name, Host: v.host, UUID: v.uuid, Times: make([]time.Time, len(pts)), Values: map[string][]*float64{}}
+		s := VMSeries{VM: id.Name, Host: id.Host, UUID: v.uuid, Times: make([]time.Time, len(pts)), Values: map[string][]*float64{}}
 		for fi, f := range b.fields {
 			backing := make([]float64, len(pts))
 			column := make([]*float64, len(pts))
@@ -159,7 +205,7 @@ func (b *seriesBuilder) build(keep int) []VMSeries {
 		}
 		out = append(out, s)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].VM < out[j].VM })
+	sort.Slice(out, func(i, j int) bool { return out[i].ID().Less(out[j].ID()) })
 	return out
 }
 
@@ -182,14 +228,17 @@ func mergeSameTime(points []point) []point {
 	return merged
 }
 
-// inventory keeps, per VM name, the tag set seen most recently.
-type inventory map[string]VMInfo
+// ID is the VM's identity.
+func (info VMInfo) ID() VMID { return VMID{Host: info.Host, Name: info.Name} }
+
+// inventory keeps, per VM (host, name), the uuid seen most recently.
+type inventory map[VMID]VMInfo
 
 func newInventory() inventory { return inventory{} }
 
 func (inv inventory) add(info VMInfo) {
-	if known, ok := inv[info.Name]; !ok || info.LastSeen.After(known.LastSeen) {
-		inv[info.Name] = info
+	if known, ok := inv[info.ID()]; !ok || info.LastSeen.After(known.LastSeen) {
+		inv[info.ID()] = info
 	}
 }
 
@@ -198,6 +247,6 @@ func (inv inventory) list() []VMInfo {
 	for _, info := range inv {
 		out = append(out, info)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	sort.Slice(out, func(i, j int) bool { return out[i].ID().Less(out[j].ID()) })
 	return out
 }

@@ -27,11 +27,12 @@ func timeSeriesWideMeta() *data.FrameMeta {
 	return &data.FrameMeta{Type: data.FrameTypeTimeSeriesWide, TypeVersion: data.FrameTypeVersion{0, 1}}
 }
 
-// vmFrame builds the wide frame of one VM: time, then per metric in request
-// order its value, _rate and _per_second fields as the outputs ask.
+// vmFrame builds the wide frame of one VM, named by its reference
+// "<host>/<name>": time, then per metric in request order its value, _rate
+// and _per_second fields as the outputs ask.
 func vmFrame(series influx.VMSeries, q models.Query, gapLimit time.Duration) *data.Frame {
 	labels := data.Labels{influx.TagVM: series.VM, influx.TagHost: series.Host, influx.TagUUID: series.UUID}
-	frame := data.NewFrame(series.VM, data.NewField(timeFieldName, nil, series.Times))
+	frame := data.NewFrame(series.ID().Ref(), data.NewField(timeFieldName, nil, series.Times))
 	for _, name := range q.Metrics {
 		metric, _ := models.LookupMetric(name)
 		values := series.Values[name]

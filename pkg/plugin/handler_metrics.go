@@ -57,7 +57,8 @@ func vmFramesResponse(series []influx.VMSeries, q models.Query, gapLimit time.Du
 	var response backend.DataResponse
 	found := map[string]bool{}
 	for _, s := range series {
-		found[s.VM] = true
+		// A list entry names a VM by "<host>/<name>" or by name alone.
+		found[s.VM], found[s.ID().Ref()] = true, true
 		frame := vmFrame(s, q, gapLimit)
 		if valueFieldCount(frame) == 0 {
 			return errorResponse(userError{fmt.Errorf("outputs %q give no field for metrics %q (per_second exists only for byte counters)", q.Outputs, q.Metrics)})

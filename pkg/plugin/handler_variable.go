@@ -3,6 +3,7 @@ package plugin
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
@@ -11,10 +12,12 @@ import (
 	"github.com/vmtelemetry/libvirt-datasource/pkg/models"
 )
 
-// handleVariable answers queryType "variable": the sorted, distinct VM
-// names or hosts as a frame of text and value.
-func (d *Datasource) handleVariable(ctx context.Context, _ queryContext, q models.Query) backend.DataResponse {
-	vms, err := d.Source.Inventory(ctx, influx.Selection{Host: q.Host})
+// handleVariable answers queryType "variable" with the VMs seen in the
+// query's time range (the dashboard's): the sorted, distinct hosts, or the
+// VMs as "<host>/<name>", which stays unambiguous when two hosts run VMs of
+// one name and which the vms list of a metrics query accepts as it is.
+func (d *Datasource) handleVariable(ctx context.Context, qc queryContext, q models.Query) backend.DataResponse {
+	vms, err := d.Source.Inventory(ctx, inventoryRequest(influx.Selection{Host: q.Host}, qc.query.TimeRange, time.Now()))
 	if err != nil {
 		return errorResponse(err)
 	}
@@ -23,7 +26,7 @@ func (d *Datasource) handleVariable(ctx context.Context, _ queryContext, q model
 		if q.Variable == models.VariableHost {
 			values = append(values, vm.Host)
 		} else {
-			values = append(values, vm.Name)
+			values = append(values, vm.ID().Ref())
 		}
 	}
 	values = sortedUnique(values)
@@ -32,7 +35,7 @@ func (d *Datasource) handleVariable(ctx context.Context, _ queryContext, q model
 		if q.Host != "" {
 			where = fmt.Sprintf(" on host %q", q.Host)
 		}
-		return errorResponse(notFoundError{fmt.Errorf("no VM found in measurement %q%s", d.Settings.Measurement, where)})
+		return errorResponse(notFoundError{fmt.Errorf("no VM found in measurement %q%s in the time range", d.Settings.Measurement, where)})
 	}
 	frame := data.NewFrame(q.Variable,
 		data.NewField("text", nil, values),

@@ -21,9 +21,20 @@ type HealthDetails struct {
 	NewestSampleAgeSeconds float64 `json:"newestSampleAgeSeconds"`
 }
 
-// CheckHealth connects, runs the inventory query and reports how many VMs
-// the measurement holds and how old the newest sample is, or precisely
-// what is wrong.
+// Health thresholds. The exporter writes every second: a newest sample
+// older than staleSampleAge means it (or its host's libvirtd) stopped, and
+// the dashboard's live panels show every VM as stale.
+const (
+	staleSampleAge = time.Minute
+	// healthWindow bounds the inventory the check reads, so that it costs
+	// the same on a year of data as on a day.
+	healthWindow = 24 * time.Hour
+)
+
+// CheckHealth connects, runs the inventory query over the last healthWindow
+// and reports how many VMs sent samples and how old the newest is. It fails
+// with what to do when InfluxDB cannot be read, when nothing was written in
+// the window, and when the newest sample is older than staleSampleAge.
 func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
 	if d.SettingsErr != nil {
 		return healthError(d.SettingsErr.Error()), nil
@@ -32,13 +43,14 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	if err != nil {
 		return healthError(d.describeFailure(err)), nil
 	}
-	vms, err := d.Source.Inventory(ctx, influx.Selection{})
+	now := time.Now()
+	vms, err := d.Source.Inventory(ctx, influx.InventoryRequest{From: now.Add(-healthWindow), To: now})
 	if err != nil {
 		return healthError(d.describeFailure(err)), nil
 	}
 	if len(vms) == 0 {
-		return healthError(fmt.Sprintf("connected to InfluxDB at %s, but measurement %q in %s holds no samples: is the exporter writing there?",
-			d.Client.URL(), d.Settings.Measurement, d.storageName())), nil
+		return healthError(fmt.Sprintf("connected to InfluxDB at %s, but measurement %q in %s holds no sample of the last %s: is the exporter writing there?",
+			d.Client.URL(), d.Settings.Measurement, d.storageName(), formatAge(healthWindow))), nil
 	}
 	newest := vms[0].LastSeen
 	for _, vm := range vms[1:] {
@@ -46,17 +58,22 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 			newest = vm.LastSeen
 		}
 	}
-	age := time.Since(newest)
+	age := now.Sub(newest)
 	details, _ := json.Marshal(HealthDetails{
 		InfluxDBVersion: version, QueryLanguage: d.Settings.QueryLanguage,
 		VMs: len(vms), NewestSampleAgeSeconds: age.Seconds(),
 	})
-	return &backend.CheckHealthResult{
-		Status: backend.HealthStatusOk,
-		Message: fmt.Sprintf("InfluxDB %s at %s (%s): %d VMs, newest sample %s old",
-			orUnknown(version), d.Client.URL(), languageName(d.Settings.QueryLanguage), len(vms), formatAge(age)),
-		JSONDetails: details,
-	}, nil
+	summary := fmt.Sprintf("InfluxDB %s at %s (%s): %d VMs in the last %s, newest sample %s old",
+		orUnknown(version), d.Client.URL(), languageName(d.Settings.QueryLanguage), len(vms), formatAge(healthWindow), formatAge(age))
+	if age > staleSampleAge {
+		return &backend.CheckHealthResult{
+			Status: backend.HealthStatusError,
+			Message: fmt.Sprintf("%s: data is stale (older than the %s threshold): is the exporter running and writing to %s?",
+				summary, formatAge(staleSampleAge), d.storageName()),
+			JSONDetails: details,
+		}, nil
+	}
+	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: summary, JSONDetails: details}, nil
 }
 
 // describeFailure says what to fix for each kind of InfluxDB failure.

@@ -233,7 +233,7 @@ func testFramesAndRates(t *testing.T, tg target) {
 	if len(dr.Frames) != 2 {
 		t.Fatalf("got %d frames, want one per VM (2)", len(dr.Frames))
 	}
-	one71 := frameByName(t, dr.Frames, "one-71")
+	one71 := frameByName(t, dr.Frames, "kvm1/one-71")
 	if got := fieldNames(one71); strings.Join(got, ",") != "time,cpu_usage_percent,cpu_usage_percent_rate,disk_read_bytes,disk_read_bytes_rate,disk_read_bytes_per_second" {
 		t.Fatalf("fields of one-71: %v", got)
 	}
@@ -268,7 +268,7 @@ func testFramesAndRates(t *testing.T, tg target) {
 func testHostileNames(t *testing.T, tg target) {
 	d := tg.datasource(t, nil)
 	for _, name := range hostileNames {
-		list, _ := json.Marshal(map[string]any{"schemaVersion": 1, "vmMode": "list", "vms": []string{name}, "metrics": []string{"cpu_usage_percent"}})
+		list, _ := json.Marshal(map[string]any{"schemaVersion": 1, "vmMode": "list", "vms": []string{"kvm3/" + name}, "metrics": []string{"cpu_usage_percent"}})
 		regex, _ := json.Marshal(map[string]any{"schemaVersion": 1, "vmMode": "regex", "vmRegex": "^" + regexp.QuoteMeta(name) + "$", "metrics": []string{"cpu_usage_percent"}})
 		resp := run(t, d, nil,
 			dataQuery("list", string(list), t0.Add(-time.Minute), t0.Add(time.Minute), 1000, time.Second),
@@ -279,7 +279,7 @@ func testHostileNames(t *testing.T, tg target) {
 				t.Errorf("%s query for %q: %v", refID, name, dr.Error)
 				continue
 			}
-			if len(dr.Frames) != 1 || dr.Frames[0].Name != name || dr.Frames[0].Rows() != 2 {
+			if len(dr.Frames) != 1 || dr.Frames[0].Name != "kvm3/"+name || dr.Frames[0].Rows() != 2 {
 				t.Errorf("%s query for %q gave %d frames (first %q), want exactly that VM with 2 rows", refID, name, len(dr.Frames), dr.Frames[0].Name)
 			}
 		}
@@ -454,11 +454,17 @@ func testVariables(t *testing.T, tg target) {
 	resp := run(t, d, nil,
 		dataQuery("vm", `{"queryType":"variable","variable":"vm","host":"kvm1"}`, from, to, 1000, time.Second),
 		dataQuery("host", `{"queryType":"variable","variable":"host"}`, from, to, 1000, time.Second))
-	if got := fieldStrings(resp.Responses["vm"]); strings.Join(got, "|") != "one-71" {
-		t.Errorf("vm variable on kvm1 = %q, want [one-71] (error %v)", got, resp.Responses["vm"].Error)
+	if got := fieldStrings(resp.Responses["vm"]); strings.Join(got, "|") != "kvm1/one-71" {
+		t.Errorf("vm variable on kvm1 = %q, want [kvm1/one-71] (error %v)", got, resp.Responses["vm"].Error)
 	}
 	if got := fieldStrings(resp.Responses["host"]); strings.Join(got, "|") != "kvm1|kvm2|kvm3" {
 		t.Errorf("host variable = %q, want [kvm1 kvm2 kvm3] (error %v)", got, resp.Responses["host"].Error)
+	}
+	// The inventory is bounded by the dashboard's range: an hour later the
+	// known series are out of it.
+	later := run(t, d, nil, dataQuery("vm", `{"queryType":"variable","variable":"vm"}`, t0.Add(time.Hour), t0.Add(2*time.Hour), 1000, time.Second))
+	if dr := later.Responses["vm"]; dr.Error == nil || !strings.Contains(dr.Error.Error(), "no VM found") {
+		t.Errorf("vm variable for a range without samples: %v, want no VM found", dr.Error)
 	}
 }
 
@@ -486,15 +492,32 @@ func testHealth(t *testing.T, tg target) {
 		}
 		return res
 	}
-	ok := check(tg.datasource(t, nil))
+	// Fresh data: OK with the count and the age. Each case has a
+	// measurement of its own, written relative to now.
+	now := time.Now()
+	measurement := func(name string, ages ...time.Duration) map[string]any {
+		var lines strings.Builder
+		for i, age := range ages {
+			fmt.Fprintf(&lines, "%s,vm=vm-%d,host=kvm1,uuid=u%d domain_id=1i %d\n", name, i, i, now.Add(-age).UnixNano())
+		}
+		tg.server.Write(t, lines.String())
+		return map[string]any{"measurement": name}
+	}
+	fresh := measurement("fresh_"+tg.language, 2*time.Second, 3*time.Second, 48*time.Hour)
+	ok := check(tg.datasource(t, fresh))
 	t.Logf("healthy: %s", ok.Message)
-	if ok.Status != backend.HealthStatusOk || !regexp.MustCompile(`: 8 VMs, newest sample [0-9.]+ (s|min|h|days) old`).MatchString(ok.Message) {
-		t.Errorf("healthy: %v %q, want OK with 8 VMs and the newest sample's age", ok.Status, ok.Message)
+	if ok.Status != backend.HealthStatusOk || !regexp.MustCompile(`: 2 VMs in the last 24.0 h, newest sample [0-9.]+ s old$`).MatchString(ok.Message) {
+		t.Errorf("healthy: %v %q, want OK with 2 VMs (the third is older than the window) and the newest sample's age", ok.Status, ok.Message)
 	}
 	var details HealthDetails
-	if err := json.Unmarshal(ok.JSONDetails, &details); err != nil || details.VMs != 8 ||
-		math.Abs(details.NewestSampleAgeSeconds-time.Since(t0.Add(40*time.Second)).Seconds()) > 60 {
-		t.Errorf("health details %+v (%v), want 8 VMs and the age of %v", details, err, t0.Add(40*time.Second))
+	if err := json.Unmarshal(ok.JSONDetails, &details); err != nil || details.VMs != 2 ||
+		math.Abs(details.NewestSampleAgeSeconds-time.Since(now.Add(-2*time.Second)).Seconds()) > 30 {
+		t.Errorf("health details %+v (%v), want 2 VMs and the age of a sample written 2 s before %v", details, err, now)
+	}
+	stale := check(tg.datasource(t, measurement("stale_"+tg.language, 10*time.Minute)))
+	t.Logf("stale: %s", stale.Message)
+	if stale.Status != backend.HealthStatusError || !strings.Contains(stale.Message, "newest sample 10.0 min old: data is stale (older than the 1.0 min threshold)") {
+		t.Errorf("stale: %v %q, want an error naming the age and the threshold", stale.Status, stale.Message)
 	}
 	failures := map[string]struct {
 		overrides map[string]any
@@ -503,6 +526,8 @@ func testHealth(t *testing.T, tg target) {
 		"bad URL":           {map[string]any{"url": "influxdb:8086"}, "must start with http:// or https://"},
 		"unreachable":       {map[string]any{"url": "http://" + closedAddress(t)}, "cannot reach InfluxDB at http://127.0.0.1:"},
 		"measurement empty": {map[string]any{"measurement": "nothing_here"}, `measurement "nothing_here"`},
+		// The known series are from 2025: nothing in the last 24 h.
+		"only old samples": {nil, `measurement "vm_telemetry" in ` + map[bool]string{true: "bucket", false: "database"}[tg.language == models.LanguageFlux] + ` "`},
 	}
 	if tg.language == models.LanguageFlux {
 		failures["bucket missing"] = struct {
@@ -554,14 +579,22 @@ func testResources(t *testing.T, tg target) {
 		}
 		return status, body
 	}
-	status, body := call("vms?host=kvm1")
-	if status != 200 || strings.TrimSpace(string(body)) != `{"vms":[{"name":"one-71","host":"kvm1","uuid":"uuid-71"}]}` {
+	window := fmt.Sprintf("from=%d&to=%d", t0.Add(-time.Minute).UnixMilli(), t0.Add(time.Minute).UnixMilli())
+	status, body := call("vms?host=kvm1&" + window)
+	if status != 200 || strings.TrimSpace(string(body)) != `{"vms":[{"name":"one-71","host":"kvm1","uuid":"uuid-71","ref":"kvm1/one-71","lastSeen":"2025-12-04T10:31:25Z"}]}` {
 		t.Errorf("vms?host=kvm1: %d %s", status, body)
 	}
-	status, body = call("vms")
+	status, body = call("vms?" + window)
 	var vms struct{ VMs []VMResource }
 	if err := json.Unmarshal(body, &vms); status != 200 || err != nil || len(vms.VMs) != 8 || vms.VMs[3].Name != "one-71" {
 		t.Errorf("vms: %d %s", status, body)
+	}
+	// Without a window: the recent one, where the 2025 series are not.
+	if status, body = call("vms"); status != 200 || strings.TrimSpace(string(body)) != `{"vms":[]}` {
+		t.Errorf("vms without a window: %d %s, want none of the old series", status, body)
+	}
+	if status, body = call("vms?from=x&to=1"); status != 400 || !strings.Contains(string(body), "epoch milliseconds") {
+		t.Errorf("vms?from=x: %d %s, want 400 naming the format", status, body)
 	}
 	status, body = call("metrics")
 	if status != 200 || !strings.Contains(string(body), `{"name":"disk_read_bytes","unit":"bytes","kind":"counter","defaultScale":1048576}`) {

@@ -3,7 +3,9 @@ package plugin
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -28,23 +30,39 @@ func newResourceHandler(d *Datasource) backend.CallResourceHandler {
 	return httpadapter.New(mux)
 }
 
-// VMResource is one entry of GET vms.
+// VMResource is one entry of GET vms: a VM (host, name) with its uuid, its
+// reference "<host>/<name>" and the time of its newest sample in the window.
 type VMResource struct {
-	Name string `json:"name"`
-	Host string `json:"host"`
-	UUID string `json:"uuid"`
+	Name     string    `json:"name"`
+	Host     string    `json:"host"`
+	UUID     string    `json:"uuid"`
+	Ref      string    `json:"ref"`
+	LastSeen time.Time `json:"lastSeen"`
 }
 
+// serveVMs lists the VMs seen in [from, to] (epoch milliseconds, as
+// Grafana writes a range), else in the recent window.
 func (d *Datasource) serveVMs(w http.ResponseWriter, r *http.Request) {
 	if !d.settingsUsable(w) {
 		return
 	}
-	host := r.URL.Query().Get("host")
+	params := r.URL.Query()
+	host := params.Get("host")
 	if _, err := influx.QuoteString(host); err != nil {
 		writeError(w, userError{err})
 		return
 	}
-	vms, err := d.Source.Inventory(r.Context(), influx.Selection{Host: host})
+	var window backend.TimeRange
+	if params.Has("from") || params.Has("to") {
+		from, errFrom := strconv.ParseInt(params.Get("from"), 10, 64)
+		to, errTo := strconv.ParseInt(params.Get("to"), 10, 64)
+		if errFrom != nil || errTo != nil || to < from {
+			writeError(w, userError{fmt.Errorf("from %q and to %q must be epoch milliseconds with from <= to", params.Get("from"), params.Get("to"))})
+			return
+		}
+		window = backend.TimeRange{From: time.UnixMilli(from), To: time.UnixMilli(to)}
+	}
+	vms, err := d.Source.Inventory(r.Context(), inventoryRequest(influx.Selection{Host: host}, window, time.Now()))
 	if err != nil {
 		writeError(w, err)
 		return
@@ -53,7 +71,7 @@ func (d *Datasource) serveVMs(w http.ResponseWriter, r *http.Request) {
 		VMs []VMResource `json:"vms"`
 	}{VMs: make([]VMResource, len(vms))}
 	for i, vm := range vms {
-		answer.VMs[i] = VMResource{Name: vm.Name, Host: vm.Host, UUID: vm.UUID}
+		answer.VMs[i] = VMResource{Name: vm.Name, Host: vm.Host, UUID: vm.UUID, Ref: vm.ID().Ref(), LastSeen: vm.LastSeen.UTC()}
 	}
 	writeJSON(w, answer)
 }

@@ -33,7 +33,7 @@ export function useChoices(datasource: DataSource, host: string): Choices {
         vms: [
           ...variables,
           ...(vms.status === 'fulfilled'
-            ? vms.value.map((vm) => ({ label: vm.name, value: vm.name, description: `${vm.host} · ${vm.uuid}` }))
+            ? vms.value.map((vm) => ({ label: `${vm.name} on ${vm.host}`, value: vm.ref, description: vm.uuid }))
             : []),
         ],
         vmsError: vms.status === 'rejected' ? describeError(vms.reason) : undefined,

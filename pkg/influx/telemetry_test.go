@@ -1,0 +1,79 @@
+package influx
+
+import (
+	"testing"
+	"time"
+)
+
+func TestParseVMRef(t *testing.T) {
+	for ref, want := range map[string]VMID{
+		"web":            {Name: "web"},
+		"kvm1/web":       {Host: "kvm1", Name: "web"},
+		"kvm1/a/b c":     {Host: "kvm1", Name: "a/b c"},
+		"kvm1/":          {Host: "kvm1", Name: ""},
+		"":               {},
+		"émoji/☃ vm 'x'": {Host: "émoji", Name: "☃ vm 'x'"},
+	} {
+		if got := ParseVMRef(ref); got != want {
+			t.Errorf("ParseVMRef(%q) = %+v, want %+v", ref, got, want)
+		}
+		if want.Host != "" && want.Ref() != ref {
+			t.Errorf("%+v.Ref() = %q, want %q", want, want.Ref(), ref)
+		}
+	}
+}
+
+// TestSeriesBuilderKeepsHostsApart: two VMs of one name on two hosts are
+// two series, each with its own points, uuid and order by name then host.
+func TestSeriesBuilderKeepsHostsApart(t *testing.T) {
+	b := newSeriesBuilder([]string{"cpu_usage_percent"})
+	t0 := time.Unix(1_700_000_000, 0)
+	for i := range 3 {
+		for _, host := range []string{"kvm2", "kvm1"} {
+			p := b.newPoint(t0.Add(time.Duration(i) * time.Second))
+			value := float64(i)
+			if host == "kvm2" {
+				value += 50
+			}
+			b.setValue(&p, "cpu_usage_percent", value)
+			b.add("web", host, "uuid-"+host, p)
+		}
+	}
+	series := b.build(0)
+	if len(series) != 2 {
+		t.Fatalf("%d series, want 2 (web on kvm1, web on kvm2)", len(series))
+	}
+	for i, host := range []string{"kvm1", "kvm2"} {
+		s := series[i]
+		if s.VM != "web" || s.Host != host || s.UUID != "uuid-"+host || len(s.Times) != 3 {
+			t.Fatalf("series %d = %s/%s uuid %s with %d points, want %s/web uuid-%s with 3", i, s.Host, s.VM, s.UUID, len(s.Times), host, host)
+		}
+		if first := *s.Values["cpu_usage_percent"][0]; (host == "kvm1") != (first == 0) {
+			t.Errorf("%s: first value %v: points of the other host merged in", host, first)
+		}
+	}
+}
+
+// TestInventoryPerHost: the inventory lists one entry per (host, name),
+// with the uuid of its newest sample.
+func TestInventoryPerHost(t *testing.T) {
+	inv := newInventory()
+	t0 := time.Unix(1_700_000_000, 0)
+	inv.add(VMInfo{Name: "web", Host: "kvm1", UUID: "old", LastSeen: t0})
+	inv.add(VMInfo{Name: "web", Host: "kvm1", UUID: "new", LastSeen: t0.Add(time.Minute)})
+	inv.add(VMInfo{Name: "web", Host: "kvm2", UUID: "new", LastSeen: t0.Add(2 * time.Minute)})
+	inv.add(VMInfo{Name: "db", Host: "kvm2", UUID: "db", LastSeen: t0})
+	got := inv.list()
+	want := []VMID{{Host: "kvm2", Name: "db"}, {Host: "kvm1", Name: "web"}, {Host: "kvm2", Name: "web"}}
+	if len(got) != len(want) {
+		t.Fatalf("inventory %+v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i].ID() != want[i] {
+			t.Errorf("entry %d = %+v, want %v", i, got[i].ID(), want[i])
+		}
+	}
+	if got[1].UUID != "new" {
+		t.Errorf("web on kvm1 has uuid %q, want that of its newest sample", got[1].UUID)
+	}
+}
