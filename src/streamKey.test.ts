@@ -5,7 +5,8 @@ import { streamKey, streamKeyCanonical } from './streamKey';
 import { VmQuery } from './types';
 
 interface StreamKeyVector {
-  query: Pick<VmQuery, 'vmMode' | 'vms' | 'vmRegex' | 'host' | 'metrics' | 'outputs' | 'liveIntervalMs'>;
+  query: Pick<VmQuery, 'vmMode' | 'vms' | 'vmRegex' | 'host' | 'metrics' | 'outputs' | 'liveIntervalMs'> &
+    Partial<Pick<VmQuery, 'rateWindowSeconds'>>;
   canonical: string;
   key: string;
 }

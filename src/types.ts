@@ -23,6 +23,8 @@ export interface VmQuery extends DataQuery {
   outputs: Output[];
   rateScales: Record<string, number>;
   gapLimitSeconds: number;
+  /** Rate window W in seconds: rates compare each sample with the newest one at or before W earlier; 0 = adjacent samples. */
+  rateWindowSeconds: number;
   aggregation: Aggregation;
   rawQuery: string;
   live: boolean;

@@ -4,8 +4,19 @@ import { VmQuery } from './types';
 export const LIVE_INTERVAL_MIN_MS = 100;
 export const LIVE_INTERVAL_MAX_MS = 60000;
 
+/** The backend's bound of rateWindowSeconds (one day). */
+export const MAX_RATE_WINDOW_SECONDS = 86400;
+
 export type QueryField =
-  'vms' | 'vmRegex' | 'metrics' | 'outputs' | 'rateScales' | 'gapLimitSeconds' | 'liveIntervalMs' | 'rawQuery';
+  | 'vms'
+  | 'vmRegex'
+  | 'metrics'
+  | 'outputs'
+  | 'rateScales'
+  | 'gapLimitSeconds'
+  | 'rateWindowSeconds'
+  | 'liveIntervalMs'
+  | 'rawQuery';
 
 export interface ValidationIssue {
   field: QueryField;
@@ -33,6 +44,16 @@ export function validateQuery(query: VmQuery, knownMetrics: string[]): Validatio
     issues.push({
       field: 'gapLimitSeconds',
       message: 'Gap limit must be 0 (automatic) or a positive number of seconds.',
+    });
+  }
+  if (
+    !Number.isFinite(query.rateWindowSeconds) ||
+    query.rateWindowSeconds < 0 ||
+    query.rateWindowSeconds > MAX_RATE_WINDOW_SECONDS
+  ) {
+    issues.push({
+      field: 'rateWindowSeconds',
+      message: `Rate window must be 0 (adjacent samples) or a positive number of seconds up to ${MAX_RATE_WINDOW_SECONDS}.`,
     });
   }
   // Only metric queries stream (docs/PLUGIN-API.md); a raw query ignores live.

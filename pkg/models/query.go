@@ -39,6 +39,10 @@ const (
 	VariableHost = "host"
 )
 
+// MaxRateWindowSeconds bounds rateWindowSeconds (one day): a rate window
+// makes every read reach that much further back.
+const MaxRateWindowSeconds = 86400
+
 // CurrentSchemaVersion is the query model version this backend writes.
 const CurrentSchemaVersion = 1
 
@@ -60,11 +64,14 @@ type Query struct {
 	Outputs         []string           `json:"outputs"`
 	RateScales      map[string]float64 `json:"rateScales"`
 	GapLimitSeconds float64            `json:"gapLimitSeconds"`
-	Aggregation     string             `json:"aggregation"`
-	RawQuery        string             `json:"rawQuery"`
-	Live            bool               `json:"live"`
-	LiveIntervalMs  int64              `json:"liveIntervalMs"`
-	Variable        string             `json:"variable"`
+	// RateWindowSeconds W: rates compare each sample with the newest one
+	// at or before W seconds earlier; 0 compares adjacent samples.
+	RateWindowSeconds float64 `json:"rateWindowSeconds"`
+	Aggregation       string  `json:"aggregation"`
+	RawQuery          string  `json:"rawQuery"`
+	Live              bool    `json:"live"`
+	LiveIntervalMs    int64   `json:"liveIntervalMs"`
+	Variable          string  `json:"variable"`
 }
 
 // version0Fields are the keys of the earliest saved form.
@@ -203,6 +210,9 @@ func (q Query) Validate() error {
 	if q.GapLimitSeconds < 0 || math.IsNaN(q.GapLimitSeconds) {
 		return fmt.Errorf("gapLimitSeconds %v must be 0 (automatic) or positive", q.GapLimitSeconds)
 	}
+	if q.RateWindowSeconds < 0 || q.RateWindowSeconds > MaxRateWindowSeconds || math.IsNaN(q.RateWindowSeconds) {
+		return fmt.Errorf("rateWindowSeconds %v must be 0 (adjacent samples) or a positive number of seconds up to %d", q.RateWindowSeconds, MaxRateWindowSeconds)
+	}
 	if !contains(aggregations, q.Aggregation) {
 		return fmt.Errorf("aggregation %q is unknown: want mean, last, max or min", q.Aggregation)
 	}
@@ -242,6 +252,11 @@ func (q Query) GapLimit(interval time.Duration) time.Duration {
 		return time.Duration(q.GapLimitSeconds * float64(time.Second))
 	}
 	return max(10*time.Second, 5*interval)
+}
+
+// RateWindow is rateWindowSeconds as a duration (0: adjacent samples).
+func (q Query) RateWindow() time.Duration {
+	return time.Duration(q.RateWindowSeconds * float64(time.Second))
 }
 
 // Selection is the query's VM filter in the form the InfluxDB layer takes.

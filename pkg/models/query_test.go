@@ -66,6 +66,8 @@ func TestParseQueryErrorsNameTheProblem(t *testing.T) {
 		`{"schemaVersion":1,"queryType":"variable","variable":"x"}`: `variable "x" is unknown`,
 		`{"schemaVersion":2}`:                                       "schemaVersion 2 is newer",
 		`{"schemaVersion":1,"metrics":["vcpus","vcpus"]}`:           "listed twice",
+		`{"schemaVersion":1,"rateWindowSeconds":-5}`:                "rateWindowSeconds -5 must be 0",
+		`{"schemaVersion":1,"rateWindowSeconds":86401}`:             "up to 86400",
 	} {
 		_, err := ParseQuery([]byte(raw))
 		if err == nil || !strings.Contains(err.Error(), want) {
@@ -95,5 +97,22 @@ func TestScaleAndGapLimit(t *testing.T) {
 	q.GapLimitSeconds = 3
 	if got := q.GapLimit(time.Minute); got != 3*time.Second {
 		t.Errorf("explicit gap limit = %v, want 3 s", got)
+	}
+}
+
+func TestRateWindow(t *testing.T) {
+	q, err := ParseQuery([]byte(`{"schemaVersion":1,"rateWindowSeconds":60}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := q.RateWindow(); got != time.Minute {
+		t.Errorf("rateWindowSeconds 60 = %v, want 1m", got)
+	}
+	q, err = ParseQuery([]byte(`{"schemaVersion":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := q.RateWindow(); got != 0 {
+		t.Errorf("absent rateWindowSeconds = %v, want 0 (adjacent samples)", got)
 	}
 }

@@ -29,10 +29,14 @@ func timeSeriesWideMeta() *data.FrameMeta {
 
 // vmFrame builds the wide frame of one VM, named by its reference
 // "<host>/<name>": time, then per metric in request order its value, _rate
-// and _per_second fields as the outputs ask.
-func vmFrame(series influx.VMSeries, q models.Query, gapLimit time.Duration) *data.Frame {
+// and _per_second fields as the outputs ask. Rates are derived over the
+// whole series; rows before from are then left out: they were read only so
+// that the first rows of the range have the sample their rate window
+// reaches back to (readStart).
+func vmFrame(series influx.VMSeries, q models.Query, gapLimit time.Duration, from time.Time) *data.Frame {
+	first := sort.Search(len(series.Times), func(i int) bool { return !series.Times[i].Before(from) })
 	labels := data.Labels{influx.TagVM: series.VM, influx.TagHost: series.Host, influx.TagUUID: series.UUID}
-	frame := data.NewFrame(series.ID().Ref(), data.NewField(timeFieldName, nil, series.Times))
+	frame := data.NewFrame(series.ID().Ref(), data.NewField(timeFieldName, nil, series.Times[first:]))
 	for _, name := range q.Metrics {
 		metric, _ := models.LookupMetric(name)
 		values := series.Values[name]
@@ -40,7 +44,7 @@ func vmFrame(series influx.VMSeries, q models.Query, gapLimit time.Duration) *da
 			values = make([]*float64, len(series.Times))
 		}
 		if q.Wants(models.OutputValue) {
-			field := data.NewField(name, labels.Copy(), values)
+			field := data.NewField(name, labels.Copy(), values[first:])
 			if metric.Unit != "" {
 				field.Config = &data.FieldConfig{Unit: metric.Unit}
 			}
@@ -51,16 +55,32 @@ func vmFrame(series influx.VMSeries, q models.Query, gapLimit time.Duration) *da
 		if !wantsRate && !wantsPerSecond {
 			continue
 		}
-		angles, perSecond := rate.Series(series.Times, values, rate.Options{Kind: metric.Kind, Scale: q.Scale(name), GapLimit: gapLimit})
+		angles, perSecond := rate.Series(series.Times, values, rate.Options{
+			Kind: metric.Kind, Scale: q.Scale(name), GapLimit: gapLimit, Window: q.RateWindow(),
+		})
 		if wantsRate {
-			frame.Fields = append(frame.Fields, rateField(name, labels, angles))
+			frame.Fields = append(frame.Fields, rateField(name, labels, angles[first:]))
 		}
 		if wantsPerSecond {
-			frame.Fields = append(frame.Fields, perSecondField(name, labels, perSecond))
+			frame.Fields = append(frame.Fields, perSecondField(name, labels, perSecond[first:]))
 		}
 	}
 	frame.Meta = timeSeriesWideMeta()
 	return frame
+}
+
+// readStart is where a read for rows from from must begin: a rate window
+// W needs the samples up to W earlier (whole buckets earlier when
+// aggregated, so that buckets stay aligned).
+func readStart(from time.Time, q models.Query, bucket time.Duration) time.Time {
+	lead := q.RateWindow()
+	if lead <= 0 || !(q.Wants(models.OutputRate) || q.Wants(models.OutputPerSecond)) {
+		return from
+	}
+	if bucket > 0 {
+		lead = ceilDiv(lead, bucket) * bucket
+	}
+	return from.Add(-lead)
 }
 
 func rateField(name string, labels data.Labels, angles []*float64) *data.Field {

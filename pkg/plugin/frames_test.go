@@ -45,14 +45,14 @@ func TestVMFrameGolden(t *testing.T) {
 		"vm_frame_missing_metric": `{"schemaVersion":1,"metrics":["memory_total_bytes"],"outputs":["value","rate"]}`,
 	} {
 		t.Run(name, func(t *testing.T) {
-			frame := vmFrame(sampleSeries(), mustQuery(t, model), 10*time.Second)
+			frame := vmFrame(sampleSeries(), mustQuery(t, model), 10*time.Second, time.Time{})
 			experimental.CheckGoldenJSONFrame(t, "testdata/golden", name, frame, *updateGolden)
 		})
 	}
 }
 
 func TestVMFrameAlertLabelsGolden(t *testing.T) {
-	frame := vmFrame(sampleSeries(), mustQuery(t, `{"schemaVersion":1,"metrics":["cpu_usage_percent"],"outputs":["value","rate"]}`), 10*time.Second)
+	frame := vmFrame(sampleSeries(), mustQuery(t, `{"schemaVersion":1,"metrics":["cpu_usage_percent"],"outputs":["value","rate"]}`), 10*time.Second, time.Time{})
 	response := backend.DataResponse{Frames: alertingFrames(frame)}
 	experimental.CheckGoldenJSONResponse(t, "testdata/golden", "vm_frame_alert_labels", &response, *updateGolden)
 }

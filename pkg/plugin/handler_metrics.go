@@ -20,7 +20,7 @@ func (d *Datasource) handleMetrics(ctx context.Context, qc queryContext, q model
 	series, err := d.Source.Range(ctx, influx.RangeRequest{
 		Selection: q.Selection(),
 		Fields:    rangeFields(q, plan),
-		From:      plan.From,
+		From:      readStart(plan.From, q, plan.Bucket),
 		To:        plan.To,
 		Interval:  plan.Bucket,
 	})
@@ -28,7 +28,7 @@ func (d *Datasource) handleMetrics(ctx context.Context, qc queryContext, q model
 		return errorResponse(err)
 	}
 	gapLimit := q.GapLimit(plan.gapInterval(qc.query.Interval))
-	return vmFramesResponse(series, q, gapLimit, qc.fromAlert, "in the time range")
+	return vmFramesResponse(series, q, gapLimit, plan.From, qc.fromAlert, "in the time range")
 }
 
 // rangeFields lists the stored fields to read; byte counters are always
@@ -47,19 +47,24 @@ func rangeFields(q models.Query, plan rangePlan) []influx.Field {
 	return fields
 }
 
-// vmFramesResponse makes the response of per-VM series: an error when no
-// VM matched, an error line per listed VM without data beside the others'
-// frames.
-func vmFramesResponse(series []influx.VMSeries, q models.Query, gapLimit time.Duration, fromAlert bool, where string) backend.DataResponse {
-	if len(series) == 0 {
-		return errorResponse(notFoundError{fmt.Errorf("no VM matches %s %s", q.DescribeSelection(), where)})
-	}
+// vmFramesResponse makes the response of per-VM series from the rows at
+// or after from: an error when no VM matched, an error line per listed VM
+// without data beside the others' frames. An alert rule instead gets what
+// is there, without an error: no VM with data is empty data, which Grafana
+// calls NoData (an error would put the rule in its Error state, as if the
+// data source were broken), and a listed VM without data simply has no
+// series, like a VM that stopped.
+func vmFramesResponse(series []influx.VMSeries, q models.Query, gapLimit time.Duration, from time.Time, fromAlert bool, where string) backend.DataResponse {
 	var response backend.DataResponse
 	found := map[string]bool{}
 	for _, s := range series {
+		frame := vmFrame(s, q, gapLimit, from)
+		if frame.Rows() == 0 {
+			// Only samples of the rate window's lead, before the range.
+			continue
+		}
 		// A list entry names a VM by "<host>/<name>" or by name alone.
 		found[s.VM], found[s.ID().Ref()] = true, true
-		frame := vmFrame(s, q, gapLimit)
 		if valueFieldCount(frame) == 0 {
 			return errorResponse(userError{fmt.Errorf("outputs %q give no field for metrics %q (per_second exists only for byte counters)", q.Outputs, q.Metrics)})
 		}
@@ -68,6 +73,12 @@ func vmFramesResponse(series []influx.VMSeries, q models.Query, gapLimit time.Du
 		} else {
 			response.Frames = append(response.Frames, frame)
 		}
+	}
+	if fromAlert {
+		return response
+	}
+	if len(found) == 0 {
+		return errorResponse(notFoundError{fmt.Errorf("no VM matches %s %s", q.DescribeSelection(), where)})
 	}
 	if q.VMMode == models.VMModeList {
 		var missing []string

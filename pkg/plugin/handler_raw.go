@@ -139,7 +139,7 @@ func rawFrame(series influx.Series, q models.Query, gapLimit time.Duration) (*da
 			}
 			frame.Fields = append(frame.Fields, field)
 		}
-		angles, perSecond := rate.Series(sortedTimes, values, rate.Options{Kind: kind, Scale: q.Scale(column), GapLimit: gapLimit})
+		angles, perSecond := rate.Series(sortedTimes, values, rate.Options{Kind: kind, Scale: q.Scale(column), GapLimit: gapLimit, Window: q.RateWindow()})
 		if q.Wants(models.OutputRate) {
 			frame.Fields = append(frame.Fields, rateField(column, labels, angles))
 		}

@@ -162,6 +162,7 @@ func runSuite(t *testing.T, srv *testinflux.Server, languages []string) {
 			t.Run("errors per query", func(t *testing.T) { testQueryErrors(t, tg) })
 			t.Run("aggregation", func(t *testing.T) { testAggregation(t, tg) })
 			t.Run("alert labels", func(t *testing.T) { testAlertLabels(t, tg) })
+			t.Run("rate window", func(t *testing.T) { testRateWindow(t, tg) })
 			t.Run("variables", func(t *testing.T) { testVariables(t, tg) })
 			t.Run("health", func(t *testing.T) { testHealth(t, tg) })
 			t.Run("resources", func(t *testing.T) { testResources(t, tg) })
@@ -445,6 +446,37 @@ func testAlertLabels(t *testing.T, tg target) {
 	resp := run(t, d, nil, dataQuery("two", two, from, to, 1000, time.Second))
 	if _, ok := resp.Responses["two"].Frames[0].Fields[1].Labels["field"]; ok {
 		t.Error("a dashboard query got the alert-only field label")
+	}
+}
+
+// testRateWindow reads one-81 with a 10-s rate window: the range's first
+// point already has its reference (read from before the range), the CPU
+// cycle of period 10 s gives 0°, the disk counter's 1 MiB/s gives 45°. An
+// alert query that matches no VM answers empty data, not an error.
+func testRateWindow(t *testing.T, tg target) {
+	d := tg.datasource(t, map[string]any{"measurement": "agg_telemetry"})
+	from, to := tAgg.Add(time.Minute), tAgg.Add(2*time.Minute)
+	model := `{"schemaVersion":1,"metrics":["cpu_usage_percent","disk_read_bytes"],"outputs":["rate","per_second"],"rateWindowSeconds":10}`
+	dr := run(t, d, nil, dataQuery("A", model, from, to, 1000, time.Second)).Responses["A"]
+	if dr.Error != nil || len(dr.Frames) != 1 {
+		t.Fatalf("windowed read: error %v, %d frames", dr.Error, len(dr.Frames))
+	}
+	frame := dr.Frames[0]
+	if frame.Rows() != 61 || !frame.Fields[0].At(0).(time.Time).Equal(from) {
+		t.Fatalf("%d rows from %v, want 61 from %v", frame.Rows(), frame.Fields[0].At(0), from)
+	}
+	for name, want := range map[string]float64{"cpu_usage_percent_rate": 0, "disk_read_bytes_rate": 45, "disk_read_bytes_per_second": 1048576} {
+		field := fieldByName(t, frame, name)
+		for i := 0; i < field.Len(); i++ {
+			if v, ok := field.ConcreteAt(i); !ok || math.Abs(v.(float64)-want) > 1e-6 {
+				t.Fatalf("%s[%d] = %v (set %v), want %v", name, i, v, ok, want)
+			}
+		}
+	}
+	none := `{"schemaVersion":1,"vmMode":"regex","vmRegex":"^nothing-","metrics":["cpu_usage_percent"],"outputs":["rate"],"rateWindowSeconds":10}`
+	alert := run(t, d, map[string]string{backend.FromAlertHeaderName: "true"}, dataQuery("A", none, from, to, 1000, time.Second)).Responses["A"]
+	if alert.Error != nil || len(alert.Frames) != 0 {
+		t.Errorf("alert query matching no VM: error %v, %d frames; want empty data (Grafana: NoData)", alert.Error, len(alert.Frames))
 	}
 }
 

@@ -3,6 +3,7 @@ package plugin
 import (
 	"fmt"
 	"hash/fnv"
+	"math"
 	"strings"
 	"time"
 
@@ -17,7 +18,7 @@ const streamPathPrefix = "live/"
 // stream sends, so that one channel (shared by all its subscribers, run with
 // the first one's data) never serves two different queries.
 func streamKeyCanonical(q models.Query, interval time.Duration) string {
-	return strings.Join([]string{
+	canonical := strings.Join([]string{
 		"v1",
 		q.VMMode,
 		strings.Join(q.VMs, "\n"),
@@ -27,6 +28,12 @@ func streamKeyCanonical(q models.Query, interval time.Duration) string {
 		strings.Join(q.Outputs, ","),
 		fmt.Sprint(interval.Milliseconds()),
 	}, "|")
+	// A rate window changes the rates; absent, the keys of queries saved
+	// before it stay as they were.
+	if windowMs := int64(math.Round(q.RateWindowSeconds * 1000)); windowMs > 0 {
+		canonical += fmt.Sprintf("|w=%d", windowMs)
+	}
+	return canonical
 }
 
 // StreamKey is the <key> of the channel live/<key> that streams q every

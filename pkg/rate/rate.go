@@ -1,10 +1,17 @@
 // Package rate derives the angle-rate and per-second fields of docs/CONTRACT.md.
 //
-//	rate_i = atan((v_i/scale − v_{i−1}/scale) / (t_i − t_{i−1})) × 180/π
+//	rate_i = atan((v_i/scale − v_j/scale) / (t_i − t_j)) × 180/π
 //
-// A step gives null when it is the first point, when either value is null,
-// when Δt ≤ 0, when Δt exceeds the gap limit, and, for counters, when the
-// value went down (a counter reset after a VM restart).
+// Without a window, j = i−1 (adjacent samples): the step gives null when it
+// is the first point, when either value is null, when Δt ≤ 0, when Δt
+// exceeds the gap limit, and, for counters, when the value went down (a
+// counter reset after a VM restart).
+//
+// With a window W, j is the newest sample with a value at or before t_i − W
+// (samples without a value are skipped). Null when there is no such sample
+// (the first W seconds), when v_i is null, and when any step from j to i
+// would be null on its own (a gap, Δt ≤ 0, a counter reset), so that a
+// window never spans a hole or a restart.
 package rate
 
 import (
@@ -37,6 +44,26 @@ type Options struct {
 	Scale float64
 	// GapLimit: a step longer than this gives null. 0 means no limit.
 	GapLimit time.Duration
+	// Window: the rate compares each sample with the newest one at or
+	// before Window earlier; 0 means the sample just before.
+	Window time.Duration
+}
+
+// stepBroken says whether the step from v0 to v1 is null by the contract:
+// Δt ≤ 0, a gap, or a counter going down.
+func stepBroken(dt time.Duration, v0, v1 float64, opts Options) bool {
+	return dt <= 0 || (opts.GapLimit > 0 && dt > opts.GapLimit) || (opts.Kind == Counter && v1 < v0)
+}
+
+// slope is the angle in degrees and the unscaled change per second from
+// v0 to v1 over dt.
+func slope(dt time.Duration, v0, v1 float64, opts Options) (angle, perSecond float64) {
+	scale := opts.Scale
+	if scale == 0 {
+		scale = 1
+	}
+	seconds := dt.Seconds()
+	return math.Atan((v1/scale-v0/scale)/seconds) * 180 / math.Pi, (v1 - v0) / seconds
 }
 
 // Step derives the angle (degrees) and the per-second change of one step
@@ -47,19 +74,11 @@ func Step(t0 time.Time, v0 *float64, t1 time.Time, v1 *float64, opts Options) (a
 		return 0, 0, false
 	}
 	dt := t1.Sub(t0)
-	if dt <= 0 || (opts.GapLimit > 0 && dt > opts.GapLimit) {
+	if stepBroken(dt, *v0, *v1, opts) {
 		return 0, 0, false
 	}
-	if opts.Kind == Counter && *v1 < *v0 {
-		return 0, 0, false
-	}
-	scale := opts.Scale
-	if scale == 0 {
-		scale = 1
-	}
-	seconds := dt.Seconds()
-	slope := (*v1/scale - *v0/scale) / seconds
-	return math.Atan(slope) * 180 / math.Pi, (*v1 - *v0) / seconds, true
+	angle, perSecond = slope(dt, *v0, *v1, opts)
+	return angle, perSecond, true
 }
 
 // Series derives the angle and per-second fields of a whole series; both
@@ -68,6 +87,10 @@ func Step(t0 time.Time, v0 *float64, t1 time.Time, v1 *float64, opts Options) (a
 func Series(times []time.Time, values []*float64, opts Options) (angles, perSecond []*float64) {
 	angles = make([]*float64, len(values))
 	perSecond = make([]*float64, len(values))
+	if opts.Window > 0 {
+		windowed(times, values, opts, angles, perSecond)
+		return angles, perSecond
+	}
 	for i := 1; i < len(values); i++ {
 		a, p, ok := Step(times[i-1], values[i-1], times[i], values[i], opts)
 		if ok {
@@ -76,4 +99,38 @@ func Series(times []time.Time, values []*float64, opts Options) (angles, perSeco
 		}
 	}
 	return angles, perSecond
+}
+
+// windowed fills angles and perSecond with the windowed rates. One pass:
+// present lists the samples with a value, broken[k] counts the null steps
+// among the first k steps between them, and the reference j only moves
+// forward as i does.
+func windowed(times []time.Time, values []*float64, opts Options, angles, perSecond []*float64) {
+	present := make([]int, 0, len(values))
+	for i, v := range values {
+		if v != nil {
+			present = append(present, i)
+		}
+	}
+	broken := make([]int, len(present))
+	for k := 1; k < len(present); k++ {
+		a, b := present[k-1], present[k]
+		broken[k] = broken[k-1]
+		if stepBroken(times[b].Sub(times[a]), *values[a], *values[b], opts) {
+			broken[k]++
+		}
+	}
+	j := -1
+	for k, i := range present {
+		cutoff := times[i].Add(-opts.Window)
+		for j+1 < k && !times[present[j+1]].After(cutoff) {
+			j++
+		}
+		if j < 0 || times[present[j]].After(cutoff) || broken[k] != broken[j] {
+			continue
+		}
+		ref := present[j]
+		a, p := slope(times[i].Sub(times[ref]), *values[ref], *values[i], opts)
+		angles[i], perSecond[i] = &a, &p
+	}
 }

@@ -17,6 +17,7 @@ type rateVectors struct {
 		Kind              string        `json:"kind"`
 		Scale             float64       `json:"scale"`
 		GapLimitSeconds   *float64      `json:"gap_limit_seconds"`
+		WindowSeconds     float64       `json:"window_seconds"`
 		Points            [][2]*float64 `json:"points"`
 		ExpectedRate      []*float64    `json:"expected_rate"`
 		ExpectedPerSecond []*float64    `json:"expected_per_second"`
@@ -48,7 +49,7 @@ func TestSeriesMatchesSharedVectors(t *testing.T) {
 	vectors := loadVectors(t)
 	for _, vec := range vectors.Vectors {
 		t.Run(vec.Name, func(t *testing.T) {
-			opts := Options{Scale: vec.Scale}
+			opts := Options{Scale: vec.Scale, Window: time.Duration(vec.WindowSeconds * float64(time.Second))}
 			switch vec.Kind {
 			case "gauge":
 				opts.Kind = Gauge

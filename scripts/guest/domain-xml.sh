@@ -6,7 +6,7 @@
 # Copies the kernel and initrd into DIR.
 #   --dir DIR      folder of the disk and console log (default /var/tmp/vmt-guests/NAME)
 #   --subnet N     the guest is 10.0.N.15/24 and pings 10.0.N.2 (default 2)
-#   LOAD           idle|cpu|disk|net|all or a comma list (cpu,disk)
+#   LOAD           idle|cpu|disk|net|all|ramp|memclimb or a comma list (cpu,disk)
 #   TAP            host side of the interface (default: tap + NAME, cut to 15 characters)
 set -euo pipefail
 usage() { echo "usage: $0 [--dir DIR] [--subnet N] NAME LOAD [TAP]" >&2; exit 2; }
@@ -25,7 +25,8 @@ name=$1 load=$2
 tap=${3:-tap$name}
 tap=${tap:0:15}
 [[ $name =~ ^[A-Za-z0-9_-]{1,40}$ ]] || die "guest name '$name': use 1-40 letters, digits, _ or -"
-[[ $load =~ ^(idle|cpu|disk|net|all)(,(idle|cpu|disk|net|all))*$ ]] || die "load '$load': use idle, cpu, disk, net, all or a comma list"
+[[ $load =~ ^(idle|cpu|disk|net|all|ramp|memclimb)(,(idle|cpu|disk|net|all|ramp|memclimb))*$ ]] ||
+  die "load '$load': use idle, cpu, disk, net, all, ramp, memclimb or a comma list"
 [[ $tap =~ ^[A-Za-z0-9_-]+$ ]] || die "tap name '$tap': use letters, digits, _ or -"
 dir=${dir:-/var/tmp/vmt-guests/$name}
 [[ $dir != *[\'\"\&\<\>]* ]] || die "folder '$dir': no quotes, & or angle brackets (it goes into XML)"

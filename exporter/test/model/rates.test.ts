@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { perSecond, rateDegrees, type RateOptions, type TimedValue } from '../../src/model/rates.js';
+import { perSecond, rateDegrees, rateSeries, type RateOptions, type TimedValue } from '../../src/model/rates.js';
 
 // The project's one set of rate vectors, shared with the Go backend's tests.
 interface RateVector {
@@ -9,6 +9,7 @@ interface RateVector {
   kind: 'gauge' | 'counter';
   scale: number;
   gap_limit_seconds: number | null;
+  window_seconds?: number;
   points: [number, number | null][];
   expected_rate: (number | null)[];
   expected_per_second: (number | null)[] | null;
@@ -36,6 +37,14 @@ describe('rate vectors of testdata/rate-vectors.json', () => {
         gapLimitSeconds: vector.gap_limit_seconds,
       };
       const series: TimedValue[] = vector.points.map(([t, v]) => ({ t, v }));
+      const whole = rateSeries(series, { ...options, windowSeconds: vector.window_seconds ?? 0 });
+      series.forEach((_, i) => {
+        assertClose(whole.rate[i]!, vector.expected_rate[i]!, `rateSeries rate[${i}]`);
+        if (vector.expected_per_second !== null) {
+          assertClose(whole.perSecond[i]!, vector.expected_per_second[i]!, `rateSeries per_second[${i}]`);
+        }
+      });
+      if ((vector.window_seconds ?? 0) > 0) return;
       series.forEach((point, i) => {
         assertClose(rateDegrees(series[i - 1], point, options), vector.expected_rate[i]!, `rate[${i}]`);
         if (vector.expected_per_second !== null) {
