@@ -13,6 +13,7 @@ import { OutputsField } from './query/OutputsField';
 import { QueryPartProps } from './query/queryPart';
 import { RangeOptions } from './query/RangeOptions';
 import { RateScalesField } from './query/RateScalesField';
+import { RateWindowField } from './query/RateWindowField';
 import { RawQueryField } from './query/RawQueryField';
 import { VmSelector } from './query/VmSelector';
 import { useChoices } from './useChoices';
@@ -76,6 +77,7 @@ export function QueryEditor({ query: stored, onChange, onRunQuery, datasource }:
         </>
       )}
       <OutputsField {...part} />
+      {query.outputs.some((o) => o === 'rate' || o === 'per_second') && <RateWindowField {...part} />}
       {isMetrics && query.outputs.includes('rate') && <RateScalesField {...part} knownMetrics={choices.metrics} />}
       <Stack direction="row" gap={2} wrap="wrap">
         <RangeOptions {...part} />
