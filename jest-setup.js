@@ -1,5 +1,6 @@
 // Jest setup provided by Grafana scaffolding
 import './.config/jest-setup';
+import { configure } from '@testing-library/react';
 
 // React 19's react-dom/server.browser (pulled in by @grafana/ui) creates a
 // MessageChannel when it loads; jsdom has none. This one delivers each
@@ -33,3 +34,8 @@ class NoLayoutIntersectionObserver {
 if (typeof global.IntersectionObserver === 'undefined') {
   Object.assign(global, { IntersectionObserver: NoLayoutIntersectionObserver });
 }
+
+// findBy*/waitFor wait 1 s by default; on a busy 2-core machine a select menu
+// of @grafana/ui can take longer to appear. This bounds the wait, it does not
+// time anything (see testTimeout in jest.config.js).
+configure({ asyncUtilTimeout: 10000 });

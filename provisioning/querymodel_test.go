@@ -15,24 +15,24 @@ import (
 // The query model and response fields of docs/PLUGIN-API.md, written down here
 // from the document rather than taken from the backend's code, so that a
 // provisioned query is checked against the agreement and not against itself.
+// The metrics are the data of that agreement: pkg/models/metrics.json, the one
+// catalog the backend and the frontend read too.
 
 const pluginID = "vmtelemetry-libvirt-datasource"
 
-// numericMetrics are the contract's numeric vm_telemetry fields a query may name.
-var numericMetrics = []string{
-	"cpu_usage_percent", "memory_usage_percent", "memory_total_bytes", "memory_used_bytes",
-	"disk_read_bytes", "disk_write_bytes", "network_rx_bytes", "network_tx_bytes", "vcpus", "domain_id",
+// isNumericMetric says whether a query may name the metric: a numeric
+// vm_telemetry field of the catalog.
+func isNumericMetric(name string) bool {
+	_, ok := models.LookupMetric(name)
+	return ok
 }
 
-// defaultMetrics is what an empty `metrics` means: the eight usage metrics.
-var defaultMetrics = []string{
-	"cpu_usage_percent", "memory_usage_percent", "disk_read_bytes", "disk_write_bytes",
-	"network_rx_bytes", "network_tx_bytes", "memory_used_bytes", "memory_total_bytes",
+// isByteCounter says whether the metric is a cumulative counter of the
+// contract: only those get a `<metric>_per_second` field.
+func isByteCounter(name string) bool {
+	m, ok := models.LookupMetric(name)
+	return ok && m.HasPerSecond()
 }
-
-// byteCounters are the cumulative counters of the contract: only they get a
-// `<metric>_per_second` field. memory_*_bytes are bytes too, but gauges.
-var byteCounters = []string{"disk_read_bytes", "disk_write_bytes", "network_rx_bytes", "network_tx_bytes"}
 
 // outputOrder is the order of a metric's fields in a frame; also the default outputs.
 var outputOrder = []string{"value", "rate", "per_second"}
@@ -108,7 +108,7 @@ func (q metricsQuery) validate() error {
 		problems = append(problems, fmt.Sprintf("vmMode is %q, want all, list or regex", q.VMMode))
 	}
 	for i, metric := range q.Metrics {
-		if !slices.Contains(numericMetrics, metric) {
+		if !isNumericMetric(metric) {
 			problems = append(problems, fmt.Sprintf("metric %q is not a numeric field of the contract", metric))
 		}
 		if slices.Contains(q.Metrics[:i], metric) {
@@ -124,7 +124,7 @@ func (q metricsQuery) validate() error {
 		}
 	}
 	for metric, scale := range q.RateScales {
-		if !slices.Contains(numericMetrics, metric) || !(scale > 0) {
+		if !isNumericMetric(metric) || !(scale > 0) {
 			problems = append(problems, fmt.Sprintf("rateScales[%q] = %v", metric, scale))
 		}
 	}
@@ -153,7 +153,7 @@ func (q metricsQuery) validate() error {
 func (q metricsQuery) valueFields() []string {
 	metrics := q.Metrics
 	if len(metrics) == 0 {
-		metrics = defaultMetrics
+		metrics = models.DefaultMetrics
 	}
 	outputs := q.Outputs
 	if len(outputs) == 0 {
@@ -171,7 +171,7 @@ func (q metricsQuery) valueFields() []string {
 			case "rate":
 				fields = append(fields, metric+"_rate")
 			case "per_second":
-				if slices.Contains(byteCounters, metric) {
+				if isByteCounter(metric) {
 					fields = append(fields, metric+"_per_second")
 				}
 			}
@@ -223,7 +223,7 @@ func TestValueFieldsFollowPluginAPI(t *testing.T) {
 			"disk_read_bytes", "disk_read_bytes_rate", "disk_read_bytes_per_second"}},
 		{`{"metrics":["memory_used_bytes"],"outputs":["per_second","value"]}`, []string{"memory_used_bytes"}},
 		{`{"metrics":["network_tx_bytes"],"outputs":["per_second"]}`, []string{"network_tx_bytes_per_second"}},
-		{`{"outputs":["value"]}`, defaultMetrics},
+		{`{"outputs":["value"]}`, models.DefaultMetrics},
 	}
 	for _, c := range cases {
 		var q metricsQuery

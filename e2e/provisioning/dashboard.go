@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/vmtelemetry/libvirt-datasource/pkg/models"
 )
 
 // DashboardWidthPx is the width the requests assume for the dashboard:
@@ -256,14 +258,8 @@ func (d *Dashboard) VariableQuery(v Variable, scoped map[string]string, tr backe
 		Interval: time.Second, TimeRange: tr, JSON: body}, uid, nil
 }
 
-// counters are the contract's cumulative byte counters, the only metrics
-// with a _per_second field (docs/CONTRACT.md).
-var counters = map[string]bool{"disk_read_bytes": true, "disk_write_bytes": true, "network_rx_bytes": true, "network_tx_bytes": true}
-
-// defaultMetrics and defaultOutputs are what an empty list means
-// (docs/PLUGIN-API.md, query model).
-var defaultMetrics = []string{"cpu_usage_percent", "memory_usage_percent", "disk_read_bytes", "disk_write_bytes",
-	"network_rx_bytes", "network_tx_bytes", "memory_used_bytes", "memory_total_bytes"}
+// defaultOutputs is what an empty list of outputs means; an empty list of
+// metrics means models.DefaultMetrics (docs/PLUGIN-API.md, query model).
 var defaultOutputs = []string{"value", "rate", "per_second"}
 
 // ExpectedFields lists the fields a metrics query must return per VM,
@@ -283,7 +279,7 @@ func ExpectedFields(queryJSON []byte) ([]string, error) {
 	}
 	metrics, outputs := q.Metrics, q.Outputs
 	if len(metrics) == 0 {
-		metrics = defaultMetrics
+		metrics = models.DefaultMetrics
 	}
 	if len(outputs) == 0 {
 		outputs = defaultOutputs
@@ -297,7 +293,7 @@ func ExpectedFields(queryJSON []byte) ([]string, error) {
 			case "rate":
 				fields = append(fields, m+"_rate")
 			case "per_second":
-				if counters[m] {
+				if metric, ok := models.LookupMetric(m); ok && metric.HasPerSecond() {
 					fields = append(fields, m+"_per_second")
 				}
 			default:

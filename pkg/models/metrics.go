@@ -1,11 +1,23 @@
 package models
 
 import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/vmtelemetry/libvirt-datasource/pkg/rate"
 )
+
+// catalogJSON is the one list of the contract's numeric vm_telemetry fields:
+// the frontend (src/metrics.ts) and the provisioning tests read the same
+// file, and the exporter's tests check its fields against it.
+//
+//go:embed metrics.json
+var catalogJSON []byte
 
 // Metric is one numeric field of the contract's vm_telemetry measurement.
 type Metric struct {
@@ -25,29 +37,62 @@ type Metric struct {
 // only byte counters do.
 func (m Metric) HasPerSecond() bool { return m.Kind == rate.Counter }
 
-const mebibyte = 1 << 20
-
 // Catalog lists the contract's numeric vm_telemetry fields in the order of
-// docs/PLUGIN-API.md.
-var Catalog = []Metric{
-	{Name: "cpu_usage_percent", Unit: "percent", Kind: rate.Gauge, DefaultScale: 1, SeedRateName: "cpu_rate"},
-	{Name: "memory_usage_percent", Unit: "percent", Kind: rate.Gauge, DefaultScale: 1, SeedRateName: "memory_rate"},
-	{Name: "memory_total_bytes", Unit: "bytes", Kind: rate.Gauge, DefaultScale: mebibyte},
-	{Name: "memory_used_bytes", Unit: "bytes", Kind: rate.Gauge, DefaultScale: mebibyte},
-	{Name: "disk_read_bytes", Unit: "bytes", Kind: rate.Counter, DefaultScale: mebibyte, SeedRateName: "disk_read_rate"},
-	{Name: "disk_write_bytes", Unit: "bytes", Kind: rate.Counter, DefaultScale: mebibyte, SeedRateName: "disk_write_rate"},
-	{Name: "network_rx_bytes", Unit: "bytes", Kind: rate.Counter, DefaultScale: mebibyte, SeedRateName: "network_rx_rate"},
-	{Name: "network_tx_bytes", Unit: "bytes", Kind: rate.Counter, DefaultScale: mebibyte, SeedRateName: "network_tx_rate"},
-	{Name: "vcpus", Kind: rate.Gauge, DefaultScale: 1},
-	{Name: "domain_id", Kind: rate.Gauge, DefaultScale: 1},
+// docs/PLUGIN-API.md; DefaultMetrics are the eight usage metrics a query gets
+// when it names none. Both come from metrics.json.
+var Catalog, DefaultMetrics = mustParseCatalog(catalogJSON)
+
+func mustParseCatalog(data []byte) ([]Metric, []string) {
+	catalog, defaults, err := parseCatalog(data)
+	if err != nil {
+		panic(fmt.Sprintf("pkg/models/metrics.json: %v", err))
+	}
+	return catalog, defaults
 }
 
-// DefaultMetrics are the eight usage metrics a query gets when it names none.
-var DefaultMetrics = []string{
-	"cpu_usage_percent", "memory_usage_percent",
-	"disk_read_bytes", "disk_write_bytes",
-	"network_rx_bytes", "network_tx_bytes",
-	"memory_used_bytes", "memory_total_bytes",
+// parseCatalog reads metrics.json, refusing what would make a metric
+// ambiguous or unusable: unknown keys, a kind other than gauge or counter, a
+// scale that is not positive, a duplicate, a default that is not listed.
+func parseCatalog(data []byte) ([]Metric, []string, error) {
+	var file struct {
+		Metrics []struct {
+			Name         string  `json:"name"`
+			Unit         string  `json:"unit"`
+			Kind         string  `json:"kind"`
+			DefaultScale float64 `json:"defaultScale"`
+			SeedRateName string  `json:"seedRateName"`
+		} `json:"metrics"`
+		DefaultMetrics []string `json:"defaultMetrics"`
+	}
+	decoder := json.NewDecoder(bytes.NewReader(data))
+	decoder.DisallowUnknownFields()
+	if err := decoder.Decode(&file); err != nil {
+		return nil, nil, err
+	}
+	catalog := make([]Metric, 0, len(file.Metrics))
+	names := make([]string, 0, len(file.Metrics))
+	kinds := map[string]rate.Kind{"gauge": rate.Gauge, "counter": rate.Counter}
+	for _, m := range file.Metrics {
+		kind, ok := kinds[m.Kind]
+		switch {
+		case m.Name == "":
+			return nil, nil, fmt.Errorf("a metric has no name")
+		case slices.Contains(names, m.Name):
+			return nil, nil, fmt.Errorf("metric %q is listed twice", m.Name)
+		case !ok:
+			return nil, nil, fmt.Errorf("metric %q: kind %q is neither gauge nor counter", m.Name, m.Kind)
+		case !(m.DefaultScale > 0):
+			return nil, nil, fmt.Errorf("metric %q: defaultScale %v is not positive", m.Name, m.DefaultScale)
+		}
+		names = append(names, m.Name)
+		catalog = append(catalog, Metric{Name: m.Name, Unit: m.Unit, Kind: kind, DefaultScale: m.DefaultScale, SeedRateName: m.SeedRateName})
+	}
+	for _, name := range file.DefaultMetrics {
+		if !slices.Contains(names, name) {
+			return nil, nil, fmt.Errorf("default metric %q is not in the catalog", name)
+		}
+	}
+	return catalog, file.DefaultMetrics, nil
 }
 
 // LookupMetric finds a metric of the catalog by name.

@@ -120,10 +120,17 @@ type SeedVM struct {
 	NetworkTxRate      *float64 `json:"network_tx_rate"`
 }
 
-// seedMetrics are the fields of the seed JSON, in its order.
-var seedMetrics = []string{
-	"cpu_usage_percent", "memory_usage_percent", "disk_read_bytes", "disk_write_bytes", "network_rx_bytes", "network_tx_bytes",
-}
+// seedMetrics are the fields of the seed JSON, in its order: the catalog's
+// metrics that have a seed rate name (SeedVM's keys, checked by a test).
+var seedMetrics = func() []string {
+	var names []string
+	for _, m := range models.Catalog {
+		if m.SeedRateName != "" {
+			names = append(names, m.Name)
+		}
+	}
+	return names
+}()
 
 func (d *Datasource) serveVMTelemetry(w http.ResponseWriter, r *http.Request) {
 	if !d.settingsUsable(w) {

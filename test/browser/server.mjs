@@ -36,18 +36,10 @@ export const STAND_IN_VMS = [
   { name: 'web-01', host: 'kvm2', uuid: '6c0f5a43-0d1e-4b39-9a51-2f3c0c2e7103' },
 ];
 
-const STAND_IN_METRICS = [
-  ['cpu_usage_percent', 'percent', 'gauge', 1],
-  ['memory_usage_percent', 'percent', 'gauge', 1],
-  ['memory_total_bytes', 'bytes', 'gauge', 1048576],
-  ['memory_used_bytes', 'bytes', 'gauge', 1048576],
-  ['disk_read_bytes', 'bytes', 'counter', 1048576],
-  ['disk_write_bytes', 'bytes', 'counter', 1048576],
-  ['network_rx_bytes', 'bytes', 'counter', 1048576],
-  ['network_tx_bytes', 'bytes', 'counter', 1048576],
-  ['vcpus', '', 'gauge', 1],
-  ['domain_id', '', 'gauge', 1],
-].map(([name, unit, kind, defaultScale]) => ({ name, unit, kind, defaultScale }));
+// The metrics resource as the backend serves it: the catalog without the seed names.
+const STAND_IN_METRICS = JSON.parse(fs.readFileSync(path.join(root, 'pkg/models/metrics.json'), 'utf8')).metrics.map(
+  ({ name, unit, kind, defaultScale }) => ({ name, unit, kind, defaultScale })
+);
 
 function standInResource(resource, searchParams) {
   if (resource === 'vms') {

@@ -1,0 +1,67 @@
+// The exporter cannot read pkg/models/metrics.json when it runs (its image is
+// built from exporter/ alone), so it names the contract's numeric fields in
+// its own code; these tests hold that code to the catalog that the backend,
+// the frontend and the provisioning tests read.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { telemetryJson } from '../../src/http/telemetry-json.js';
+import { samplePoints } from '../../src/model/points.js';
+import { rateDegrees } from '../../src/model/rates.js';
+import type { VmSample } from '../../src/model/sample.js';
+
+interface CatalogMetric {
+  name: string;
+  kind: 'gauge' | 'counter';
+  defaultScale: number;
+  seedRateName?: string;
+}
+
+const catalog: CatalogMetric[] = JSON.parse(
+  readFileSync(new URL('../../../pkg/models/metrics.json', import.meta.url), 'utf8')
+).metrics;
+
+/** The VmSample key of a catalog field: cpu_usage_percent -> cpuUsagePercent. */
+const sampleKey = (name: string) => name.replace(/_(\w)/g, (_, c: string) => c.toUpperCase()) as keyof VmSample;
+
+const BIGINT_KEYS = new Set(['memoryTotalBytes', 'memoryUsedBytes', 'diskReadBytes', 'diskWriteBytes', 'networkRxBytes', 'networkTxBytes']);
+
+/** A sample of one VM whose every catalog field is (i + 1) × step, i its place in the catalog. */
+function sample(timeMs: number, step: number): VmSample {
+  const vm: Record<string, unknown> = { timeMs, vm: 'one-71', uuid: 'u-71', host: 'hv1', state: 'running', disks: [], interfaces: [] };
+  catalog.forEach((m, i) => {
+    const key = sampleKey(m.name);
+    vm[key] = BIGINT_KEYS.has(key) ? BigInt((i + 1) * step) : (i + 1) * step;
+  });
+  return vm as unknown as VmSample;
+}
+
+test('the vm_telemetry point carries exactly the catalog fields (and the state)', () => {
+  const [telemetry] = samplePoints(sample(1000, 3));
+  const fields = telemetry!.fields.map(([name]) => name).filter((name) => name !== 'state');
+  assert.deepEqual([...fields].sort(), catalog.map((m) => m.name).sort());
+});
+
+test('the seed JSON has the catalog seed fields, their rates named and computed as the catalog says', () => {
+  // Rising values test the scales; falling ones tell counters (null) from gauges (negative).
+  for (const [before, after] of [
+    [3_000_000, 5_000_000],
+    [5_000_000, 3_000_000],
+  ] as const) {
+    const previous = sample(1000, before);
+    const latest = sample(3000, after);
+    const [vm] = (telemetryJson([{ previous, latest }], 3000) as { vms: Record<string, unknown>[] }).vms;
+    const seed = catalog.filter((m) => m.seedRateName !== undefined);
+    assert.deepEqual(Object.keys(vm!), ['id', 'name', ...seed.flatMap((m) => [m.name, m.seedRateName])]);
+    for (const m of seed) {
+      const key = sampleKey(m.name);
+      const expected = rateDegrees(
+        { t: 1, v: Number(previous[key]) },
+        { t: 3, v: Number(latest[key]) },
+        { scale: m.defaultScale, counter: m.kind === 'counter', gapLimitSeconds: null }
+      );
+      assert.equal(vm![m.seedRateName!], expected, `${m.seedRateName} from ${before} to ${after}`);
+      assert.equal(vm![m.name], Number(latest[key]));
+    }
+  }
+});
