@@ -38,32 +38,11 @@ func vmFrame(series influx.VMSeries, q models.Query, gapLimit time.Duration, fro
 	labels := data.Labels{influx.TagVM: series.VM, influx.TagHost: series.Host, influx.TagUUID: series.UUID}
 	frame := data.NewFrame(series.ID().Ref(), data.NewField(timeFieldName, nil, series.Times[first:]))
 	for _, name := range q.Metrics {
-		metric, _ := models.LookupMetric(name)
 		values := series.Values[name]
 		if values == nil {
 			values = make([]*float64, len(series.Times))
 		}
-		if q.Wants(models.OutputValue) {
-			field := data.NewField(name, labels.Copy(), values[first:])
-			if metric.Unit != "" {
-				field.Config = &data.FieldConfig{Unit: metric.Unit}
-			}
-			frame.Fields = append(frame.Fields, field)
-		}
-		wantsRate := q.Wants(models.OutputRate)
-		wantsPerSecond := q.Wants(models.OutputPerSecond) && metric.HasPerSecond()
-		if !wantsRate && !wantsPerSecond {
-			continue
-		}
-		angles, perSecond := rate.Series(series.Times, values, rate.Options{
-			Kind: metric.Kind, Scale: q.Scale(name), GapLimit: gapLimit, Window: q.RateWindow(),
-		})
-		if wantsRate {
-			frame.Fields = append(frame.Fields, rateField(name, labels, angles[first:]))
-		}
-		if wantsPerSecond {
-			frame.Fields = append(frame.Fields, perSecondField(name, labels, perSecond[first:]))
-		}
+		appendOutputs(frame, name, labels, series.Times, values, first, q, gapLimit)
 	}
 	frame.Meta = timeSeriesWideMeta()
 	return frame
@@ -81,6 +60,36 @@ func readStart(from time.Time, q models.Query, bucket time.Duration) time.Time {
 		lead = ceilDiv(lead, bucket) * bucket
 	}
 	return from.Add(-lead)
+}
+
+// appendOutputs appends the fields of one series as the query's outputs ask:
+// its value, <name>_rate and, for byte counters of the catalog only,
+// <name>_per_second. A name outside the catalog (a raw query's column) is
+// a gauge without unit. Rates are derived over all the rows; the fields keep
+// the rows from first on (see vmFrame).
+func appendOutputs(frame *data.Frame, name string, labels data.Labels, times []time.Time, values []*float64, first int, q models.Query, gapLimit time.Duration) {
+	metric, _ := models.LookupMetric(name)
+	if q.Wants(models.OutputValue) {
+		field := data.NewField(name, labels.Copy(), values[first:])
+		if metric.Unit != "" {
+			field.Config = &data.FieldConfig{Unit: metric.Unit}
+		}
+		frame.Fields = append(frame.Fields, field)
+	}
+	wantsRate := q.Wants(models.OutputRate)
+	wantsPerSecond := q.Wants(models.OutputPerSecond) && metric.HasPerSecond()
+	if !wantsRate && !wantsPerSecond {
+		return
+	}
+	angles, perSecond := rate.Series(times, values, rate.Options{
+		Kind: metric.Kind, Scale: q.Scale(name), GapLimit: gapLimit, Window: q.RateWindow(),
+	})
+	if wantsRate {
+		frame.Fields = append(frame.Fields, rateField(name, labels, angles[first:]))
+	}
+	if wantsPerSecond {
+		frame.Fields = append(frame.Fields, perSecondField(name, labels, perSecond[first:]))
+	}
 }
 
 func rateField(name string, labels data.Labels, angles []*float64) *data.Field {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/vmtelemetry/libvirt-datasource/pkg/influx"
 	"github.com/vmtelemetry/libvirt-datasource/pkg/models"
-	"github.com/vmtelemetry/libvirt-datasource/pkg/rate"
 )
 
 // handleRaw answers queryType "raw": the user's InfluxQL over /query (GET,
@@ -127,25 +126,7 @@ func rawFrame(series influx.Series, q models.Query, gapLimit time.Duration) (*da
 			})
 			continue
 		}
-		metric, known := models.LookupMetric(column)
-		kind := rate.Gauge
-		if known {
-			kind = metric.Kind
-		}
-		if q.Wants(models.OutputValue) {
-			field := data.NewField(column, labels.Copy(), values)
-			if known && metric.Unit != "" {
-				field.Config = &data.FieldConfig{Unit: metric.Unit}
-			}
-			frame.Fields = append(frame.Fields, field)
-		}
-		angles, perSecond := rate.Series(sortedTimes, values, rate.Options{Kind: kind, Scale: q.Scale(column), GapLimit: gapLimit, Window: q.RateWindow()})
-		if q.Wants(models.OutputRate) {
-			frame.Fields = append(frame.Fields, rateField(column, labels, angles))
-		}
-		if q.Wants(models.OutputPerSecond) && known && metric.HasPerSecond() {
-			frame.Fields = append(frame.Fields, perSecondField(column, labels, perSecond))
-		}
+		appendOutputs(frame, column, labels, sortedTimes, values, 0, q, gapLimit)
 	}
 	if valueFieldCount(frame) == 0 {
 		return nil, userError{fmt.Errorf("series %q has no numeric column", series.Name)}
