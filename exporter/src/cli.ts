@@ -14,7 +14,7 @@ import { loadWebConfig } from './http/web-config.js';
 import { telemetryJson } from './http/telemetry-json.js';
 import { createWriteTarget } from './influx/create-target.js';
 import { PointQueue } from './influx/point-queue.js';
-import { SpillStore } from './influx/spill-store.js';
+import { SpillStore, type DropReason } from './influx/spill-store.js';
 import { PointWriter } from './influx/writer.js';
 import { PermissionDeniedError, SocketMissingError, type ConnectOptions } from './libvirt/index.js';
 import { createLogger, type Logger } from './log.js';
@@ -86,6 +86,29 @@ function sampleJson(sample: VmSample): string {
   );
 }
 
+const DROP_MESSAGES: Record<DropReason, string> = {
+  buffer_full: 'buffer bound reached: dropped the oldest points',
+  disk_full: 'spill folder full: dropped the oldest points',
+  spill_error: 'spill folder unusable: dropped points',
+};
+const DROP_LOG_EVERY_MS = 60_000;
+
+/** Counts dropped points; logs the first drop of each reason, then at most once a minute with the count since. */
+function dropLogger(metrics: ExporterMetrics, log: Logger): (count: number, reason: DropReason, detail?: string) => void {
+  const last = new Map<DropReason, { atMs: number; unlogged: number }>();
+  return (count, reason, detail) => {
+    const totalDropped = metrics.countDropped(reason, count);
+    const state = last.get(reason);
+    const now = Date.now();
+    if (state && now - state.atMs < DROP_LOG_EVERY_MS) {
+      state.unlogged += count;
+      return;
+    }
+    log.warn(DROP_MESSAGES[reason], { dropped: count + (state?.unlogged ?? 0), totalDropped, ...(detail ? { error: detail } : {}) });
+    last.set(reason, { atMs: now, unlogged: 0 });
+  };
+}
+
 /** A connect error worth stopping for: the socket is there but forbidden. Missing sockets are retried (libvirtd may start later). */
 function fatalConnectError(error: unknown): boolean {
   return error instanceof PermissionDeniedError;
@@ -122,15 +145,17 @@ async function runDaemon(config: Config, log: Logger): Promise<number> {
     return 2;
   }
   const metrics = new ExporterMetrics();
-  const spill = config.buffer.spillDir ? new SpillStore({ dir: config.buffer.spillDir, maxBytes: config.buffer.spillMaxBytes }) : undefined;
-  const queue = new PointQueue({
-    maxMemoryLines: config.buffer.maxPoints,
-    spill,
-    onDrop: (count) => {
-      metrics.dropped += count;
-      log.warn('buffer bound reached: dropped the oldest points', { dropped: count, totalDropped: metrics.dropped });
-    },
-  });
+  const spill = config.buffer.spillDir
+    ? new SpillStore({
+        dir: config.buffer.spillDir,
+        maxBytes: config.buffer.spillMaxBytes,
+        onCorrupt: (segment, records) => {
+          metrics.spillCorruptRecords += records;
+          log.warn('spill folder: torn or corrupt records skipped', { segment, records });
+        },
+      })
+    : undefined;
+  const queue = new PointQueue({ maxMemoryLines: config.buffer.maxPoints, spill, onDrop: dropLogger(metrics, log) });
   const target = createWriteTarget({ ...config.influx, gzipThresholdBytes: config.influx.gzipThreshold });
   const writer = new PointWriter({
     target,
@@ -191,7 +216,8 @@ async function runDaemon(config: Config, log: Logger): Promise<number> {
   await target.close();
   await http?.close();
   await session.close();
-  log.info('stopped', { written: writer.stats.written });
+  const { enqueued, written, rejected } = writer.stats;
+  log.info('stopped', { enqueued, written, rejected, dropped: Object.fromEntries(metrics.dropped) });
   return 0;
 }
 

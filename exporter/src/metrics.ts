@@ -2,6 +2,7 @@
 // exposition format for /metrics.
 
 import type { LibvirtErrorKind } from './collector/collector.js';
+import type { DropReason } from './influx/spill-store.js';
 import type { WriterStats } from './influx/writer.js';
 
 export type LibvirtFailureKind = LibvirtErrorKind | 'connect' | 'round' | 'events';
@@ -16,13 +17,21 @@ export class ExporterMetrics {
   /** Wall-clock time of the last successful round, ms since the epoch; 0 before the first. */
   lastCollectionAtMs = 0;
   vms = 0;
-  /** Lines dropped by the bounded buffer. */
-  dropped = 0;
+  /** Lines dropped by the bounded buffer and the spill folder, by reason. */
+  readonly dropped = new Map<DropReason, number>();
+  /** Torn or corrupt spill records skipped on reading. */
+  spillCorruptRecords = 0;
   libvirtConnected = false;
   /** Lifecycle events recorded: announced by libvirt, or reconciled after a reconnect. */
   events = 0;
   reconciledEvents = 0;
   readonly libvirtErrors = new Map<LibvirtFailureKind, number>();
+
+  countDropped(reason: DropReason, count: number): number {
+    const total = (this.dropped.get(reason) ?? 0) + count;
+    this.dropped.set(reason, total);
+    return total;
+  }
 
   countLibvirtError(kind: LibvirtFailureKind): void {
     this.libvirtErrors.set(kind, (this.libvirtErrors.get(kind) ?? 0) + 1);
@@ -47,10 +56,11 @@ export class ExporterMetrics {
     metric('vmt_samples_collected_total', 'counter', 'VM samples collected from libvirt.', [['', this.samplesCollected]]);
     metric('vmt_points_written_total', 'counter', 'Points written to InfluxDB.', [['', writer?.written ?? 0]]);
     metric('vmt_points_buffered', 'gauge', 'Points waiting to be written (memory and disk).', [['', writer?.buffered ?? 0]]);
-    metric('vmt_points_dropped_total', 'counter', 'Points dropped: buffer bound reached, or refused by InfluxDB.', [
-      ['{reason="buffer_full"}', this.dropped],
+    metric('vmt_points_dropped_total', 'counter', 'Points dropped: buffer bound reached, spill disk full, spill write error, or refused by InfluxDB.', [
+      ...(['buffer_full', 'disk_full', 'spill_error'] as DropReason[]).map((reason): [string, number] => [`{reason="${reason}"}`, this.dropped.get(reason) ?? 0]),
       ['{reason="rejected"}', writer?.rejected ?? 0],
     ]);
+    metric('vmt_spill_corrupt_records_total', 'counter', 'Torn or corrupt records of the spill folder skipped on reading.', [['', this.spillCorruptRecords]]);
     metric('vmt_influx_write_errors_total', 'counter', 'Failed write requests to InfluxDB (retried).', [['', writer?.writeErrors ?? 0]]);
     metric('vmt_influx_up', 'gauge', '1 while writes to InfluxDB succeed.', [['', writer && !writer.failing ? 1 : 0]]);
     metric('vmt_collection_duration_seconds', 'summary', 'Time of a collection round over all VMs.', [

@@ -2,13 +2,13 @@
 // sampled. Bounded in memory; past the bound the oldest lines move to the
 // spill store when one is configured, or are dropped and counted.
 
-import type { SpillStore } from './spill-store.js';
+import type { DropReason, DroppedLines, SpillStore } from './spill-store.js';
 
 export interface PointQueueOptions {
   maxMemoryLines: number;
   spill?: SpillStore | undefined;
-  /** Called with the count of lines dropped to stay within the bounds. */
-  onDrop: (count: number) => void;
+  /** Called with the count of lines dropped: to stay within the bounds, or because the spill folder failed. */
+  onDrop: (count: number, reason: DropReason, detail?: string) => void;
 }
 
 export class PointQueue {
@@ -32,7 +32,7 @@ export class PointQueue {
     while (this.memoryLines > this.options.maxMemoryLines) {
       const oldest = this.shiftChunk();
       if (this.options.spill) {
-        dropped += this.options.spill.append(oldest);
+        this.report(this.options.spill.append(oldest));
       } else {
         const excess = this.memoryLines + oldest.length - this.options.maxMemoryLines;
         dropped += Math.min(excess, oldest.length);
@@ -40,7 +40,7 @@ export class PointQueue {
         if (kept.length > 0) this.unshiftChunk(kept);
       }
     }
-    if (dropped > 0) this.options.onDrop(dropped);
+    if (dropped > 0) this.options.onDrop(dropped, 'buffer_full');
   }
 
   /** Removes and returns up to max of the oldest lines (disk before memory: disk holds older ones). */
@@ -67,15 +67,17 @@ export class PointQueue {
   spillAll(first: string[]): number {
     if (!this.options.spill) return 0;
     let moved = first.length;
-    const dropped = this.options.spill.append(first);
-    if (dropped > 0) this.options.onDrop(dropped);
+    this.report(this.options.spill.append(first));
     while (this.chunks.length > 0) {
       const chunk = this.shiftChunk();
       moved += chunk.length;
-      const dropped = this.options.spill.append(chunk);
-      if (dropped > 0) this.options.onDrop(dropped);
+      this.report(this.options.spill.append(chunk));
     }
     return moved;
+  }
+
+  private report(drops: DroppedLines[]): void {
+    for (const { count, reason, detail } of drops) this.options.onDrop(count, reason, detail);
   }
 
   private shiftChunk(): string[] {

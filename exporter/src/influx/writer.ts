@@ -22,6 +22,8 @@ export interface PointWriterOptions {
 }
 
 export interface WriterStats {
+  /** Lines handed to the writer. */
+  enqueued: number;
   written: number;
   /** Lines refused by InfluxDB (HTTP 400/413) on their own, dropped. */
   rejected: number;
@@ -38,6 +40,7 @@ export class PointWriter {
   private pending: string[] = [];
   /** Halves of refused batches still to send, the next one last (they precede the queue). */
   private halves: string[][] = [];
+  private enqueued = 0;
   private written = 0;
   private rejected = 0;
   private writeErrors = 0;
@@ -54,6 +57,7 @@ export class PointWriter {
 
   get stats(): WriterStats {
     return {
+      enqueued: this.enqueued,
       written: this.written,
       rejected: this.rejected,
       writeErrors: this.writeErrors,
@@ -63,6 +67,7 @@ export class PointWriter {
   }
 
   enqueue(lines: string[]): void {
+    this.enqueued += lines.length;
     this.options.queue.push(lines);
     this.wake?.();
   }

@@ -59,7 +59,7 @@ test('the HTTP port answers /healthz, /metrics and the seed JSON', async (t) => 
   let healthy = true;
   const server = await startHttpServer('127.0.0.1:0', {
     health: () => ({ ok: healthy, details: { vms: 3 } }),
-    metrics: () => metrics.render({ written: 7, rejected: 1, writeErrors: 2, buffered: 4, failing: false }),
+    metrics: () => metrics.render({ enqueued: 9, written: 7, rejected: 1, writeErrors: 2, buffered: 4, failing: false }),
     telemetry: () => ({ count: 0, timestamp: 'x', vms: [] }),
   });
   t.after(() => server.close());
