@@ -27,6 +27,7 @@ import (
 
 	"github.com/vmtelemetry/libvirt-datasource/e2e/provisioning"
 	"github.com/vmtelemetry/libvirt-datasource/e2e/sse"
+	"github.com/vmtelemetry/libvirt-datasource/pkg/plugin"
 )
 
 const (
@@ -346,8 +347,9 @@ func checkExporterJSON(t *testing.T, exporter *exporterProcess, vms vmSet) {
 
 // checkStreams subscribes to the live channel of every live panel of one
 // VM, as Grafana Live does for a panel with live on (SubscribeStream, then
-// RunStream once per channel), and wants at least 3 frames about a second
-// apart, each with the panel's fields and a newer time than the last.
+// RunStream once per channel: all panels share one), and wants at least 3
+// fleet frames about a second apart, each with the panel's fields and a
+// newer time than the last in the VM's row.
 func checkStreams(t *testing.T, ctx context.Context, host *pluginHost, repo, vm string) {
 	d := readDashboard(t, repo)
 	tr, _ := d.TimeRange(time.Now())
@@ -364,7 +366,6 @@ func checkStreams(t *testing.T, ctx context.Context, host *pluginHost, repo, vm 
 		}
 		for _, q := range queries {
 			var lq struct {
-				liveQuery
 				Live bool `json:"live"`
 			}
 			if err := json.Unmarshal(q.Request.JSON, &lq); err != nil {
@@ -373,7 +374,10 @@ func checkStreams(t *testing.T, ctx context.Context, host *pluginHost, repo, vm 
 			if !lq.Live {
 				continue
 			}
-			path := "live/" + streamKey(lq.liveQuery)
+			path, err := plugin.StreamPath(q.Request.JSON)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if seen[path] {
 				continue
 			}
@@ -424,7 +428,20 @@ func checkOneStream(ctx context.Context, host *pluginHost, name, path string, qu
 			fail("packet is not a frame: %v", err)
 			return
 		}
-		if vmOfFrame(frame.Name) != vm {
+		refs, _ := frame.FieldByName("ref")
+		tf, _ := frame.FieldByName("time")
+		if refs == nil || tf == nil {
+			fail("streamed frame is no fleet frame (have %s)", fieldNames(&frame))
+			return
+		}
+		row := -1
+		for i := 0; i < refs.Len(); i++ {
+			if ref, _ := refs.ConcreteAt(i); vmOfFrame(fmt.Sprint(ref)) == vm {
+				row = i
+			}
+		}
+		if row < 0 {
+			fail("streamed frame has no row of %s", vm)
 			return
 		}
 		for _, field := range want {
@@ -432,12 +449,7 @@ func checkOneStream(ctx context.Context, host *pluginHost, name, path string, qu
 				fail("streamed frame lacks %s (have %s)", field, fieldNames(&frame))
 			}
 		}
-		tf, _ := frame.FieldByName("time")
-		if tf == nil || tf.Len() == 0 {
-			fail("streamed frame without time")
-			return
-		}
-		ts, _ := tf.ConcreteAt(tf.Len() - 1)
+		ts, _ := tf.ConcreteAt(row)
 		got = append(got, ts.(time.Time))
 	})
 	if err != nil {

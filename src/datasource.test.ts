@@ -3,9 +3,8 @@ import { BackendSrv, GrafanaLiveSrv, setBackendSrv, setGrafanaLiveSrv, setTempla
 import { lastValueFrom, of, toArray } from 'rxjs';
 
 import { DataSource } from './datasource';
-import { DEFAULT_METRICS } from './metrics';
 import { migrateQuery } from './migration';
-import { streamKey } from './streamKey';
+import { streamPath } from './streamKey';
 import { fakeTemplateSrv } from './testing/templateSrv';
 import { instanceSettings } from './testing/instanceSettings';
 import { VmQuery } from './types';
@@ -116,7 +115,7 @@ describe('query', () => {
     } as unknown as BackendSrv);
   });
 
-  it('subscribes a live query to ds/<uid>/live/<stream key> with the interpolated query as data', async () => {
+  it('subscribes every live panel to the one channel ds/<uid>/fleet/<host>/<hash>, whatever VMs and fields it picks', async () => {
     const ds = new DataSource(instanceSettings({ streamIntervalMs: 2000 }));
     const live = query({
       vmMode: 'list',
@@ -125,27 +124,32 @@ describe('query', () => {
       outputs: ['value', 'rate'],
       live: true,
     });
-    await lastValueFrom(ds.query(request([live])).pipe(toArray()));
+    const other = query({ refId: 'B', queryType: 'fleet', metrics: [], outputs: ['rate'], live: true });
+    await lastValueFrom(ds.query(request([live, other])).pipe(toArray()));
 
     expect(fetched).toHaveLength(0);
-    expect(streams).toHaveLength(1);
+    expect(streams).toHaveLength(2);
     const { addr } = streams[0];
-    const data = addr.data as VmQuery;
-    expect(data.vms).toEqual(['one-71', 'web.2']);
+    const data = addr.data as Partial<VmQuery>;
+    expect(data.vms).toBeUndefined();
+    expect(data.metrics).toBeUndefined();
     expect(data.liveIntervalMs).toBe(2000);
     expect(addr.scope).toBe(LiveChannelScope.DataSource);
     expect(addr.stream).toBe('vmt-test');
-    expect(addr.path).toBe(`live/${streamKey(data)}`);
+    expect(addr.path).toBe(streamPath(data));
+    expect(addr.path).toMatch(/^fleet\/all\/[0-9a-f]{32}$/);
+    expect(streams[1].addr).toEqual(addr);
     expect(`ds/vmt-test/${addr.path}`.length).toBeLessThanOrEqual(160);
   });
 
-  it('writes the default metrics into the channel data of a query that names none', async () => {
+  it('gives a host filter its own channel', async () => {
     const ds = new DataSource(instanceSettings());
-    await lastValueFrom(ds.query(request([query({ live: true, metrics: [] })])).pipe(toArray()));
-    const data = streams[0].addr.data as VmQuery;
-    expect(data.metrics).toEqual(DEFAULT_METRICS);
-    expect(data.liveIntervalMs).toBe(1000);
-    expect(streams[0].addr.path).toBe(`live/${streamKey(data)}`);
+    await lastValueFrom(
+      ds.query(request([query({ live: true, host: 'kvm1' }), query({ refId: 'B', live: true })])).pipe(toArray())
+    );
+    expect(streams[0].addr.path).toMatch(/^fleet\/h-kvm1\//);
+    expect(streams[0].addr.path).not.toBe(streams[1].addr.path);
+    expect((streams[0].addr.data as VmQuery).liveIntervalMs).toBe(1000);
   });
 
   it('keeps the query interval over the data source default', async () => {

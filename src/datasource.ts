@@ -12,11 +12,11 @@ import { DataSourceWithBackend, getTemplateSrv } from '@grafana/runtime';
 import { merge, Observable, of } from 'rxjs';
 
 import { regexAlternation } from './escape';
-import { vmLiveStream } from './liveFrames';
+import { fleetLiveStream } from './liveFrames';
 import { DEFAULT_METRICS, STATIC_METRICS } from './metrics';
 import { DEFAULT_QUERY, migrateQuery } from './migration';
 import { interpolateRawQuery } from './rawQuery';
-import { streamKey } from './streamKey';
+import { streamData, streamPath } from './streamKey';
 import { MetricInfo, VmDataSourceOptions, VmInfo, VmQuery } from './types';
 import { validateQuery } from './validation';
 import { VmVariableSupport } from './variables';
@@ -104,14 +104,14 @@ export class DataSource extends DataSourceWithBackend<VmQuery, VmDataSourceOptio
   }
 
   /**
-   * Live metric queries subscribe to the data source's stream channel, whose
-   * per-VM frames liveFrames.ts keeps apart; the others go to the backend's
+   * Live metrics and fleet queries subscribe to the data source's stream channel,
+   * from which liveFrames.ts picks each panel's VMs and fields; the others go to the backend's
    * QueryData. A query that filterQuery skips for
    * being invalid gets an error naming its problems instead of no data, and so
    * does one whose template variables cannot be written into InfluxQL.
    */
   query(request: DataQueryRequest<VmQuery>): Observable<DataQueryResponse> {
-    const isLive = (q: VmQuery) => q.queryType === 'metrics' && q.live;
+    const isLive = (q: VmQuery) => (q.queryType === 'metrics' || q.queryType === 'fleet') && q.live;
     const errors: DataQueryError[] = [];
     const runnable: VmQuery[] = [];
     for (const q of request.targets.map(migrateQuery)) {
@@ -156,20 +156,22 @@ export class DataSource extends DataSourceWithBackend<VmQuery, VmDataSourceOptio
     }
   }
 
+  /**
+   * Every live panel of the data source subscribes to the same channel (per host
+   * filter and stream options): its data is the query without the keys a panel
+   * picks in the browser (streamKey.ts), with the interval written out, so the
+   * backend reads InfluxDB once per interval whatever the panels and viewers.
+   */
   private liveStream(query: VmQuery, request: DataQueryRequest<VmQuery>): Observable<DataQueryResponse> {
-    // The channel data carries every default explicitly, so that the backend
-    // recomputes the same key from it whatever defaults it would fill in.
-    const data: VmQuery = {
-      ...query,
-      metrics: query.metrics.length > 0 ? query.metrics : [...DEFAULT_METRICS],
-      liveIntervalMs: query.liveIntervalMs || this.streamIntervalMs,
-    };
-    const key = streamKey(data);
-    return vmLiveStream(
-      { scope: LiveChannelScope.DataSource, stream: this.uid, path: `live/${key}`, data },
+    const data = streamData({ ...query, liveIntervalMs: query.liveIntervalMs || this.streamIntervalMs });
+    const path = streamPath(data);
+    const selection = { ...query, metrics: query.metrics.length > 0 ? query.metrics : [...DEFAULT_METRICS] };
+    return fleetLiveStream(
+      { scope: LiveChannelScope.DataSource, stream: this.uid, path, data },
+      selection,
       query.refId,
       request.maxDataPoints ?? 1000,
-      `${request.requestId}/${query.refId}/${key}`
+      `${request.requestId}/${query.refId}/${path}`
     );
   }
 }

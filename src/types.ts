@@ -5,7 +5,7 @@ import { DataQuery } from '@grafana/schema';
 /** Version of the query model this frontend writes (docs/PLUGIN-API.md). */
 export const SCHEMA_VERSION = 1;
 
-export type QueryType = 'metrics' | 'raw' | 'variable';
+export type QueryType = 'metrics' | 'fleet' | 'raw' | 'variable';
 export type VmMode = 'all' | 'list' | 'regex';
 export type Output = 'value' | 'rate' | 'per_second';
 export type Aggregation = 'mean' | 'last' | 'max' | 'min';

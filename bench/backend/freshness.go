@@ -46,11 +46,13 @@ func (f *firstSeen) saw(vm string, sample time.Time, at time.Time) {
 func benchFreshness(ctx context.Context, p *grafanahost.Plugin, ds grafanahost.DataSource, db influxDB, set dataSet, duration, interval time.Duration) error {
 	model := fmt.Sprintf(`{"refId":"A","schemaVersion":1,"queryType":"metrics","vmMode":"all","metrics":["%s"],"outputs":["value","rate","per_second"],"liveIntervalMs":%d}`,
 		strings.Join(benchMetrics, `","`), interval.Milliseconds())
-	q, err := models.ParseQuery([]byte(model))
+	if _, err := models.ParseQuery([]byte(model)); err != nil {
+		return err
+	}
+	path, err := plugin.StreamPath(json.RawMessage(model))
 	if err != nil {
 		return err
 	}
-	path := "live/" + plugin.StreamKey(q, interval)
 	sub, err := p.SubscribeStream(ctx, &backend.SubscribeStreamRequest{PluginContext: ds.PluginContext(), Path: path, Data: json.RawMessage(model)})
 	if err != nil || sub.Status != backend.SubscribeStreamStatusOK {
 		return fmt.Errorf("SubscribeStream %s: %v %v", path, sub, err)
@@ -126,7 +128,8 @@ func benchFreshness(ctx context.Context, p *grafanahost.Plugin, ds grafanahost.D
 	return nil
 }
 
-// receiveFrames notes the sample of every frame the stream pushes.
+// receiveFrames notes the sample of every VM row of the fleet frames the
+// stream pushes.
 func receiveFrames(stream *grafanahost.Stream, seen *firstSeen) error {
 	for {
 		packet, err := stream.Recv()
@@ -138,11 +141,13 @@ func receiveFrames(stream *grafanahost.Stream, seen *firstSeen) error {
 		if err := json.Unmarshal(packet.Data, &frame); err != nil {
 			return fmt.Errorf("undecodable frame: %w", err)
 		}
-		if frame.Rows() > 0 {
-			if t, ok := frame.Fields[0].At(0).(time.Time); ok {
-				// Frames are named "<host>/<vm>"; the poller sees vm tags.
-				_, vm, _ := strings.Cut(frame.Name, "/")
-				seen.saw(vm, t, at)
+		names, _ := frame.FieldByName("vm")
+		if names == nil {
+			return fmt.Errorf("the stream sent a frame without a vm column")
+		}
+		for i := 0; i < frame.Rows(); i++ {
+			if t, ok := frame.Fields[0].At(i).(time.Time); ok {
+				seen.saw(names.At(i).(string), t, at)
 			}
 		}
 	}

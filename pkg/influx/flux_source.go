@@ -220,7 +220,8 @@ func (s *FluxSource) readSeries(ctx context.Context, q string, fields []string, 
 	b := newSeriesBuilder(fields)
 	err := s.Client.Flux(ctx, s.Organization, q, func(row FluxRow) error {
 		value, ok, err := fluxNumber(row)
-		if err != nil || !ok {
+		isText := row.Type("_value") == "string"
+		if err != nil || !ok && !isText {
 			return err
 		}
 		t, err := fluxTime(row)
@@ -228,7 +229,11 @@ func (s *FluxSource) readSeries(ctx context.Context, q string, fields []string, 
 			return err
 		}
 		p := b.newPoint(t)
-		b.setValue(&p, row.Get("_field"), value)
+		if isText {
+			b.setText(&p, row.Get("_field"), row.Get("_value"))
+		} else {
+			b.setValue(&p, row.Get("_field"), value)
+		}
 		b.add(row.Get(TagVM), row.Get(TagHost), row.Get(TagUUID), p)
 		return nil
 	})

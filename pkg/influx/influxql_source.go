@@ -261,6 +261,8 @@ func (s *InfluxQLSource) readSeries(ctx context.Context, q string, fields []stri
 			for i := 1; i < len(row); i++ {
 				if v, ok := row[i].Float(); ok {
 					b.setValue(&p, series.Columns[i], v)
+				} else if text, ok := row[i].Text(); ok {
+					b.setText(&p, series.Columns[i], text)
 				}
 			}
 			b.add(series.Tags[TagVM], series.Tags[TagHost], series.Tags[TagUUID], p)

@@ -80,13 +80,16 @@ type NewestRequest struct {
 }
 
 // VMSeries is the data of one VM: ascending times and, per field, one
-// nullable value per time. UUID comes from the VM's newest point.
+// nullable value per time. UUID comes from the VM's newest point. Fields
+// that held strings (the contract's state) are in Texts instead, "" where
+// a point has none.
 type VMSeries struct {
 	VM     string
 	Host   string
 	UUID   string
 	Times  []time.Time
 	Values map[string][]*float64
+	Texts  map[string][]string
 }
 
 // VMInfo is one VM known to the measurement.
@@ -119,10 +122,12 @@ type Source interface {
 }
 
 // point is one decoded row before it is merged into its VM's series:
-// values[i] belongs to fields[i] and counts when bit i of set is on.
+// values[i] (or texts[i], for a string field) belongs to fields[i] and
+// counts when bit i of set is on. texts stays nil for rows without strings.
 type point struct {
 	time   time.Time
 	values []float64
+	texts  []string
 	set    uint64
 }
 
@@ -136,6 +141,8 @@ type seriesBuilder struct {
 	fields []string
 	index  map[string]int
 	vms    map[VMID]*vmPoints
+	// text marks the fields that held strings.
+	text []bool
 }
 
 type vmPoints struct {
@@ -149,7 +156,7 @@ func newSeriesBuilder(fields []string) *seriesBuilder {
 	for i, f := range fields {
 		index[f] = i
 	}
-	return &seriesBuilder{fields: fields, index: index, vms: map[VMID]*vmPoints{}}
+	return &seriesBuilder{fields: fields, index: index, vms: map[VMID]*vmPoints{}, text: make([]bool, len(fields))}
 }
 
 // newPoint starts a row with no value set.
@@ -162,6 +169,18 @@ func (b *seriesBuilder) setValue(p *point, field string, value float64) {
 	if i, ok := b.index[field]; ok {
 		p.values[i] = value
 		p.set |= 1 << i
+	}
+}
+
+// setText records a string field's value in a row.
+func (b *seriesBuilder) setText(p *point, field, value string) {
+	if i, ok := b.index[field]; ok {
+		if p.texts == nil {
+			p.texts = make([]string, len(b.fields))
+		}
+		p.texts[i] = value
+		p.set |= 1 << i
+		b.text[i] = true
 	}
 }
 
@@ -190,6 +209,20 @@ func (b *seriesBuilder) build(keep int) []VMSeries {
 		}
 		s := VMSeries{VM: id.Name, Host: id.Host, UUID: v.uuid, Times: make([]time.Time, len(pts)), Values: map[string][]*float64{}}
 		for fi, f := range b.fields {
+			if b.text[fi] {
+				texts := make([]string, len(pts))
+				for i, p := range pts {
+					if p.texts != nil && p.set&(1<<fi) != 0 {
+						texts[i] = p.texts[fi]
+					}
+				}
+				if s.Texts == nil {
+					s.Texts = map[string][]string{}
+				}
+				s.Texts[f] = texts
+				s.Values[f] = make([]*float64, len(pts))
+				continue
+			}
 			backing := make([]float64, len(pts))
 			column := make([]*float64, len(pts))
 			for i, p := range pts {
@@ -218,6 +251,12 @@ func mergeSameTime(points []point) []point {
 			for i, v := range p.values {
 				if p.set&(1<<i) != 0 {
 					merged[n-1].values[i] = v
+					if p.texts != nil {
+						if merged[n-1].texts == nil {
+							merged[n-1].texts = make([]string, len(p.values))
+						}
+						merged[n-1].texts[i] = p.texts[i]
+					}
 				}
 			}
 			merged[n-1].set |= p.set

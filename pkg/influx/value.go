@@ -67,6 +67,11 @@ func (v Value) Float() (value float64, ok bool) {
 	return v.number, v.kind == kindNumber
 }
 
+// Text returns a string cell; ok is false for every other kind.
+func (v Value) Text() (value string, ok bool) {
+	return v.text, v.kind == kindString
+}
+
 // IsNull says whether the cell was null.
 func (v Value) IsNull() bool { return v.kind == kindNull }
 

@@ -17,6 +17,9 @@ const (
 	QueryTypeMetrics  = "metrics"
 	QueryTypeRaw      = "raw"
 	QueryTypeVariable = "variable"
+	// QueryTypeFleet is the fleet table: one row per VM of the host filter
+	// with its newest sample, rates, state and staleness.
+	QueryTypeFleet = "fleet"
 )
 
 // VM modes.
@@ -148,14 +151,14 @@ func applyDefaults(q *Query) {
 // Validate says what is wrong with a query, naming the key and the value.
 func (q Query) Validate() error {
 	switch q.QueryType {
-	case QueryTypeMetrics, QueryTypeRaw:
+	case QueryTypeMetrics, QueryTypeRaw, QueryTypeFleet:
 	case QueryTypeVariable:
 		if q.Variable != VariableVM && q.Variable != VariableHost {
 			return fmt.Errorf("variable %q is unknown: want vm or host", q.Variable)
 		}
 		return checkTagValue("host", q.Host)
 	default:
-		return fmt.Errorf("queryType %q is unknown: want metrics, raw or variable", q.QueryType)
+		return fmt.Errorf("queryType %q is unknown: want metrics, fleet, raw or variable", q.QueryType)
 	}
 	if q.QueryType == QueryTypeRaw && strings.TrimSpace(q.RawQuery) == "" {
 		return errors.New("queryType raw needs an InfluxQL statement in rawQuery")

@@ -131,6 +131,8 @@ func (d *Datasource) runQuery(ctx context.Context, qc queryContext) (response ba
 		handle = d.handleRaw
 	case models.QueryTypeVariable:
 		handle = d.handleVariable
+	case models.QueryTypeFleet:
+		handle = d.handleFleet
 	}
 	return handle(ctx, qc, q)
 }

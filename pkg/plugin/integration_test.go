@@ -166,7 +166,7 @@ func runSuite(t *testing.T, srv *testinflux.Server, languages []string) {
 			t.Run("variables", func(t *testing.T) { testVariables(t, tg) })
 			t.Run("health", func(t *testing.T) { testHealth(t, tg) })
 			t.Run("resources", func(t *testing.T) { testResources(t, tg) })
-			t.Run("latest frames", func(t *testing.T) { testLatestFrames(t, tg) })
+			t.Run("fleet frame", func(t *testing.T) { testFleetFrame(t, tg) })
 		})
 	}
 	t.Run("raw InfluxQL", func(t *testing.T) { testRaw(t, target{server: srv, language: models.LanguageInfluxQL}) })
@@ -652,27 +652,56 @@ func testResources(t *testing.T, tg target) {
 	}
 }
 
-func testLatestFrames(t *testing.T, tg target) {
+// testFleetFrame: the frame the live stream sends, one row per VM with its
+// newest sample and rates, stale rows with nulls.
+func testFleetFrame(t *testing.T, tg target) {
 	d := tg.datasource(t, nil)
-	q, err := models.ParseQuery([]byte(`{"schemaVersion":1,"vmMode":"list","vms":["one-71"],"metrics":["cpu_usage_percent"]}`))
+	q, err := models.ParseQuery([]byte(`{"schemaVersion":1,"queryType":"fleet"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	// "now" 10 s after the newest point of one-71.
-	frames, err := d.LatestFrames(context.Background(), q, time.Minute, t0.Add(50*time.Second))
+	row := func(frame *data.Frame, ref string) int {
+		refs, _ := frame.FieldByName("ref")
+		for i := 0; i < frame.Rows(); i++ {
+			if refs.At(i) == ref {
+				return i
+			}
+		}
+		t.Fatalf("fleet frame has no row %s", ref)
+		return -1
+	}
+	value := func(frame *data.Frame, field string, i int) *float64 {
+		return fieldByName(t, frame, field).At(i).(*float64)
+	}
+	// "now" 10 s after the newest point of one-71, interval 1 min: a 5 min
+	// gap limit, stale after 3 min.
+	frame, err := d.FleetFrame(context.Background(), q, time.Minute, time.Hour, t0.Add(50*time.Second), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(frames) != 1 || frames[0].Rows() != 1 {
-		t.Fatalf("latest frames: %d frames, want one with one row", len(frames))
+	if frame.Rows() != 8 {
+		t.Fatalf("fleet frame has %d rows, want the 8 VMs", frame.Rows())
 	}
-	// 45 → 60 over the last 37 s with a 5 min gap limit (5 × 1 min).
-	wantValues(t, fieldByName(t, frames[0], "cpu_usage_percent"), f(60))
-	wantValues(t, fieldByName(t, frames[0], "cpu_usage_percent_rate"), degrees(15.0/37))
-	// An hour later the VM is silent: no frame rather than a stale one.
-	frames, err = d.LatestFrames(context.Background(), q, time.Minute, t0.Add(time.Hour))
-	if err != nil || len(frames) != 0 {
-		t.Errorf("an hour after the newest point: %d frames, error %v; want none", len(frames), err)
+	i := row(frame, "kvm1/one-71")
+	// 45 → 60 over the last 37 s.
+	wantValues(t, data.NewField("cpu", nil, []*float64{value(frame, "cpu_usage_percent", i), value(frame, "cpu_usage_percent_rate", i)}), f(60), degrees(15.0/37))
+	if state := fieldByName(t, frame, "state").At(i); state != "running" {
+		t.Errorf("one-71 state %v, want running", state)
+	}
+	if stale := fieldByName(t, frame, "stale").At(i); stale != false {
+		t.Errorf("one-71 stale %v, want fresh", stale)
+	}
+	// Ten minutes later every VM is stale: no old value, the time it was last seen.
+	frame, err = d.FleetFrame(context.Background(), q, time.Minute, time.Hour, t0.Add(10*time.Minute), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i = row(frame, "kvm1/one-71")
+	if v := value(frame, "cpu_usage_percent", i); v != nil || fieldByName(t, frame, "state").At(i) != "stale" || fieldByName(t, frame, "stale").At(i) != true {
+		t.Errorf("one-71 ten minutes later: cpu %v, state %v; want null and stale", v, fieldByName(t, frame, "state").At(i))
+	}
+	if seen := frame.Fields[0].At(i).(time.Time); !seen.Equal(t0.Add(40 * time.Second)) {
+		t.Errorf("one-71 last seen %s, want %s", seen, t0.Add(40*time.Second))
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -27,30 +26,27 @@ const (
 	streamFailureLimit = 3
 )
 
-// errUnknownStreamPath marks a path that is not live/<key>.
+// errUnknownStreamPath marks a path that is not fleet/<readable>/<hash>.
 var errUnknownStreamPath = errors.New("unknown stream path")
 
-// liveStream is a validated channel: what it streams and how often.
+// liveStream is a validated channel: the stream options of its query and
+// how often it reads.
 type liveStream struct {
 	query    models.Query
 	interval time.Duration
 }
 
-// parseStream checks a channel path and its data (the query JSON): the path
-// must be live/<key>, the data a valid metrics query, and the key the one
-// computed from that query and its interval, so that a channel never
-// streams anything but what its name says.
+// parseStream checks a channel path and its data (the stream's query JSON):
+// the data must be a valid query and the path the one StreamPath computes
+// from it, so that a channel never streams anything but what its name says
+// and two different data never share a channel.
 func (d *Datasource) parseStream(path string, raw json.RawMessage) (liveStream, error) {
-	key, ok := strings.CutPrefix(path, streamPathPrefix)
-	if !ok || !isStreamKey(key) {
-		return liveStream{}, fmt.Errorf("%w %q: want %s<16 hex digits>", errUnknownStreamPath, path, streamPathPrefix)
+	if !strings.HasPrefix(path, streamPathPrefix) {
+		return liveStream{}, fmt.Errorf("%w %q: want %s<host or all>/<hash>", errUnknownStreamPath, path, streamPathPrefix)
 	}
 	q, err := models.ParseQuery(raw)
 	if err != nil {
 		return liveStream{}, fmt.Errorf("stream %s: %w", path, err)
-	}
-	if q.QueryType != models.QueryTypeMetrics {
-		return liveStream{}, fmt.Errorf("stream %s: queryType %q cannot stream, only %q", path, q.QueryType, models.QueryTypeMetrics)
 	}
 	interval := d.Settings.StreamInterval
 	if q.LiveIntervalMs > 0 {
@@ -62,8 +58,12 @@ func (d *Datasource) parseStream(path string, raw json.RawMessage) (liveStream, 
 	if interval < minStreamInterval {
 		return liveStream{}, fmt.Errorf("stream %s: interval %s is shorter than the minimum %s", path, interval, minStreamInterval)
 	}
-	if want := StreamKey(q, interval); want != key {
-		return liveStream{}, fmt.Errorf("stream %s: key does not match its query (the query's key is %s)", path, want)
+	want, err := StreamPath(raw)
+	if err != nil {
+		return liveStream{}, fmt.Errorf("stream %s: %w", path, err)
+	}
+	if want != path {
+		return liveStream{}, fmt.Errorf("stream %s: path does not match its data (the data's path is %s)", path, want)
 	}
 	return liveStream{query: q, interval: interval}, nil
 }
@@ -86,13 +86,14 @@ func (d *Datasource) PublishStream(_ context.Context, _ *backend.PublishStreamRe
 	return &backend.PublishStreamResponse{Status: backend.PublishStreamStatusPermissionDenied}, nil
 }
 
-// RunStream sends, every interval, one frame per VM of the query with its
-// newest sample and the rates against the sample before (LatestFrames),
-// until Grafana cancels ctx (its last subscriber left). A frame goes out
-// every interval even when nothing changed. A VM that stops reporting keeps
-// its frame, with nulls, so the channel's schema never changes. Reads that
-// keep failing end the stream with an error, which makes Grafana run it
-// again with backoff.
+// RunStream sends, every interval, the fleet frame (FleetFrame): one row
+// per VM of the channel's host filter with its newest sample and rates, so
+// that one InfluxDB read per interval serves every live panel of every
+// viewer, whatever VM or field each shows (the browser picks them). A frame
+// goes out every interval even when nothing changed; a VM that stops
+// reporting keeps its row, stale with null values, so the schema never
+// changes. Reads that keep failing end the stream with an error, which makes
+// Grafana run it again with backoff.
 func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamRequest, sender *backend.StreamSender) error {
 	stream, err := d.parseStream(req.Path, req.Data)
 	if err != nil {
@@ -107,11 +108,11 @@ func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamReques
 
 	ticker := time.NewTicker(stream.interval)
 	defer ticker.Stop()
-	schema := streamSchema{}
+	memory := fleetMemory{}
+	window := latestWindow(stream.query.GapLimit(stream.interval))
 	failures := 0
 	for {
-		now := time.Now()
-		frames, err := d.LatestFrames(ctx, stream.query, stream.interval, now)
+		frame, err := d.FleetFrame(ctx, stream.query, stream.interval, window, time.Now(), memory)
 		switch {
 		case ctx.Err() != nil:
 			return nil
@@ -123,13 +124,11 @@ func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamReques
 			}
 		default:
 			failures = 0
-			for _, frame := range schema.complete(frames, now) {
-				if err := sender.SendFrame(frame, data.IncludeAll); err != nil {
-					if ctx.Err() != nil {
-						return nil
-					}
-					return fmt.Errorf("live stream %s: sending a frame: %w", req.Path, err)
+			if err := sender.SendFrame(frame, data.IncludeAll); err != nil {
+				if ctx.Err() != nil {
+					return nil
 				}
+				return fmt.Errorf("live stream %s: sending a frame: %w", req.Path, err)
 			}
 		}
 		select {
@@ -140,42 +139,9 @@ func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamReques
 	}
 }
 
-// streamSchema remembers the last frame sent for each VM of a stream, so
-// that a VM without a sample in this round still gets a frame of the same
-// fields and labels, with null values.
-type streamSchema map[string]*data.Frame
-
-// complete returns the round's frames plus a null frame at now for every VM
-// seen before that has none, sorted by VM name.
-func (s streamSchema) complete(frames data.Frames, now time.Time) data.Frames {
-	present := map[string]bool{}
-	for _, frame := range frames {
-		present[frame.Name] = true
-		s[frame.Name] = frame
-	}
-	for name, last := range s {
-		if !present[name] {
-			frames = append(frames, nullSample(last, now))
-		}
-	}
-	sort.Slice(frames, func(i, j int) bool { return frames[i].Name < frames[j].Name })
-	return frames
-}
-
-// nullSample is a one-row frame at t with the fields of frame and null values.
-func nullSample(frame *data.Frame, t time.Time) *data.Frame {
-	out := data.NewFrame(frame.Name)
-	out.Meta = frame.Meta
-	for _, f := range frame.Fields {
-		var field *data.Field
-		if f.Name == timeFieldName {
-			field = data.NewField(f.Name, f.Labels, []time.Time{t})
-		} else {
-			field = data.NewFieldFromFieldType(f.Type(), 1)
-			field.Name, field.Labels = f.Name, f.Labels
-		}
-		field.Config = f.Config
-		out.Fields = append(out.Fields, field)
-	}
-	return out
+// latestWindow is how far back a stream reads: a VM silent for longer keeps
+// its stale row from the stream's memory, and a rate across a longer step
+// would be null anyway.
+func latestWindow(gapLimit time.Duration) time.Duration {
+	return max(time.Minute, 2*gapLimit)
 }

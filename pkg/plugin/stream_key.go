@@ -1,58 +1,180 @@
 package plugin
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
-	"hash/fnv"
-	"math"
+	"sort"
 	"strings"
-	"time"
-
-	"github.com/vmtelemetry/libvirt-datasource/pkg/models"
+	"unicode/utf8"
 )
 
-// streamPathPrefix starts the path of every live channel: ds/<uid>/live/<key>.
-const streamPathPrefix = "live/"
+// streamPathPrefix starts the path of every live channel:
+// ds/<uid>/fleet/<readable>/<hash>.
+const streamPathPrefix = "fleet/"
 
-// streamKeyCanonical is the string whose hash names a live channel
-// (docs/PLUGIN-API.md): every part of the query that changes what the
-// stream sends, so that one channel (shared by all its subscribers, run with
-// the first one's data) never serves two different queries.
-func streamKeyCanonical(q models.Query, interval time.Duration) string {
-	canonical := strings.Join([]string{
-		"v1",
-		q.VMMode,
-		strings.Join(q.VMs, "\n"),
-		q.VMRegex,
-		q.Host,
-		strings.Join(q.Metrics, ","),
-		strings.Join(q.Outputs, ","),
-		fmt.Sprint(interval.Milliseconds()),
-	}, "|")
-	// A rate window changes the rates; absent, the keys of queries saved
-	// before it stay as they were.
-	if windowMs := int64(math.Round(q.RateWindowSeconds * 1000)); windowMs > 0 {
-		canonical += fmt.Sprintf("|w=%d", windowMs)
-	}
-	return canonical
+// panelSideKeys are the keys of a query that never change what the data
+// source's stream sends: which VMs and fields a panel shows is picked in the
+// browser from the one stream (docs/PLUGIN-API.md, "Live streams"), and a
+// stream sends raw newest samples, so aggregation plays no part. Every
+// other key, including ones added to the query model later, changes the
+// channel: a new option cannot be forgotten.
+var panelSideKeys = map[string]bool{
+	"refId": true, "datasource": true, "hide": true, "key": true, "queryType": true,
+	"vmMode": true, "vms": true, "vmRegex": true, "metrics": true, "outputs": true,
+	"live": true, "aggregation": true, "rawQuery": true, "variable": true,
+	"intervalMs": true, "maxDataPoints": true, "datasourceId": true,
 }
 
-// StreamKey is the <key> of the channel live/<key> that streams q every
-// interval: FNV-1a 64 of the canonical string, 16 lower-case hex digits.
-func StreamKey(q models.Query, interval time.Duration) string {
-	h := fnv.New64a()
-	h.Write([]byte(streamKeyCanonical(q, interval)))
-	return fmt.Sprintf("%016x", h.Sum64())
-}
-
-// isStreamKey says whether s has the form of a key (16 lower-case hex digits).
-func isStreamKey(s string) bool {
-	if len(s) != 16 {
-		return false
+// streamCanonical is the canonical encoding of a stream's data: the JSON
+// object without panelSideKeys, keys sorted at every depth, no spaces,
+// numbers and strings written as JavaScript's JSON.stringify writes them.
+// The frontend (src/streamKey.ts) writes the same bytes.
+func streamCanonical(raw json.RawMessage) (string, error) {
+	decoder := json.NewDecoder(bytes.NewReader(raw))
+	decoder.UseNumber()
+	var object map[string]any
+	if err := decoder.Decode(&object); err != nil {
+		return "", fmt.Errorf("stream data is not a JSON object: %v", err)
 	}
-	for _, c := range s {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
+	for key := range object {
+		if panelSideKeys[key] {
+			delete(object, key)
 		}
 	}
-	return true
+	var b strings.Builder
+	if err := writeCanonical(&b, object); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+func writeCanonical(b *strings.Builder, value any) error {
+	switch v := value.(type) {
+	case nil:
+		b.WriteString("null")
+	case bool:
+		fmt.Fprint(b, v)
+	case json.Number:
+		// As JavaScript writes the number: Go's JSON encoding of a float64
+		// follows ECMAScript's Number::toString (1000, 0.1, 1e-7, 1e+21).
+		f, err := v.Float64()
+		if err != nil {
+			return fmt.Errorf("stream data holds the number %s, which is out of range", v)
+		}
+		text, _ := json.Marshal(f)
+		b.Write(text)
+	case string:
+		if !utf8.ValidString(v) {
+			return fmt.Errorf("stream data holds a string that is not UTF-8")
+		}
+		writeJSString(b, v)
+	case []any:
+		b.WriteByte('[')
+		for i, item := range v {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := writeCanonical(b, item); err != nil {
+				return err
+			}
+		}
+		b.WriteByte(']')
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		// JavaScript sorts by UTF-16 code units; for keys of the query
+		// model (ASCII) that is Go's byte order.
+		sort.Strings(keys)
+		b.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeJSString(b, k)
+			b.WriteByte(':')
+			if err := writeCanonical(b, v[k]); err != nil {
+				return err
+			}
+		}
+		b.WriteByte('}')
+	default:
+		return fmt.Errorf("stream data holds a %T", value)
+	}
+	return nil
+}
+
+// writeJSString quotes s as JSON.stringify does: \" \\ \b \f \n \r \t, other
+// control characters as \u00xx, everything else as it is.
+func writeJSString(b *strings.Builder, s string) {
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\f':
+			b.WriteString(`\f`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		default:
+			if r < 0x20 {
+				fmt.Fprintf(b, `\u%04x`, r)
+			} else {
+				b.WriteRune(r)
+			}
+		}
+	}
+	b.WriteByte('"')
+}
+
+// StreamPath is the path of the channel that streams a query's data:
+// fleet/<host or "all">/<SHA-256 of the canonical encoding, 32 hex digits>.
+// The readable part (host, only the characters Grafana allows in a path,
+// at most 40 of them) comes first; the hash keeps two different data apart
+// and the path within Grafana's 160 characters.
+func StreamPath(raw json.RawMessage) (string, error) {
+	canonical, err := streamCanonical(raw)
+	if err != nil {
+		return "", err
+	}
+	var fields struct {
+		Host string `json:"host"`
+	}
+	_ = json.Unmarshal(raw, &fields) // a malformed object failed above
+	sum := sha256.Sum256([]byte(canonical))
+	return streamPathPrefix + readableSegment(fields.Host) + "/" + hex.EncodeToString(sum[:16]), nil
+}
+
+// readableSegment writes a host for a path: "all" for none, else its
+// characters with those Grafana refuses in a path as "_", cut at 40.
+func readableSegment(host string) string {
+	if host == "" {
+		return "all"
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range host {
+		if n == 40 {
+			break
+		}
+		if r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.' || r == '=') {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+		n++
+	}
+	return "h-" + b.String()
 }

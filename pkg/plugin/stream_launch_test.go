@@ -20,15 +20,54 @@ import (
 	"github.com/vmtelemetry/libvirt-datasource/pkg/plugin"
 )
 
-// liveQuery streams a VM the test keeps writing (live-1) and one it writes
-// only before the stream starts (live-2).
-const liveQuery = `{"refId":"A","schemaVersion":1,"queryType":"metrics","vmMode":"list","vms":["live-1","live-2"],` +
-	`"metrics":["cpu_usage_percent","network_rx_bytes"],"outputs":["value","rate","per_second"],"liveIntervalMs":1000}`
+// liveQuery is the data of the data source's one stream: every VM, every
+// metric; a panel's query adds its VMs and fields, which the browser picks.
+// The test keeps writing live-1 on kvm1, writes live-2 and live-1 on kvm2
+// (a VM of the same name on another host) only before the stream starts.
+const liveQuery = `{"refId":"A","schemaVersion":1,"queryType":"metrics","vmMode":"list","vms":["live-1"],` +
+	`"metrics":["cpu_usage_percent"],"outputs":["rate"],"host":"","liveIntervalMs":1000}`
 
 // received is a stream packet decoded, with the time it arrived.
 type received struct {
 	at    time.Time
 	frame *data.Frame
+}
+
+// fleetRow is one VM's row of a fleet frame, with the time it arrived.
+type fleetRow struct {
+	at     time.Time
+	time   time.Time
+	state  string
+	stale  bool
+	values map[string]*float64
+}
+
+// fleetRows splits a fleet frame into its rows, by VM reference.
+func fleetRows(t *testing.T, r received) map[string]fleetRow {
+	t.Helper()
+	f := r.frame
+	ref, _ := f.FieldByName("ref")
+	if ref == nil || f.Fields[0].Name != "time" {
+		t.Fatalf("not a fleet frame: %s", fieldSchema(f))
+	}
+	rows := map[string]fleetRow{}
+	for i := 0; i < f.Rows(); i++ {
+		row := fleetRow{at: r.at, time: f.Fields[0].At(i).(time.Time), values: map[string]*float64{}}
+		for _, field := range f.Fields {
+			switch field.Name {
+			case "state":
+				row.state = field.At(i).(string)
+			case "stale":
+				row.stale = field.At(i).(bool)
+			default:
+				if v, ok := field.At(i).(*float64); ok {
+					row.values[field.Name] = v
+				}
+			}
+		}
+		rows[ref.At(i).(string)] = row
+	}
+	return rows
 }
 
 func launchPlugin(t *testing.T) *grafanahost.Plugin {
@@ -49,11 +88,11 @@ func launchPlugin(t *testing.T) *grafanahost.Plugin {
 
 func liveChannel(t *testing.T) (string, json.RawMessage) {
 	t.Helper()
-	q, err := models.ParseQuery([]byte(liveQuery))
+	path, err := plugin.StreamPath(json.RawMessage(liveQuery))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return "live/" + plugin.StreamKey(q, time.Second), json.RawMessage(liveQuery)
+	return path, json.RawMessage(liveQuery)
 }
 
 // receiveAll decodes the stream's packets into a channel until the stream
@@ -81,8 +120,12 @@ func receiveAll(t *testing.T, stream *grafanahost.Stream) (<-chan received, <-ch
 }
 
 func sampleLine(vm string, at time.Time, cpu float64, rx int64) string {
-	return fmt.Sprintf("vm_telemetry,vm=%s,host=kvm1,uuid=uuid-%s cpu_usage_percent=%g,network_rx_bytes=%di,domain_id=1i,vcpus=1i %d\n",
-		vm, vm, cpu, rx, at.UnixNano())
+	return hostSampleLine("kvm1", vm, at, cpu, rx)
+}
+
+func hostSampleLine(host, vm string, at time.Time, cpu float64, rx int64) string {
+	return fmt.Sprintf("vm_telemetry,vm=%s,host=%s,uuid=uuid-%s-%s cpu_usage_percent=%g,network_rx_bytes=%di,domain_id=1i,vcpus=1i,state=\"running\" %d\n",
+		vm, host, host, vm, cpu, rx, at.UnixNano())
 }
 
 // TestLiveStreamThroughLaunchedPlugin subscribes to a channel of the launched
@@ -119,10 +162,11 @@ func streamLiveData(t *testing.T, p *grafanahost.Plugin, server *testinflux.Serv
 	defer cancel()
 	path, query := liveChannel(t)
 
-	// Both VMs have two samples before the stream starts.
+	// Every VM has two samples before the stream starts.
 	start := time.Now().Add(-2 * time.Second).Truncate(time.Millisecond)
 	server.Write(t, sampleLine("live-1", start, 10, 0)+sampleLine("live-1", start.Add(time.Second), 20, 1<<20)+
-		sampleLine("live-2", start, 50, 0)+sampleLine("live-2", start.Add(time.Second), 55, 3<<20))
+		sampleLine("live-2", start, 50, 0)+sampleLine("live-2", start.Add(time.Second), 55, 3<<20)+
+		hostSampleLine("kvm2", "live-1", start, 80, 0)+hostSampleLine("kvm2", "live-1", start.Add(time.Second), 70, 0))
 
 	sub, err := p.SubscribeStream(ctx, &backend.SubscribeStreamRequest{PluginContext: ds.PluginContext(), Path: path, Data: query})
 	if err != nil || sub.Status != backend.SubscribeStreamStatusOK {
@@ -137,10 +181,11 @@ func streamLiveData(t *testing.T, p *grafanahost.Plugin, server *testinflux.Serv
 	packets, done := receiveAll(t, stream)
 
 	// live-1 gets a new sample every second: cpu +7 % per step, rx +2 MiB.
+	// 8 s: long enough for the silent VMs to turn stale (5 s).
 	written := map[int64]float64{start.UnixNano(): 10, start.Add(time.Second).UnixNano(): 20}
 	cpu, rx := 20.0, int64(1<<20)
 	var got []received
-	deadline := time.Now().Add(6 * time.Second)
+	deadline := time.Now().Add(8 * time.Second)
 	for next := time.Now(); time.Now().Before(deadline); next = next.Add(time.Second) {
 		cpu, rx = cpu+7, rx+2<<20
 		at := time.Now().Truncate(time.Millisecond)
@@ -160,68 +205,89 @@ func streamLiveData(t *testing.T, p *grafanahost.Plugin, server *testinflux.Serv
 		}
 	}
 
-	byVM := map[string][]received{}
+	// One frame per interval for the whole fleet, never one per VM or panel:
+	// no more than the elapsed intervals allow (+1 for the first, sent at
+	// once, +1 for a tick delayed by a slow read).
+	if len(got) < 4 {
+		t.Fatalf("received %d fleet frames in 8 s; want at least 4", len(got))
+	}
+	span := got[len(got)-1].at.Sub(got[0].at)
+	if max := int(span/time.Second) + 2; len(got) > max {
+		t.Errorf("%d frames within %s: more than one per 1 s interval", len(got), span)
+	}
+	schema := fieldSchema(got[0].frame)
+	var live1, live2, twin []fleetRow
 	for _, r := range got {
-		byVM[r.frame.Name] = append(byVM[r.frame.Name], r)
-	}
-	live1, live2 := byVM["live-1"], byVM["live-2"]
-	if len(live1) < 3 || len(live2) < 3 {
-		t.Fatalf("received %d frames of live-1 and %d of live-2 in 6 s; want at least 3 each", len(live1), len(live2))
-	}
-
-	// One frame per VM per interval: no more than the elapsed intervals
-	// allow (+1 for the first, sent at once, +1 for a tick delayed by a slow
-	// read). Gaps between single frames are not checked: a shared machine
-	// may delay any one read.
-	span := live1[len(live1)-1].at.Sub(live1[0].at)
-	if max := int(span/time.Second) + 2; len(live1) > max {
-		t.Errorf("%d frames of live-1 within %s: more than one per 1 s interval", len(live1), span)
+		if s := fieldSchema(r.frame); s != schema {
+			t.Fatalf("the stream's schema changed:\n%s\n%s", schema, s)
+		}
+		rows := fleetRows(t, r)
+		if len(rows) != 3 {
+			t.Fatalf("a fleet frame has rows %v, want kvm1/live-1, kvm1/live-2, kvm2/live-1", rows)
+		}
+		live1, live2, twin = append(live1, rows["kvm1/live-1"]), append(live2, rows["kvm1/live-2"]), append(twin, rows["kvm2/live-1"])
 	}
 
-	// Fresh values and their rates: each frame holds one sample the test
-	// wrote, with the angle of the step from the sample before.
-	schema := fieldSchema(live1[0].frame)
+	// Fresh values and their rates: each row of live-1 holds one sample the
+	// test wrote, with the angle of the step from the sample before.
 	fresh := map[int64]bool{}
-	for _, r := range live1 {
-		f := r.frame
-		if s := fieldSchema(f); s != schema {
-			t.Fatalf("live-1's schema changed:\n%s\n%s", schema, s)
-		}
-		if f.Rows() != 1 {
-			t.Fatalf("a live frame has %d rows, want the newest sample only", f.Rows())
-		}
-		at := f.Fields[0].At(0).(time.Time)
-		value, ok := written[at.UnixNano()]
+	for _, row := range live1 {
+		value, ok := written[row.time.UnixNano()]
 		if !ok {
-			t.Fatalf("live-1 frame at %s: the test wrote no sample at that time", at)
+			t.Fatalf("live-1 row at %s: the test wrote no sample at that time", row.time)
 		}
-		if got := floatAt(t, f, "cpu_usage_percent"); got == nil || *got != value {
-			t.Fatalf("live-1 at %s: cpu %v, want %v", at, got, value)
+		if got := row.values["cpu_usage_percent"]; got == nil || *got != value {
+			t.Fatalf("live-1 at %s: cpu %v, want %v", row.time, got, value)
 		}
-		if at.Equal(start) {
+		if row.state != "running" || row.stale {
+			t.Fatalf("live-1 at %s: state %q stale %v, want running and fresh", row.time, row.state, row.stale)
+		}
+		if row.time.Equal(start) {
 			continue
 		}
-		prevAt, prevValue := previousSample(written, at)
-		wantRate := math.Atan((value-prevValue)/at.Sub(prevAt).Seconds()) * 180 / math.Pi
-		if got := floatAt(t, f, "cpu_usage_percent_rate"); got == nil || math.Abs(*got-wantRate) > 1e-9 {
-			t.Fatalf("live-1 at %s: cpu rate %v, want %.6f°", at, got, wantRate)
+		prevAt, prevValue := previousSample(written, row.time)
+		wantRate := math.Atan((value-prevValue)/row.time.Sub(prevAt).Seconds()) * 180 / math.Pi
+		if got := row.values["cpu_usage_percent_rate"]; got == nil || math.Abs(*got-wantRate) > 1e-9 {
+			t.Fatalf("live-1 at %s: cpu rate %v, want %.6f°", row.time, got, wantRate)
 		}
-		if got := floatAt(t, f, "network_rx_bytes_per_second"); got == nil || *got <= 0 {
-			t.Fatalf("live-1 at %s: rx per second %v, want a positive rate", at, got)
+		if got := row.values["network_rx_bytes_per_second"]; got == nil || *got <= 0 {
+			t.Fatalf("live-1 at %s: rx per second %v, want a positive rate", row.time, got)
 		}
-		fresh[at.UnixNano()] = true
+		fresh[row.time.UnixNano()] = true
 	}
 	if len(fresh) < 3 {
-		t.Fatalf("live-1 frames carried %d distinct new samples; want at least 3", len(fresh))
+		t.Fatalf("live-1 rows carried %d distinct new samples; want at least 3", len(fresh))
 	}
 
-	// live-2 got no new sample, yet still a frame every interval: its newest.
-	for _, r := range live2 {
-		if at := r.frame.Fields[0].At(0).(time.Time); !at.Equal(start.Add(time.Second)) {
-			t.Fatalf("live-2 frame at %s, want its newest sample at %s", at, start.Add(time.Second))
+	// live-2 and the other host's live-1 got no new sample: their newest
+	// (never mixed with kvm1's live-1), then, after 5 s without a sample,
+	// stale: null values, state "stale", the time of the newest sample.
+	for name, tc := range map[string]struct {
+		rows      []fleetRow
+		cpu, rate float64
+	}{"kvm1/live-2": {live2, 55, math.Atan(5) * 180 / math.Pi}, "kvm2/live-1": {twin, 70, math.Atan(-10) * 180 / math.Pi}} {
+		stale := 0
+		for _, row := range tc.rows {
+			if !row.time.Equal(start.Add(time.Second)) {
+				t.Fatalf("%s row at %s, want its newest sample at %s", name, row.time, start.Add(time.Second))
+			}
+			cpu, rate := row.values["cpu_usage_percent"], row.values["cpu_usage_percent_rate"]
+			if row.stale {
+				stale++
+				if cpu != nil || rate != nil || row.state != "stale" {
+					t.Fatalf("%s stale row: cpu %v rate %v state %q, want nulls and state stale", name, cpu, rate, row.state)
+				}
+				continue
+			}
+			if stale > 0 {
+				t.Fatalf("%s: fresh again after stale without a new sample", name)
+			}
+			if cpu == nil || *cpu != tc.cpu || rate == nil || math.Abs(*rate-tc.rate) > 1e-9 {
+				t.Fatalf("%s: cpu %v rate %v, want %v and %.4f°", name, cpu, rate, tc.cpu, tc.rate)
+			}
 		}
-		if got := floatAt(t, r.frame, "cpu_usage_percent_rate"); got == nil || math.Abs(*got-math.Atan(5)*180/math.Pi) > 1e-9 {
-			t.Fatalf("live-2 rate %v, want atan(5)", got)
+		if stale == 0 {
+			t.Fatalf("%s never turned stale in 8 s without a sample", name)
 		}
 	}
 

@@ -74,22 +74,24 @@ func TestRateWindowOfLiveFramesReadsTheWholeWindow(t *testing.T) {
 	now := time.Unix(1764844300, 0).UTC()
 	source := &recordingSource{series: climbing(now.Add(-100*time.Second), 100)}
 	d := &Datasource{Source: source}
-	frames, err := d.LatestFrames(t.Context(), mustQuery(t, `{"schemaVersion":1,"metrics":["cpu_usage_percent"],"outputs":["rate"],"rateWindowSeconds":60}`), time.Second, now)
+	window := latestWindow(10 * time.Second)
+	frame, err := d.FleetFrame(t.Context(), mustQuery(t, `{"schemaVersion":1,"metrics":["cpu_usage_percent"],"outputs":["rate"],"rateWindowSeconds":60}`), time.Second, window, now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(source.newests) != 0 || len(source.ranges) != 1 || now.Sub(source.ranges[0].From) < 60*time.Second+latestWindow(10*time.Second) {
 		t.Fatalf("reads: newest %+v, range %+v; want one range read reaching back the window plus %v", source.newests, source.ranges, latestWindow(10*time.Second))
 	}
-	if len(frames) != 1 || frames[0].Rows() != 1 {
-		t.Fatalf("%d frames, want one frame of one row", len(frames))
+	if frame.Rows() != 1 {
+		t.Fatalf("fleet frame of %d rows, want one", frame.Rows())
 	}
-	if v, ok := frames[0].Fields[1].ConcreteAt(0); !ok || math.Abs(v.(float64)-45) > 1e-9 {
+	rate, _ := frame.FieldByName("cpu_usage_percent_rate")
+	if v, ok := rate.ConcreteAt(0); !ok || math.Abs(v.(float64)-45) > 1e-9 {
 		t.Errorf("newest windowed rate = %v (%v), want 45°", v, ok)
 	}
 
 	source.ranges = nil
-	if _, err := d.LatestFrames(t.Context(), mustQuery(t, `{"schemaVersion":1,"metrics":["cpu_usage_percent"],"outputs":["rate"]}`), time.Second, now); err != nil {
+	if _, err := d.FleetFrame(t.Context(), mustQuery(t, `{"schemaVersion":1,"metrics":["cpu_usage_percent"],"outputs":["rate"]}`), time.Second, window, now, nil); err != nil {
 		t.Fatal(err)
 	}
 	if len(source.ranges) != 0 || len(source.newests) != 1 || source.newests[0].Count != 2 {

@@ -1,0 +1,160 @@
+package plugin
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/vmtelemetry/libvirt-datasource/pkg/influx"
+	"github.com/vmtelemetry/libvirt-datasource/pkg/models"
+)
+
+// fleetStateField is the contract's string field of the VM's state.
+const fleetStateField = "state"
+
+// fleetOutputs are the outputs every fleet row carries: a panel picks its
+// own in the browser.
+var fleetOutputs = []string{models.OutputValue, models.OutputRate, models.OutputPerSecond}
+
+// fleetQuery is the query of the fleet frame: every VM (of the host
+// filter), the eight usage metrics with all outputs, the stream options
+// (rate scales, gap limit, …) of q.
+func fleetQuery(q models.Query) models.Query {
+	q.VMMode, q.VMs, q.VMRegex = models.VMModeAll, nil, ""
+	q.Metrics = append([]string(nil), models.DefaultMetrics...)
+	q.Outputs = fleetOutputs
+	return q
+}
+
+// staleAfter is how long a VM may go without a sample before its row is
+// stale: a few intervals, and never less than 5 s, the exporter's 1 s
+// rounds plus its write and InfluxDB's.
+func staleAfter(interval time.Duration) time.Duration {
+	return max(3*interval, 5*time.Second)
+}
+
+// fleetVM is what the fleet frame knows of a VM between two reads.
+type fleetVM struct {
+	id       influx.VMID
+	uuid     string
+	state    string
+	lastSeen time.Time
+}
+
+// fleetMemory keeps every VM a stream has seen, so that a VM that stops
+// reporting keeps its row (stale, null values) instead of vanishing.
+type fleetMemory map[influx.VMID]fleetVM
+
+// FleetFrame reads the newest two samples of every VM of q's host filter
+// seen since now − window and returns the fleet frame at now: one row per
+// VM (by name, then host) with its identity, state, newest sample time
+// (time), whether it is stale, and per usage metric its value, _rate and
+// _per_second (counters) from its last step, as the range query computes
+// them. A stale VM's values are null and its state is "stale". memory, when
+// not nil, adds the VMs seen by earlier calls and learns this one's.
+func (d *Datasource) FleetFrame(ctx context.Context, q models.Query, interval, window time.Duration, now time.Time, memory fleetMemory) (*data.Frame, error) {
+	if d.SettingsErr != nil {
+		return nil, userError{d.SettingsErr}
+	}
+	fq := fleetQuery(q)
+	gapLimit := fq.GapLimit(interval)
+	fields := append(append([]string(nil), fq.Metrics...), fleetStateField)
+	since := now.Add(-window)
+	var series []influx.VMSeries
+	var err error
+	if start := readStart(since, fq, 0); start.Before(since) {
+		// A rate window reaches back further than the newest two samples.
+		series, err = d.Source.Range(ctx, influx.RangeRequest{Selection: fq.Selection(), Fields: rawFields(fields), From: start, To: now})
+	} else {
+		series, err = d.Source.Newest(ctx, influx.NewestRequest{Selection: fq.Selection(), Fields: fields, Count: 2, Since: since})
+	}
+	if err != nil {
+		return nil, err
+	}
+	if memory == nil {
+		memory = fleetMemory{}
+	}
+	newest := map[influx.VMID]*data.Frame{}
+	for _, s := range series {
+		id := s.ID()
+		vm := fleetVM{id: id, uuid: s.UUID, lastSeen: s.Times[len(s.Times)-1]}
+		if states := s.Texts[fleetStateField]; len(states) > 0 {
+			vm.state = states[len(states)-1]
+		}
+		if known, ok := memory[id]; ok && vm.state == "" {
+			vm.state = known.state
+		}
+		memory[id] = vm
+		newest[id] = vmFrame(s, fq, gapLimit, time.Time{})
+	}
+	return fleetFrame(fq, memory, newest, staleAfter(interval), now), nil
+}
+
+// fleetFrame lays out the rows of the VMs in memory; frames holds the wide
+// frame of each VM read this round (its last row is the VM's newest step).
+func fleetFrame(q models.Query, memory fleetMemory, frames map[influx.VMID]*data.Frame, stale time.Duration, now time.Time) *data.Frame {
+	vms := make([]fleetVM, 0, len(memory))
+	for _, vm := range memory {
+		vms = append(vms, vm)
+	}
+	sortFleet(vms)
+	n := len(vms)
+	times := make([]time.Time, n)
+	refs, names, hosts, uuids, states := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	stales := make([]bool, n)
+	// The value columns, in the order of a VM frame of the same query.
+	var columns []*data.Field
+	columnIndex := map[string]int{}
+	template := vmFrame(influx.VMSeries{}, q, 0, time.Time{})
+	for _, f := range template.Fields[1:] {
+		field := data.NewFieldFromFieldType(data.FieldTypeNullableFloat64, n)
+		field.Name, field.Config = f.Name, f.Config
+		columnIndex[f.Name] = len(columns)
+		columns = append(columns, field)
+	}
+	for i, vm := range vms {
+		times[i], refs[i], names[i], hosts[i], uuids[i] = vm.lastSeen, vm.id.Ref(), vm.id.Name, vm.id.Host, vm.uuid
+		stales[i] = now.Sub(vm.lastSeen) > stale
+		states[i] = vm.state
+		if stales[i] {
+			states[i] = "stale"
+			continue
+		}
+		frame := frames[vm.id]
+		if frame == nil {
+			continue
+		}
+		last := frame.Rows() - 1
+		for _, f := range frame.Fields[1:] {
+			if j, ok := columnIndex[f.Name]; ok {
+				columns[j].Set(i, f.At(last))
+			}
+		}
+	}
+	out := data.NewFrame("fleet",
+		data.NewField(timeFieldName, nil, times),
+		data.NewField("ref", nil, refs),
+		data.NewField(influx.TagVM, nil, names),
+		data.NewField(influx.TagHost, nil, hosts),
+		data.NewField(influx.TagUUID, nil, uuids),
+		data.NewField(fleetStateField, nil, states),
+		data.NewField("stale", nil, stales),
+	)
+	out.Fields = append(out.Fields, columns...)
+	return out
+}
+
+// rawFields lists fields to read as raw points (no aggregate).
+func rawFields(names []string) []influx.Field {
+	fields := make([]influx.Field, len(names))
+	for i, name := range names {
+		fields[i] = influx.Field{Name: name}
+	}
+	return fields
+}
+
+func sortFleet(vms []fleetVM) {
+	sort.Slice(vms, func(i, j int) bool { return vms[i].id.Less(vms[j].id) })
+}
