@@ -9,11 +9,11 @@ import { once } from 'node:events';
 import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { LibvirtClient } from '../../src/libvirt/client.js';
 import { DomainState, GetAllDomainStatsFlag } from '../../src/libvirt/constants.js';
 import { CallTimeoutError, ConnectFailedError, ConnectionClosedError } from '../../src/libvirt/errors.js';
+import { readableBundle } from '../support/readable-bundle.js';
 import { PrivateLibvirtd } from './private-libvirtd.js';
 
 const URI = 'test:///default';
@@ -76,10 +76,10 @@ describe('many domains (test driver node XML)', () => {
 
 describe('failures', () => {
   test('an ordinary user: the root-only socket is EACCES with advice, the read-only socket works', async () => {
-    const probe = fileURLToPath(new URL('./connect-probe.ts', import.meta.url));
-    const loaderArgs = process.execArgv.filter((arg) => !arg.startsWith('--test'));
+    // Bundled: nobody may not be able to read the checkout (a clone in a 0700 folder).
+    const probe = readableBundle('test/libvirt/connect-probe.ts');
     const probeAs = async (socketPath: string) => {
-      const { stdout } = await promisify(execFile)(process.execPath, [...loaderArgs, probe, socketPath], {
+      const { stdout } = await promisify(execFile)(process.execPath, [probe, socketPath], {
         uid: NOBODY,
         gid: NOBODY,
       });

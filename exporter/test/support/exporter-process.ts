@@ -3,6 +3,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { TestContext } from 'node:test';
+import { readableBundle } from './readable-bundle.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -19,10 +20,15 @@ export class ExporterProcess {
   readonly exited: Promise<number | null>;
   private readonly child: ChildProcess;
 
-  /** `uid`: run as this unprivileged user (setpriv), e.g. 65534 (nobody). */
+  /**
+   * `uid`: run as this unprivileged user (setpriv), e.g. 65534 (nobody), from
+   * a bundle that user can read wherever the checkout lives.
+   */
   constructor(args: string[], env: NodeJS.ProcessEnv = {}, uid?: number) {
-    const command = [process.execPath, '--import', 'tsx', 'src/cli.ts', ...args];
-    if (uid !== undefined) command.unshift('setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all');
+    const command =
+      uid === undefined
+        ? [process.execPath, '--import', 'tsx', 'src/cli.ts', ...args]
+        : ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', process.execPath, readableBundle('src/cli.ts'), ...args];
     this.child = spawn(command[0]!, command.slice(1), {
       cwd: root,
       env: { ...process.env, ...env },
