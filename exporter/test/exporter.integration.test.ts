@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { eventually, ExporterProcess, metricValue } from './support/exporter-process.js';
 import { influxQL, startInflux } from './support/influx-server.js';
-import { killLibvirtd, restartLibvirtd, startPrivateLibvirtd } from './support/libvirt-daemon.js';
+import { startPrivateLibvirtd } from './support/libvirt-daemon.js';
 
 describe('the exporter on libvirt test driver', { timeout: 10 * 60_000 }, () => {
   test('samples into InfluxDB through the fallback path and reconnects after libvirtd restarts', async (t) => {
@@ -43,13 +43,13 @@ describe('the exporter on libvirt test driver', { timeout: 10 * 60_000 }, () => 
 
     // libvirtd killed without a goodbye, down for 3 s, started again.
     const before = await metricValue(base, 'vmt_samples_collected_total');
-    await killLibvirtd(libvirtd);
+    await libvirtd.kill();
     const outageStart = Date.now();
     await eventually('the exporter to notice', async () => (exporter.count('libvirt connection lost; reconnecting') ? true : undefined));
     await new Promise((r) => setTimeout(r, 3000));
     assert.equal((await fetch(`${base}/healthz`)).status, 503, 'unhealthy without libvirt');
     assert.equal(await metricValue(base, 'vmt_libvirt_connected'), 0);
-    await restartLibvirtd(libvirtd);
+    await libvirtd.restart();
     const outageEnd = Date.now();
     await eventually('3 more rounds', async () => ((await metricValue(base, 'vmt_samples_collected_total')) >= before + 3 ? true : undefined));
     assert.equal((await fetch(`${base}/healthz`)).status, 200);

@@ -8,12 +8,12 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { eventually, ExporterProcess } from './support/exporter-process.js';
 import { influxQL, startInflux } from './support/influx-server.js';
-import { parseScriptEnv, SCRIPTS, startPrivateLibvirtd, unavailable } from './support/libvirt-daemon.js';
+import { startPrivateLibvirtd } from './support/libvirt-daemon.js';
+import { runScript, unavailable } from './support/scripts.js';
 
 const execFileAsync = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -48,13 +48,12 @@ describe('the exporter on a real QEMU guest', { timeout: 15 * 60_000 }, () => {
     };
 
     const name = `vmtexp${process.pid}`;
-    t.after(() => execFileAsync(join(SCRIPTS, 'guest/stop.sh'), [name], { env, timeout: 120_000 }).catch(() => {}));
+    t.after(() => runScript('guest/stop.sh', [name], { env, timeoutMs: 120_000 }));
     let guest: Record<string, string>;
     try {
-      guest = parseScriptEnv((await execFileAsync(join(SCRIPTS, 'guest/start.sh'), [name, 'all'], { env, timeout: 300_000 })).stdout);
+      guest = await runScript('guest/start.sh', [name, 'all'], { env, timeoutMs: 300_000 });
     } catch (error) {
-      const e = error as { message: string; stderr?: string };
-      unavailable(t, 'a QEMU test guest', `${e.message}\n${e.stderr ?? ''}`);
+      unavailable(t, 'a QEMU test guest', (error as Error).message);
       return;
     }
     // Started after the exporter: picked up without a restart.
@@ -144,7 +143,7 @@ describe('the exporter on a real QEMU guest', { timeout: 15 * 60_000 }, () => {
     }
 
     // Undefined: gone from the exporter, no stale VM.
-    await execFileAsync(join(SCRIPTS, 'guest/stop.sh'), [name], { env, timeout: 120_000 });
+    await runScript('guest/stop.sh', [name], { env, timeoutMs: 120_000 });
     await eventually('the guest to vanish', async () => ((await seedVm(name)) === undefined ? true : undefined), 10_000);
 
     exporter.signal('SIGTERM');

@@ -2,7 +2,8 @@
 # Self-test of start.sh/stop.sh for one InfluxDB version: starts a server in a
 # temporary folder, then checks ping/health, a point written on /write and read back
 # with InfluxQL on /query, and on 1.8 and 2.7 also a point written on /api/v2/write and
-# read back with Flux on /api/v2/query; stops the server and deletes the folder.
+# read back with Flux on /api/v2/query; stops the server, starts it again on the same
+# folder (same URL, the point still there), stops it and deletes the folder.
 set -euo pipefail
 usage() { echo "usage: $0 1.6|1.8|2.7" >&2; exit 2; }
 [[ $# -eq 1 ]] || usage
@@ -51,4 +52,11 @@ if [[ $version == 2.7 ]]; then
   status=$(curl -sS -o /dev/null -w '%{http_code}' -G "$INFLUX_URL/query" --data-urlencode "db=$INFLUX_DB" --data-urlencode 'q=SHOW MEASUREMENTS')
   [[ $status == 401 ]] || fail "/query without a token answered $status, expected 401"
 fi
+first_url=$INFLUX_URL
+"$VMT_SCRIPTS/influxdb/stop.sh" "$workdir"
+eval "$("$VMT_SCRIPTS/influxdb/start.sh" "$version" "$workdir")"
+[[ $INFLUX_URL == "$first_url" ]] || fail "restarted at $INFLUX_URL, not at $first_url"
+answer=$(curl -fsS "${auth[@]}" -G "$INFLUX_URL/query" --data-urlencode "db=$INFLUX_DB" \
+  --data-urlencode 'q=SELECT "value" FROM "check" WHERE "vm" = '"'v1write'")
+[[ $answer == *'"values":[['*',42]]'* ]] || fail "the restarted server lost the /write point: $answer"
 log "InfluxDB $version at $INFLUX_URL: all checks passed"

@@ -7,7 +7,9 @@
 #               INFLUX_USERNAME INFLUX_PASSWORD
 # (2.7: set up through POST /api/v2/setup, plus a DBRP mapping vm_telemetry/autogen ->
 # the bucket so InfluxQL on /query works; 1.8: Flux enabled on /api/v2/query.)
-# Run again on the same WORKDIR while the server lives: prints the same lines.
+# Run again on the same WORKDIR while the server lives: prints the same lines. Run
+# again after stop.sh WORKDIR: starts the same server again (same port, data and
+# credentials; only INFLUX_PID changes), as a test of an outage does.
 # Stop with scripts/influxdb/stop.sh WORKDIR. If the calling process (VMT_OWNER_PID
 # overrides, 0 disables) exits without doing so, the server is stopped for it.
 set -euo pipefail
@@ -30,12 +32,11 @@ case $version in
   *) usage ;;
 esac
 
+env_value() { sed -n "s/^$1=//p" "$env_file"; }
+
 already_running() {
   [[ -f $env_file ]] || return 1
-  local pid url
-  pid=$(sed -n 's/^INFLUX_PID=//p' "$env_file")
-  url=$(sed -n 's/^INFLUX_URL=//p' "$env_file")
-  alive "$pid" && curl -fsS -o /dev/null "$url/ping"
+  alive "$(env_value INFLUX_PID)" && curl -fsS -o /dev/null "$(env_value INFLUX_URL)/ping"
 }
 
 write_config_1x() {
@@ -87,10 +88,12 @@ ready() {
   fi
 }
 
+# start_server [PORT]: on PORT (a restart: one attempt), else on a free port (3 attempts).
 start_server() {
-  local attempt status
-  for attempt in 1 2 3; do
-    local port; port=$(free_port)
+  local attempt status attempts=3
+  [[ -n ${1:-} ]] && attempts=1
+  for ((attempt = 1; attempt <= attempts; attempt++)); do
+    local port=${1:-$(free_port)}
     url=http://127.0.0.1:$port
     launch "$port"
     local deadline=$((SECONDS + READY_TIMEOUT_S))
@@ -104,7 +107,7 @@ start_server() {
     log "influxd $version exited during start (attempt $attempt); log: $log_file"
     tail -n 5 "$log_file" >&2
   done
-  die "influxd $version did not start; log: $log_file"
+  die "influxd $version did not start${1:+ on port $1}; log: $log_file"
 }
 
 create_database_1x() {
@@ -155,10 +158,19 @@ started=$SECONDS
 pid=
 # A server that started but could not be set up is stopped again, never left behind.
 trap '[[ -n $pid && ! -f $env_file ]] && kill "$pid" 2>/dev/null; true' EXIT
-start_server
-if [[ $version == 2.7 ]]; then setup_2x; else create_database_1x; fi
-print_env >"$env_file.tmp"
+if [[ -f $env_file ]]; then
+  # The server of WORKDIR was stopped: the same one again, already set up.
+  [[ $(env_value INFLUX_VERSION) == "$version" ]] ||
+    die "$workdir holds an InfluxDB $(env_value INFLUX_VERSION) server, not $version"
+  previous_url=$(env_value INFLUX_URL)
+  start_server "${previous_url##*:}"
+  sed "s/^INFLUX_PID=.*/INFLUX_PID=$pid/" "$env_file" >"$env_file.tmp"
+else
+  start_server
+  if [[ $version == 2.7 ]]; then setup_2x; else create_database_1x; fi
+  print_env >"$env_file.tmp"
+fi
 mv "$env_file.tmp" "$env_file"
-stop_with_owner "$pid" "$VMT_SCRIPTS/influxdb/stop.sh" "$workdir"
+stop_with_owner "$VMT_SCRIPTS/influxdb/stop.sh" "$workdir"
 log "influxd $version ready at $url (pid $pid) in $((SECONDS - started)) s"
 cat "$env_file"

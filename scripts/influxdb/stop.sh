@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Stops the InfluxDB server that scripts/influxdb/start.sh started in WORKDIR
 # (SIGTERM, SIGKILL after 15 s) and waits until it has exited. The data stays in
-# WORKDIR; deleting it is the caller's job. Nothing to stop is not an error.
+# WORKDIR (start.sh WORKDIR starts the same server again); deleting it is the
+# caller's job. Nothing to stop is not an error.
 set -euo pipefail
 usage() { echo "usage: $0 WORKDIR" >&2; exit 2; }
 [[ $# -eq 1 ]] || usage
@@ -17,4 +18,3 @@ if [[ -n $pid ]] && is_influxd && alive "$pid"; then
   kill -TERM "$pid" 2>/dev/null || true
   wait_until 15 not_alive "$pid" || { kill -KILL "$pid" 2>/dev/null || true; wait_until 5 not_alive "$pid"; }
 fi
-rm -f "$env_file"

@@ -34,12 +34,17 @@ free_port() {
   done
 }
 
-# alive PID: the process exists and is not a zombie. Daemons' parent here may be a pid 1
-# that never reaps, so a killed daemon can stay a zombie, which `kill -0` still finds.
+# alive PID: some thread of the process has not exited. Daemons' parent here may be a
+# pid 1 that never reaps, so a killed daemon can stay a zombie, which `kill -0` still
+# finds; and a multi-threaded one shows its main thread as a zombie while the other
+# threads still exit (and hold its sockets and ports).
 alive() {
-  local state
-  state=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null) || return 1
-  [[ -n $state && $state != Z && $state != X ]]
+  local status state
+  for status in "/proc/$1"/task/*/status; do
+    state=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "$status" 2>/dev/null) || continue
+    [[ -n $state && $state != Z && $state != X ]] && return 0
+  done
+  return 1
 }
 
 # wait_until SECONDS CMD...: retries CMD every 0.2 s until it succeeds or time runs out.
@@ -51,9 +56,9 @@ wait_until() {
   done
 }
 
-# stop_with_owner SERVER_PID STOP_COMMAND...: runs STOP_COMMAND when the process that
-# ran this script (its parent; VMT_OWNER_PID overrides, 0 disables) exits while
-# SERVER_PID still runs. Detached, silent (a log line in $VMT_CACHE/logs/watch-owner.log).
+# stop_with_owner STOP_COMMAND...: runs STOP_COMMAND once the process that ran this
+# script (its parent; VMT_OWNER_PID overrides, 0 disables) has exited, whether or not
+# it stopped what it started. Detached, silent (output in $VMT_CACHE/logs/watch-owner.log).
 stop_with_owner() {
   local owner=${VMT_OWNER_PID:-$PPID}
   [[ $owner =~ ^[1-9][0-9]*$ ]] || return 0

@@ -5,16 +5,14 @@
 // guest's traffic stays there and the host's daemon is not touched.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { LibvirtClient } from '../../src/libvirt/client.js';
 import { DomainState, DomainStatsGroup, GetAllDomainStatsFlag, MemoryStatTag } from '../../src/libvirt/constants.js';
 import type { DomainStatsRecord } from '../../src/libvirt/procedures.js';
 import type { DomainRef } from '../../src/libvirt/remote-types.js';
-import { PrivateLibvirtd } from './private-libvirtd.js';
+import { PrivateLibvirtd } from '../support/libvirt-daemon.js';
+import { runScript } from '../support/scripts.js';
 
-const GUEST_SCRIPTS = fileURLToPath(new URL('../../../scripts/guest/', import.meta.url));
 const NAME = `vmt-lvc-${process.pid}`;
 const GROUPS =
   DomainStatsGroup.STATE |
@@ -27,38 +25,23 @@ const GROUPS =
 const PATIENCE_MS = 60_000;
 
 let daemon: PrivateLibvirtd;
-let guest: Map<string, string>;
+let guest: Record<string, string>;
 let client: LibvirtClient;
 let domain: DomainRef;
 
 before(async () => {
-  daemon = PrivateLibvirtd.start(`vmt-lvc-${process.pid}`);
-  const output = execFileSync('bash', [`${GUEST_SCRIPTS}start.sh`, NAME, 'all'], {
-    encoding: 'utf8',
-    timeout: 300_000,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: guestScriptEnv(),
-  });
-  guest = new Map(
-    output
-      .split('\n')
-      .filter((line) => line.includes('='))
-      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)])
-  );
-  client = await LibvirtClient.connect({ socketPath: daemon.roSocketPath, uri: 'qemu:///system', readOnly: true });
+  daemon = await PrivateLibvirtd.start(`vmt-lvc-${process.pid}`);
+  guest = await runScript('guest/start.sh', [NAME, 'all'], { timeoutMs: 300_000, env: guestScriptEnv() });
+  client = await LibvirtClient.connect({ socketPath: daemon.socketRo, uri: 'qemu:///system', readOnly: true });
   domain = await client.lookupDomainByName(NAME);
 });
 
 after(async () => {
   await client?.close();
   try {
-    execFileSync('bash', [`${GUEST_SCRIPTS}stop.sh`, NAME], {
-      stdio: 'inherit',
-      timeout: 120_000,
-      env: guestScriptEnv(),
-    });
+    await runScript('guest/stop.sh', [NAME], { timeoutMs: 120_000, env: guestScriptEnv() });
   } finally {
-    daemon?.stop(); // also destroys whatever guest is left and deletes the namespace
+    await daemon?.stop(); // also destroys whatever guest is left and deletes the namespace
   }
 });
 
@@ -115,7 +98,7 @@ describe('real guest under load', () => {
     assert.equal(params.get('block.count'), 1);
     assert.equal(params.get('block.0.name'), 'vda');
     assert.equal(params.get('net.count'), 1);
-    assert.equal(params.get('net.0.name'), guest.get('GUEST_TAP'));
+    assert.equal(params.get('net.0.name'), guest['GUEST_TAP']);
     counter(record, 'net.0.rx.bytes');
     counter(record, 'net.0.tx.bytes');
   });
@@ -132,7 +115,7 @@ describe('real guest under load', () => {
   });
 
   test('per-domain calls agree with the bulk stats', async () => {
-    const tap = guest.get('GUEST_TAP')!;
+    const tap = guest['GUEST_TAP']!;
     const before = await stats();
     const net = await client.domainInterfaceStats(domain, tap);
     const block = await client.domainBlockStats(domain, 'vda');

@@ -1,5 +1,5 @@
-// The client against a libvirtd that this test owns (private-libvirtd.ts,
-// started with scripts/libvirt/start.sh --private): many domains, the
+// The client against a libvirtd that this test owns (test/support/libvirt-daemon.ts,
+// scripts/libvirt/start.sh --private): many domains, the
 // permission errors an ordinary user meets, a call that times out, and the
 // daemon killed mid-call.
 
@@ -14,18 +14,18 @@ import { LibvirtClient } from '../../src/libvirt/client.js';
 import { DomainState, GetAllDomainStatsFlag } from '../../src/libvirt/constants.js';
 import { CallTimeoutError, ConnectFailedError, ConnectionClosedError } from '../../src/libvirt/errors.js';
 import { readableBundle } from '../support/readable-bundle.js';
-import { PrivateLibvirtd } from './private-libvirtd.js';
+import { PrivateLibvirtd } from '../support/libvirt-daemon.js';
 
 const URI = 'test:///default';
 const NOBODY = 65534;
 let daemon: PrivateLibvirtd;
 
-before(() => {
-  daemon = PrivateLibvirtd.start();
+before(async () => {
+  daemon = await PrivateLibvirtd.start();
 });
 
-after(() => {
-  daemon?.stop();
+after(async () => {
+  await daemon?.stop();
 });
 
 async function listNames(client: LibvirtClient): Promise<string[]> {
@@ -49,7 +49,7 @@ describe('many domains (test driver node XML)', () => {
         .join('\n')}\n</node>\n`
     );
     chmodSync(nodeXml, 0o644);
-    const client = await LibvirtClient.connect({ socketPath: daemon.socketPath, uri: `test://${nodeXml}` });
+    const client = await LibvirtClient.connect({ socketPath: daemon.socket, uri: `test://${nodeXml}` });
     const listed = await client.listAllDomains();
     assert.deepEqual(
       listed.map(({ name, uuid }) => ({ name, uuid })).sort((a, b) => a.name.localeCompare(b.name)),
@@ -63,7 +63,7 @@ describe('many domains (test driver node XML)', () => {
     assert.ok(records.every((r) => r.params.get('state.state') === DomainState.RUNNING));
     const virshNames = execFileSync(
       'virsh',
-      ['-c', `test+unix://${nodeXml}?socket=${daemon.socketPath}`, 'list', '--all', '--name'],
+      ['-c', `test+unix://${nodeXml}?socket=${daemon.socket}`, 'list', '--all', '--name'],
       { encoding: 'utf8' }
     );
     assert.deepEqual(
@@ -86,21 +86,21 @@ describe('failures', () => {
       return JSON.parse(stdout) as { name: string; code?: string; message: string; domains?: string[] };
     };
 
-    const denied = await probeAs(daemon.socketPath);
+    const denied = await probeAs(daemon.socket);
     assert.equal(denied.name, 'PermissionDeniedError');
     assert.equal(denied.code, 'EACCES');
     assert.match(denied.message, /permission denied connecting to libvirt socket .*libvirt-sock:/);
     assert.match(denied.message, /\/run\/libvirt\/libvirt-sock-ro/);
     assert.match(denied.message, /libvirt group/);
 
-    const readOnly = await probeAs(daemon.roSocketPath);
+    const readOnly = await probeAs(daemon.socketRo);
     assert.equal(readOnly.name, 'connected', readOnly.message);
     assert.deepEqual(readOnly.domains, ['test']);
   });
 
   test('a call that gets no reply times out; the connection works again once the daemon answers', async () => {
-    const client = await LibvirtClient.connect({ socketPath: daemon.socketPath, uri: URI, callTimeoutMs: 500 });
-    daemon.signal('SIGSTOP');
+    const client = await LibvirtClient.connect({ socketPath: daemon.socket, uri: URI, callTimeoutMs: 500 });
+    await daemon.freeze();
     try {
       await assert.rejects(client.listAllDomains(), (error: unknown) => {
         assert.ok(error instanceof CallTimeoutError);
@@ -108,7 +108,7 @@ describe('failures', () => {
         return true;
       });
     } finally {
-      daemon.signal('SIGCONT');
+      daemon.thaw();
     }
     // The late reply to the timed-out call arrives first and must be ignored.
     assert.deepEqual(await listNames(client), ['test']);
@@ -116,9 +116,9 @@ describe('failures', () => {
   });
 
   test('libvirtd killed mid-call: the pending call rejects, close is emitted with an error; a restarted daemon accepts a new client', async () => {
-    const client = await LibvirtClient.connect({ socketPath: daemon.socketPath, uri: URI });
+    const client = await LibvirtClient.connect({ socketPath: daemon.socket, uri: URI });
     const closed = once(client, 'close');
-    daemon.signal('SIGSTOP'); // hold the next call in flight
+    await daemon.freeze(); // hold the next call in flight
     const pendingRejected = assert.rejects(client.getAllDomainStats(0, 0), (error: unknown) => {
       assert.ok(error instanceof ConnectionClosedError);
       assert.match(error.message, /closed before CONNECT_GET_ALL_DOMAIN_STATS was answered/);
@@ -133,15 +133,15 @@ describe('failures', () => {
     await client.close(); // harmless on a dead connection
 
     // SIGKILL leaves the socket file behind: connecting is refused, not ENOENT.
-    await assert.rejects(LibvirtClient.connect({ socketPath: daemon.socketPath, uri: URI }), (error: unknown) => {
+    await assert.rejects(LibvirtClient.connect({ socketPath: daemon.socket, uri: URI }), (error: unknown) => {
       assert.ok(error instanceof ConnectFailedError);
       assert.equal(error.code, 'ECONNREFUSED');
       assert.match(error.message, /nothing accepts connections at .*libvirt-sock: is libvirtd running\?/);
       return true;
     });
 
-    daemon.launch();
-    const again = await LibvirtClient.connect({ socketPath: daemon.socketPath, uri: URI });
+    await daemon.restart();
+    const again = await LibvirtClient.connect({ socketPath: daemon.socket, uri: URI });
     assert.deepEqual(await listNames(again), ['test']);
     await again.close();
   });

@@ -1,12 +1,13 @@
-// The client against the qemu driver of the host's libvirtd, with a real
-// QEMU process (TCG): a transient domain with a virtio disk and balloon but no
-// operating system (it idles in the firmware), enough for the driver to fill
+// The client against the qemu driver of a libvirtd of this test's own
+// (scripts/libvirt/start.sh --private DIR --netns NAME), with a real QEMU
+// process (TCG): a transient domain with a virtio disk and balloon but no
+// operating system (it boots into the firmware), enough for the driver to fill
 // every bulk stats group with real typed parameters. Guests that run a kernel
-// and generate load are the exporter's tests (scripts/guest).
+// and generate load: guest.integration.test.ts.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { LibvirtClient } from '../../src/libvirt/client.js';
@@ -18,11 +19,10 @@ import {
   MemoryStatTag,
 } from '../../src/libvirt/constants.js';
 import type { DomainRef } from '../../src/libvirt/remote-types.js';
-import { ensureSystemLibvirtd, RO_SOCKET, type SystemLibvirtd } from './system-libvirtd.js';
+import { PrivateLibvirtd } from '../support/libvirt-daemon.js';
 
-const URI = 'qemu:///system';
 const NAME = `vmt-libvirt-client-${process.pid}`;
-const virsh = (...args: string[]) => execFileSync('virsh', ['-c', URI, ...args], { encoding: 'utf8' });
+const virsh = (...args: string[]) => execFileSync('virsh', ['-c', daemon.uri, ...args], { encoding: 'utf8' });
 const EXPORTER_GROUPS =
   DomainStatsGroup.STATE |
   DomainStatsGroup.CPU_TOTAL |
@@ -31,15 +31,14 @@ const EXPORTER_GROUPS =
   DomainStatsGroup.INTERFACE |
   DomainStatsGroup.BLOCK;
 
-let system: SystemLibvirtd;
+let daemon: PrivateLibvirtd;
 let dir: string;
 let client: LibvirtClient;
 let domain: DomainRef;
 
 before(async () => {
-  system = await ensureSystemLibvirtd();
+  daemon = await PrivateLibvirtd.start(`vmt-qd-${process.pid}`);
   dir = mkdtempSync('/tmp/vmt-qemu-domain-');
-  chmodSync(dir, 0o755); // QEMU may run as libvirt-qemu (Debian's default qemu.conf)
   const disk = path.join(dir, 'disk.qcow2');
   execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', disk, '64M']);
   const xml = path.join(dir, 'domain.xml');
@@ -58,18 +57,14 @@ before(async () => {
 `
   );
   virsh('create', xml);
-  client = await LibvirtClient.connect({ socketPath: RO_SOCKET, uri: URI, readOnly: true });
+  client = await LibvirtClient.connect({ socketPath: daemon.socketRo, uri: 'qemu:///system', readOnly: true });
   domain = await client.lookupDomainByName(NAME);
 });
 
 after(async () => {
   await client?.close();
-  try {
-    virsh('destroy', NAME); // transient: gone once destroyed
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-    await system?.release();
-  }
+  await daemon?.stop(); // destroys the domain (transient: gone then)
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 /** `virsh domstats --raw` of our domain as a map. */

@@ -1,22 +1,19 @@
 // Real InfluxDB servers for integration tests, started through the
-// project's scripts/influxdb/start.sh <version> <dir> (sourceable INFLUX_*
-// lines on stdout) and stopped with scripts/influxdb/stop.sh <dir>.
-// VMT_INFLUX_START_SCRIPT overrides the start script's path.
-//
-// A server that cannot start skips the test, except under CI=true, where
-// the test fails with the script's message: CI must not pass by skipping.
+// project's scripts/influxdb/start.sh <version> <dir> and stopped with
+// scripts/influxdb/stop.sh <dir>, which the scripts' owner watch also runs
+// when the test process dies first. A server that cannot start skips the
+// test (fails under CI=true).
 
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
-import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { InfluxSettings } from '../../src/influx/create-target.js';
+import { runScript, unavailable } from './scripts.js';
 
-const execFileAsync = promisify(execFile);
-const repoRoot = new URL('../../../', import.meta.url).pathname;
+// The first start of 2.7 may build it (minutes).
+const START_TIMEOUT_MS = 10 * 60_000;
+const STOP_TIMEOUT_MS = 60_000;
 
 export type InfluxVersion = '1.6' | '1.8' | '2.7';
 
@@ -28,111 +25,50 @@ export interface InfluxServer {
   token: string;
   org: string;
   bucket: string;
-  pid: number;
   dir: string;
-}
-
-export function parseInfluxEnv(output: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const raw of output.split('\n')) {
-    const line = raw.trim().replace(/^export\s+/, '');
-    const match = /^(INFLUX_[A-Z0-9_]+)=(.*)$/.exec(line);
-    if (!match) continue;
-    let value = match[2]!;
-    if (/^(["']).*\1$/.test(value)) value = value.slice(1, -1);
-    env[match[1]!] = value;
-  }
-  return env;
-}
-
-function startScript(): string {
-  return process.env['VMT_INFLUX_START_SCRIPT'] ?? join(repoRoot, 'scripts/influxdb/start.sh');
 }
 
 /** Starts a server for this test, or skips (fails under CI=true) when none can start. Stopped when the test ends. */
 export async function startInflux(t: TestContext, version: InfluxVersion): Promise<InfluxServer | undefined> {
-  const script = startScript();
-  const unavailable = (why: string): undefined => {
-    if (process.env['CI'] === 'true') throw new Error(`InfluxDB ${version} is required under CI=true but cannot start: ${why}`);
-    t.skip(`InfluxDB ${version} cannot start here (CI=true would fail): ${why}`);
-    return undefined;
-  };
-  if (!existsSync(script)) return unavailable(`start script ${script} missing`);
   const dir = mkdtempSync(join(tmpdir(), `vmt-influx-${version}-`));
-  let stdout: string;
-  try {
-    ({ stdout } = await execFileAsync(script, [version, dir], { timeout: 10 * 60_000 }));
-  } catch (error) {
+  t.after(async () => {
+    await stopInflux(dir);
     rmSync(dir, { recursive: true, force: true });
-    const e = error as { message: string; stdout?: string; stderr?: string };
-    return unavailable(`${script} ${version} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  });
+  let env: Record<string, string>;
+  try {
+    env = await runScript('influxdb/start.sh', [version, dir], { timeoutMs: START_TIMEOUT_MS });
+  } catch (error) {
+    return unavailable(t, `InfluxDB ${version}`, (error as Error).message);
   }
-  const env = parseInfluxEnv(stdout);
   const server: InfluxServer = {
     version,
     url: env['INFLUX_URL'] ?? '',
-    database: env['INFLUX_DB'] ?? env['INFLUX_DATABASE'] ?? '',
-    retentionPolicy: env['INFLUX_RP'] ?? env['INFLUX_RETENTION_POLICY'] ?? '',
+    database: env['INFLUX_DB'] ?? '',
+    retentionPolicy: env['INFLUX_RP'] ?? '',
     token: env['INFLUX_TOKEN'] ?? '',
     org: env['INFLUX_ORG'] ?? '',
     bucket: env['INFLUX_BUCKET'] ?? '',
-    pid: Number(env['INFLUX_PID'] ?? 0),
     dir,
   };
-  t.after(() => stopInflux(server));
-  if (!server.url || !server.database) throw new Error(`${script} ${version} printed no INFLUX_URL or INFLUX_DB:\n${stdout}`);
+  if (!server.url || !server.database) throw new Error(`scripts/influxdb/start.sh ${version} printed no INFLUX_URL or INFLUX_DB`);
   return server;
 }
 
-async function stopInflux(server: InfluxServer): Promise<void> {
-  const stopScript = join(dirname(startScript()), 'stop.sh');
-  if (existsSync(stopScript)) await execFileAsync(stopScript, [server.dir], { timeout: 60_000 }).catch(() => {});
-  await killAndWait(server.pid);
-  rmSync(server.dir, { recursive: true, force: true });
-}
-
-// A killed server that nobody reaps stays a zombie that kill(pid, 0) still
-// finds (the container's pid 1 does not reap): state Z counts as gone.
-function alive(pid: number): boolean {
-  try {
-    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
-async function killAndWait(pid: number): Promise<void> {
-  if (pid <= 0 || !alive(pid)) return;
-  process.kill(pid, 'SIGTERM');
-  for (let i = 0; i < 150 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-  if (alive(pid)) process.kill(pid, 'SIGKILL');
+function stopInflux(dir: string): Promise<unknown> {
+  return runScript('influxdb/stop.sh', [dir], { timeoutMs: STOP_TIMEOUT_MS });
 }
 
 /**
- * Stops the server process and returns a function that starts the same
- * command line again (same folder, same port, same data), whatever the
- * start script chose. The restarted process replaces server.pid.
+ * An outage: stops the server and returns a function that starts the same
+ * server again (same port, data and credentials) through the start script,
+ * so the restarted process is stopped like the first one.
  */
 export async function stopForRestart(server: InfluxServer): Promise<() => Promise<void>> {
-  const argv = readFileSync(`/proc/${server.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-  const environ = Object.fromEntries(
-    readFileSync(`/proc/${server.pid}/environ`, 'utf8')
-      .split('\0')
-      .filter((kv) => kv.includes('='))
-      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])
-  );
-  const cwd = readlinkSync(`/proc/${server.pid}/cwd`);
-  await killAndWait(server.pid);
+  await stopInflux(server.dir);
   return async () => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd, env: environ, stdio: 'ignore', detached: true });
-    child.unref();
-    server.pid = child.pid!;
-    for (let i = 0; i < 300; i++) {
-      const ok = await fetch(`${server.url}/ping`).then((r) => r.status === 204, () => false);
-      if (ok) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`InfluxDB ${server.version} did not answer /ping after the restart`);
+    const env = await runScript('influxdb/start.sh', [server.version, server.dir], { timeoutMs: START_TIMEOUT_MS });
+    if (env['INFLUX_URL'] !== server.url) throw new Error(`InfluxDB ${server.version} restarted at ${env['INFLUX_URL']}, not at ${server.url}`);
   };
 }
 

@@ -1,90 +1,95 @@
-// A private libvirtd for one test (scripts/libvirt/start.sh --private DIR):
-// test driver only, or with --netns the qemu driver for real guests. The
-// test may kill and restart it. Stopped with scripts/libvirt/stop.sh
-// --private DIR when the test ends. Skips (fails under CI=true) when
-// libvirtd cannot start here.
+// A libvirtd owned by one test: scripts/libvirt/start.sh --private DIR, with
+// the test driver only, or with --netns NAME all drivers (QEMU guests) in a
+// network namespace of its own. The test may freeze, kill and restart it
+// without disturbing anyone; stop() (scripts/libvirt/stop.sh --private DIR)
+// also destroys its guests and deletes the namespace.
 
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { promisify } from 'node:util';
+import { freezeProcess, killProcess, thawProcess } from './processes.js';
+import { runScript, unavailable } from './scripts.js';
 
-const execFileAsync = promisify(execFile);
-export const SCRIPTS = process.env['VMT_SCRIPTS'] ?? new URL('../../../scripts/', import.meta.url).pathname;
+const START_TIMEOUT_MS = 180_000;
+const STOP_TIMEOUT_MS = 180_000;
 
-export interface PrivateLibvirtd {
-  dir: string;
-  /** The URI as virsh takes it (with ?socket=). */
-  uri: string;
-  socket: string;
-  socketRo: string;
-  pid: number;
-  netns: string;
-}
+export class PrivateLibvirtd {
+  private constructor(
+    readonly dir: string,
+    /** Network namespace of a daemon with the qemu driver; '' for the test driver only. */
+    readonly netns: string,
+    /** URI with its socket, as virsh and scripts/guest take it (LIBVIRT_URI). */
+    public uri = '',
+    /** Read-write socket, root-only (mode 0700). */
+    public socket = '',
+    /** Read-only socket, open to everyone (mode 0777). */
+    public socketRo = '',
+    public pid = 0
+  ) {}
 
-/** KEY=value lines printed by the project's scripts. */
-export function parseScriptEnv(output: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of output.split('\n')) {
-    const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
-    if (match) env[match[1]!] = match[2]!;
+  /** Starts a daemon; throws with the script's message when it cannot. Stop it with stop(). */
+  static async start(netns = ''): Promise<PrivateLibvirtd> {
+    const dir = mkdtempSync(join(tmpdir(), 'vmt-libvirtd-'));
+    // Traversable by everyone, so that only the sockets' own modes decide who may connect.
+    chmodSync(dir, 0o755);
+    const daemon = new PrivateLibvirtd(dir, netns);
+    try {
+      await daemon.restart();
+    } catch (error) {
+      await daemon.stop();
+      throw error;
+    }
+    return daemon;
   }
-  return env;
+
+  /** Starts the daemon (again, after kill()) on the same folder and sockets. */
+  async restart(): Promise<void> {
+    const env = await runScript('libvirt/start.sh', ['--private', this.dir, ...(this.netns ? ['--netns', this.netns] : [])], {
+      timeoutMs: START_TIMEOUT_MS,
+    });
+    this.uri = env['LIBVIRT_URI'] ?? '';
+    this.socket = env['LIBVIRT_SOCK'] ?? '';
+    this.socketRo = env['LIBVIRT_SOCK_RO'] ?? '';
+    this.pid = Number(env['LIBVIRTD_PID']);
+    if (!this.uri || !this.socket || !this.socketRo || !(this.pid > 0)) {
+      throw new Error(`scripts/libvirt/start.sh --private printed no URI, sockets or pid: ${JSON.stringify(env)}`);
+    }
+  }
+
+  /** SIGSTOP, once every thread has stopped: calls get no answer until thaw(). */
+  freeze(): Promise<void> {
+    return freezeProcess(this.pid);
+  }
+
+  thaw(): void {
+    thawProcess(this.pid);
+  }
+
+  /** SIGKILL (no goodbye to clients), once every thread is gone; its socket files stay behind. */
+  kill(): Promise<void> {
+    return killProcess(this.pid);
+  }
+
+  /** Stops the daemon, its guests and its namespace, and deletes its folder. */
+  async stop(): Promise<void> {
+    if (this.pid > 0) this.thaw(); // a frozen daemon cannot handle stop.sh's SIGTERM
+    try {
+      await runScript('libvirt/stop.sh', ['--private', this.dir], { timeoutMs: STOP_TIMEOUT_MS });
+    } finally {
+      rmSync(this.dir, { recursive: true, force: true });
+    }
+  }
 }
 
-export function unavailable(t: TestContext, what: string, why: string): undefined {
-  if (process.env['CI'] === 'true') throw new Error(`${what} is required under CI=true but cannot start: ${why}`);
-  t.skip(`${what} cannot start here (CI=true would fail): ${why}`);
-  return undefined;
-}
-
-async function runStart(dir: string, netns: string | undefined): Promise<PrivateLibvirtd> {
-  const args = ['--private', dir, ...(netns ? ['--netns', netns] : [])];
-  const { stdout } = await execFileAsync(join(SCRIPTS, 'libvirt/start.sh'), args, { timeout: 180_000 });
-  const env = parseScriptEnv(stdout);
-  return {
-    dir,
-    uri: env['LIBVIRT_URI']!,
-    socket: env['LIBVIRT_SOCK']!,
-    socketRo: env['LIBVIRT_SOCK_RO']!,
-    pid: Number(env['LIBVIRTD_PID']),
-    netns: env['LIBVIRT_NETNS'] ?? '',
-  };
-}
-
-export async function startPrivateLibvirtd(t: TestContext, netns?: string): Promise<PrivateLibvirtd | undefined> {
-  if (!existsSync(join(SCRIPTS, 'libvirt/start.sh'))) return unavailable(t, 'libvirtd', 'scripts/libvirt/start.sh missing');
-  const dir = mkdtempSync(join(tmpdir(), 'vmt-libvirtd-'));
-  t.after(async () => {
-    await execFileAsync(join(SCRIPTS, 'libvirt/stop.sh'), ['--private', dir], { timeout: 120_000 }).catch(() => {});
-    rmSync(dir, { recursive: true, force: true });
-  });
+/** A daemon stopped when the test ends; skips the test (fails under CI=true) when none can start. */
+export async function startPrivateLibvirtd(t: TestContext, netns = ''): Promise<PrivateLibvirtd | undefined> {
+  let daemon: PrivateLibvirtd;
   try {
-    return await runStart(dir, netns);
+    daemon = await PrivateLibvirtd.start(netns);
   } catch (error) {
-    const e = error as { message: string; stderr?: string };
-    return unavailable(t, 'libvirtd', `${e.message}\n${e.stderr ?? ''}`);
+    return unavailable(t, 'libvirtd', (error as Error).message);
   }
-}
-
-function gone(pid: number): boolean {
-  try {
-    return /^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return true;
-  }
-}
-
-/** SIGKILLs the daemon (no goodbye to clients) and waits until it is gone. */
-export async function killLibvirtd(daemon: PrivateLibvirtd): Promise<void> {
-  process.kill(daemon.pid, 'SIGKILL');
-  while (!gone(daemon.pid)) await new Promise((r) => setTimeout(r, 50));
-}
-
-/** Starts the daemon again on the same folder and sockets. */
-export async function restartLibvirtd(daemon: PrivateLibvirtd): Promise<void> {
-  const again = await runStart(daemon.dir, daemon.netns || undefined);
-  daemon.pid = again.pid;
+  t.after(() => daemon.stop());
+  return daemon;
 }
