@@ -9,7 +9,8 @@ import (
 	"github.com/influxdata/influxql"
 )
 
-// hostileValues seed the fuzz targets and the table tests: each one tries to
+// hostileValues seed the fuzz targets and the table tests, and those in
+// UTF-8 are the shared vectors (shared_vectors_test.go): each one tries to
 // leave its literal.
 var hostileValues = []string{
 	"",
@@ -26,9 +27,14 @@ var hostileValues = []string{
 	`\"`,
 	"line\nbreak",
 	"carriage\rreturn\ttab",
+	"tab\there",
+	`a\`,
 	"/slash/",
 	`\/`,
+	`a/ OR 1=1 /`,
 	`${env}`,
+	`$vm`,
+	`web-.*+?()[]{}|^$`,
 	`") |> drop() //`,
 	"\x00nul",
 	"bad utf8 \xff\xfe",
