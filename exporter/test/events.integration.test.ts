@@ -11,7 +11,7 @@ import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { eventually, ExporterProcess, metricValue } from './support/exporter-process.js';
 import { influxQL, startInflux, type InfluxServer } from './support/influx-server.js';
-import { killLibvirtd, restartLibvirtd, startPrivateLibvirtd, type PrivateLibvirtd } from './support/libvirt-daemon.js';
+import { startPrivateLibvirtd, type PrivateLibvirtd } from './support/libvirt-daemon.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -85,9 +85,9 @@ describe('lifecycle events from the exporter', { timeout: 10 * 60_000 }, () => {
     await virsh(libvirtd, 'define', xml);
     await virsh(libvirtd, 'destroy', 'test');
     await eventually('stopped of test', async () => (await storedEvents(influx)).find((e) => e.vm === 'test' && e.event === 'stopped'));
-    await killLibvirtd(libvirtd);
+    await libvirtd.kill();
     await eventually('the exporter to notice', async () => (exporter.count('libvirt connection lost; reconnecting') ? true : undefined));
-    await restartLibvirtd(libvirtd);
+    await libvirtd.restart();
     const reconciled = await eventually('reconciled events', async () => {
       const events = (await storedEvents(influx)).filter((e) => e.source === 'reconciled');
       return events.length >= 2 ? events : undefined;
