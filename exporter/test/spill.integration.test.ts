@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { eventually, ExporterProcess, metricValue } from './support/exporter-process.js';
 import { influxQL, startInflux } from './support/influx-server.js';
-import { startPrivateLibvirtd, unavailable } from './support/libvirt-daemon.js';
+import { startPrivateLibvirtd } from './support/libvirt-daemon.js';
+import { unavailable } from './support/scripts.js';
 
 /** A tmpfs of `size` mounted for this test (root only), unmounted when it ends. */
 function smallTmpfs(t: TestContext, size: string): string | undefined {
