@@ -1,99 +1,120 @@
 // Settings from four places, in this order of precedence (highest first):
 // command-line flags, VMT_* environment variables, the JSON config file
-// (--config / VMT_CONFIG), built-in defaults. One table below defines every
-// setting's flag, variable, config key, type and default, and --help.
+// (--config / VMT_CONFIG), built-in defaults. One table, SETTINGS, defines
+// every setting's kind, default and help; its flag, variable, config key,
+// --help line and its place and type in Config all derive from it.
 
 import { readFileSync } from 'node:fs';
-import { isLogLevel, type LogLevel } from './log.js';
+import type { LogLevel } from './log.js';
 
 export class ConfigError extends Error {}
 
-type Kind = 'string' | 'duration' | 'integer' | 'boolean' | 'secret';
+type Kind = 'string' | 'secret' | 'duration' | 'integer' | 'boolean' | 'choice';
 
-interface OptionSpec {
-  /** Config-file path, e.g. ['influx', 'retentionPolicy']. */
-  path: string[];
-  kind: Kind;
+/** One setting: its kind, default and help; its flag, variable and config key come from its place in SETTINGS. */
+interface Setting<K extends Kind = Kind, T = unknown> {
+  kind: K;
   default: string | number | boolean;
   help: string;
+  /** Only for 'choice': the values allowed. */
+  choices?: readonly string[];
+  /** The type of the value in Config (never set: it carries T for the types below). */
+  value?: T;
 }
 
-const OPTIONS: OptionSpec[] = [
-  { path: ['libvirt', 'uri'], kind: 'string', default: 'qemu:///system', help: 'libvirt driver URI (qemu:///system, test:///default, test:///abs/node.xml, ...)' },
-  { path: ['libvirt', 'socket'], kind: 'string', default: '/run/libvirt/libvirt-sock-ro', help: 'libvirtd unix socket (the read-only one is enough)' },
-  { path: ['libvirt', 'host'], kind: 'string', default: '', help: 'connect over TCP (or TLS with the tls-* files) to this host instead of the socket' },
-  { path: ['libvirt', 'port'], kind: 'integer', default: 0, help: 'TCP port (0: 16509, or 16514 with TLS)' },
-  { path: ['libvirt', 'tlsCa'], kind: 'string', default: '', help: "TLS: CA certificate file (libvirt's cacert.pem)" },
-  { path: ['libvirt', 'tlsCert'], kind: 'string', default: '', help: 'TLS: client certificate file' },
-  { path: ['libvirt', 'tlsKey'], kind: 'string', default: '', help: 'TLS: client key file' },
-  { path: ['libvirt', 'readOnly'], kind: 'boolean', default: true, help: 'open the connection read-only' },
-  { path: ['libvirt', 'timeout'], kind: 'duration', default: '5s', help: 'limit on each libvirt call' },
-  { path: ['libvirt', 'concurrency'], kind: 'integer', default: 8, help: 'per-VM fallback calls in flight at once' },
-  { path: ['interval'], kind: 'duration', default: '1s', help: 'sampling interval' },
-  { path: ['host'], kind: 'string', default: '', help: "value of the host tag (default: libvirt's host name)" },
-  { path: ['influx', 'url'], kind: 'string', default: '', help: 'InfluxDB base URL, e.g. http://127.0.0.1:8086 (required unless --once)' },
-  { path: ['influx', 'api'], kind: 'string', default: 'v2', help: 'v2: /api/v2/write (InfluxDB 1.8+, 2.x, 3.x); v1: /write (InfluxDB before 1.8)' },
-  { path: ['influx', 'token'], kind: 'secret', default: '', help: 'v2 API token (2.x/3.x)' },
-  { path: ['influx', 'tokenFile'], kind: 'string', default: '', help: 'read the token from this file' },
-  { path: ['influx', 'username'], kind: 'string', default: '', help: '1.x user (v1, or v2 API on 1.8)' },
-  { path: ['influx', 'password'], kind: 'secret', default: '', help: '1.x password' },
-  { path: ['influx', 'passwordFile'], kind: 'string', default: '', help: 'read the password from this file' },
-  { path: ['influx', 'org'], kind: 'string', default: '', help: 'v2 organization (2.x)' },
-  { path: ['influx', 'bucket'], kind: 'string', default: '', help: 'v2 bucket (default on 1.8: <database>/<retention-policy or autogen>)' },
-  { path: ['influx', 'database'], kind: 'string', default: 'vm_telemetry', help: '1.x database' },
-  { path: ['influx', 'retentionPolicy'], kind: 'string', default: '', help: '1.x retention policy (default: the database default)' },
-  { path: ['influx', 'timeout'], kind: 'duration', default: '10s', help: 'limit on each write request' },
-  { path: ['influx', 'batchSize'], kind: 'integer', default: 5000, help: 'points per write request' },
-  { path: ['influx', 'gzipThreshold'], kind: 'integer', default: 1000, help: 'gzip request bodies larger than this many bytes' },
-  { path: ['influx', 'retryInitial'], kind: 'duration', default: '1s', help: 'first retry delay after a failed write (doubles up to retry-max)' },
-  { path: ['influx', 'retryMax'], kind: 'duration', default: '30s', help: 'longest retry delay' },
-  { path: ['buffer', 'maxPoints'], kind: 'integer', default: 500000, help: 'points kept in memory while InfluxDB is unreachable' },
-  { path: ['buffer', 'spillDir'], kind: 'string', default: '', help: 'folder for points beyond max-points (empty: drop the oldest)' },
-  { path: ['buffer', 'spillMaxBytes'], kind: 'integer', default: 1073741824, help: 'size bound of the spill folder; the oldest points go first' },
-  { path: ['listen'], kind: 'string', default: '127.0.0.1:9479', help: 'HTTP address for /healthz, /metrics, /api/telemetry/vm-telemetry (empty: off); loopback unless set, see the README on exposing it' },
-  { path: ['web', 'configFile'], kind: 'string', default: '', help: 'Prometheus-style web config file (YAML): tls_server_config cert_file/key_file, basic_auth_users with bcrypt hashes' },
-  { path: ['web', 'maxConnections'], kind: 'integer', default: 64, help: 'HTTP connections open at once; the next one is answered 503' },
-  { path: ['logLevel'], kind: 'string', default: 'info', help: 'debug, info, warn or error' },
-  { path: ['shutdownTimeout'], kind: 'duration', default: '10s', help: 'how long SIGTERM waits to flush buffered points' },
-];
+const string = (d: string, help: string): Setting<'string', string> => ({ kind: 'string', default: d, help });
+const secret = (d: string, help: string): Setting<'secret', string> => ({ kind: 'secret', default: d, help });
+const duration = (d: string, help: string): Setting<'duration', number> => ({ kind: 'duration', default: d, help });
+const integer = (d: number, help: string): Setting<'integer', number> => ({ kind: 'integer', default: d, help });
+const boolean = (d: boolean, help: string): Setting<'boolean', boolean> => ({ kind: 'boolean', default: d, help });
+const choice = <C extends string>(choices: readonly C[], d: C, help: string): Setting<'choice', C> => ({
+  kind: 'choice',
+  default: d,
+  help,
+  choices,
+});
 
-export interface Config {
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const satisfies readonly LogLevel[];
+
+/**
+ * Every setting, where it sits in the config file. The setting at
+ * influx.retryInitial is the flag --influx-retry-initial, the variable
+ * VMT_INFLUX_RETRY_INITIAL and, in Config, influx.retryInitialMs: a duration
+ * is read into milliseconds and its Config name says so.
+ */
+const SETTINGS = {
   libvirt: {
-    uri: string;
-    socket: string;
-    host: string;
-    port: number;
-    tlsCa: string;
-    tlsCert: string;
-    tlsKey: string;
-    readOnly: boolean;
-    timeoutMs: number;
-    concurrency: number;
-  };
-  intervalMs: number;
-  host: string;
+    uri: string('qemu:///system', 'libvirt driver URI (qemu:///system, test:///default, test:///abs/node.xml, ...)'),
+    socket: string('/run/libvirt/libvirt-sock-ro', 'libvirtd unix socket (the read-only one is enough)'),
+    host: string('', 'connect over TCP (or TLS with the tls-* files) to this host instead of the socket'),
+    port: integer(0, 'TCP port (0: 16509, or 16514 with TLS)'),
+    tlsCa: string('', "TLS: CA certificate file (libvirt's cacert.pem)"),
+    tlsCert: string('', 'TLS: client certificate file'),
+    tlsKey: string('', 'TLS: client key file'),
+    readOnly: boolean(true, 'open the connection read-only'),
+    timeout: duration('5s', 'limit on each libvirt call'),
+    concurrency: integer(8, 'per-VM fallback calls in flight at once'),
+  },
+  interval: duration('1s', 'sampling interval'),
+  host: string('', "value of the host tag (default: libvirt's host name)"),
   influx: {
-    url: string;
-    api: 'v1' | 'v2';
-    token: string;
-    username: string;
-    password: string;
-    org: string;
-    bucket: string;
-    database: string;
-    retentionPolicy: string;
-    timeoutMs: number;
-    batchSize: number;
-    gzipThreshold: number;
-    retryInitialMs: number;
-    retryMaxMs: number;
-  };
-  buffer: { maxPoints: number; spillDir: string; spillMaxBytes: number };
-  listen: string;
-  web: { configFile: string; maxConnections: number };
-  logLevel: LogLevel;
-  shutdownTimeoutMs: number;
+    url: string('', 'InfluxDB base URL, e.g. http://127.0.0.1:8086 (required unless --once)'),
+    api: choice(['v1', 'v2'] as const, 'v2', 'v2: /api/v2/write (InfluxDB 1.8+, 2.x, 3.x); v1: /write (InfluxDB before 1.8)'),
+    token: secret('', 'v2 API token (2.x/3.x)'),
+    tokenFile: string('', 'read the token from this file'),
+    username: string('', '1.x user (v1, or v2 API on 1.8)'),
+    password: secret('', '1.x password'),
+    passwordFile: string('', 'read the password from this file'),
+    org: string('', 'v2 organization (2.x)'),
+    bucket: string('', 'v2 bucket (default on 1.8: <database>/<retention-policy or autogen>)'),
+    database: string('vm_telemetry', '1.x database'),
+    retentionPolicy: string('', '1.x retention policy (default: the database default)'),
+    timeout: duration('10s', 'limit on each write request'),
+    batchSize: integer(5000, 'points per write request'),
+    gzipThreshold: integer(1000, 'gzip request bodies larger than this many bytes'),
+    retryInitial: duration('1s', 'first retry delay after a failed write (doubles up to retry-max)'),
+    retryMax: duration('30s', 'longest retry delay'),
+  },
+  buffer: {
+    maxPoints: integer(500000, 'points kept in memory while InfluxDB is unreachable'),
+    spillDir: string('', 'folder for points beyond max-points (empty: drop the oldest)'),
+    spillMaxBytes: integer(1073741824, 'size bound of the spill folder; the oldest points go first'),
+  },
+  listen: string('127.0.0.1:9479', 'HTTP address for /healthz, /metrics, /api/telemetry/vm-telemetry (empty: off); loopback unless set, see the README on exposing it'),
+  web: {
+    configFile: string('', 'Prometheus-style web config file (YAML): tls_server_config cert_file/key_file, basic_auth_users with bcrypt hashes'),
+    maxConnections: integer(64, 'HTTP connections open at once; the next one is answered 503'),
+  },
+  logLevel: choice(LOG_LEVELS, 'info', 'debug, info, warn or error'),
+  shutdownTimeout: duration('10s', 'how long SIGTERM waits to flush buffered points'),
+};
+
+type SettingTree = { [key: string]: Setting | SettingTree };
+
+/** The values of a tree of settings: durations renamed <key>Ms. */
+type Values<T> = {
+  -readonly [K in keyof T as T[K] extends Setting<'duration'> ? `${K & string}Ms` : K]: T[K] extends Setting<Kind, infer V>
+    ? V
+    : Values<T[K]>;
+};
+
+export type Config = Values<typeof SETTINGS>;
+
+interface OptionSpec extends Setting {
+  /** Config-file path, e.g. ['influx', 'retentionPolicy']. */
+  path: string[];
 }
+
+const isSetting = (node: Setting | SettingTree): node is Setting => typeof node['kind'] === 'string';
+
+/** SETTINGS as a list, in the order of --help. */
+function flatten(tree: SettingTree, prefix: string[] = []): OptionSpec[] {
+  return Object.entries(tree).flatMap(([key, node]) =>
+    isSetting(node) ? [{ ...node, path: [...prefix, key] }] : flatten(node, [...prefix, key])
+  );
+}
+
+const OPTIONS: OptionSpec[] = flatten(SETTINGS);
 
 export interface CommandLine {
   /** Absent with --help and --version. */
@@ -118,6 +139,11 @@ export function parseDuration(text: string, where: string): number {
 
 function convert(spec: OptionSpec, raw: unknown, where: string): string | number | boolean {
   switch (spec.kind) {
+    case 'choice':
+      if (typeof raw !== 'string' || !spec.choices!.includes(raw)) {
+        throw new ConfigError(`${where}: ${JSON.stringify(raw)} is not one of ${spec.choices!.join(', ')}`);
+      }
+      return raw;
     case 'string':
     case 'secret':
       if (typeof raw !== 'string') throw new ConfigError(`${where}: expected a string`);
@@ -198,9 +224,11 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Comman
       (envValue !== undefined ? { raw: envValue, where: envName(spec) } : undefined) ??
       fileValues.get(spec)) as { raw: unknown; where: string } | undefined;
     const value = chosen ? convert(spec, chosen.raw, chosen.where) : convert(spec, spec.default, `default of ${flagName(spec)}`);
-    settings[spec.path.join('.')] = value;
+    let node = settings;
+    for (const key of spec.path.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+    node[spec.kind === 'duration' ? `${spec.path.at(-1)}Ms` : spec.path.at(-1)!] = value;
   }
-  return { ...result, config: buildConfig(settings, result.once) };
+  return { ...result, config: checkedConfig(settings as Config, result.once) };
 }
 
 function readSecretFile(path: string, what: string): string {
@@ -211,71 +239,36 @@ function readSecretFile(path: string, what: string): string {
   }
 }
 
-function buildConfig(s: Record<string, unknown>, once: boolean): Config {
-  const str = (key: string) => s[key] as string;
-  const num = (key: string) => s[key] as number;
-  const api = str('influx.api');
-  if (api !== 'v1' && api !== 'v2') throw new ConfigError(`--influx-api: "${api}" is neither v1 nor v2`);
-  const logLevel = str('logLevel');
-  if (!isLogLevel(logLevel)) throw new ConfigError(`--log-level: "${logLevel}" is not one of debug, info, warn, error`);
-  const url = str('influx.url');
-  if (!once && !url) throw new ConfigError('no InfluxDB URL: set --influx-url, VMT_INFLUX_URL or influx.url in the config file (or use --once)');
-  if (url) {
+/** The checks that involve more than one setting or more than a type, and the secrets read from their files. */
+function checkedConfig(config: Config, once: boolean): Config {
+  const { libvirt, influx, listen, web } = config;
+  if (!once && !influx.url) throw new ConfigError('no InfluxDB URL: set --influx-url, VMT_INFLUX_URL or influx.url in the config file (or use --once)');
+  if (influx.url) {
     let parsed: URL;
     try {
-      parsed = new URL(url);
+      parsed = new URL(influx.url);
     } catch {
-      throw new ConfigError(`--influx-url: "${redactedUrl(url)}" is not a URL`);
+      throw new ConfigError(`--influx-url: "${redactedUrl(influx.url)}" is not a URL`);
     }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigError(`--influx-url: "${redactedUrl(url)}" must start with http:// or https://`);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigError(`--influx-url: "${redactedUrl(influx.url)}" must start with http:// or https://`);
   }
-  const listen = str('listen');
   if (listen && !/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/.test(listen)) {
     throw new ConfigError(`--listen: "${listen}" is not host:port (e.g. 0.0.0.0:9479 or :9479)`);
   }
-  const tlsFiles = [str('libvirt.tlsCa'), str('libvirt.tlsCert'), str('libvirt.tlsKey')];
+  const tlsFiles = [libvirt.tlsCa, libvirt.tlsCert, libvirt.tlsKey];
   if (tlsFiles.some(Boolean) && !tlsFiles.every(Boolean)) {
     throw new ConfigError('TLS to libvirt needs all three of --libvirt-tls-ca, --libvirt-tls-cert and --libvirt-tls-key');
   }
-  if (num('influx.batchSize') < 1) throw new ConfigError('--influx-batch-size must be at least 1');
-  const tokenFile = str('influx.tokenFile');
-  const passwordFile = str('influx.passwordFile');
+  if (influx.batchSize < 1) throw new ConfigError('--influx-batch-size must be at least 1');
   return {
-    libvirt: {
-      uri: str('libvirt.uri'),
-      socket: str('libvirt.socket'),
-      host: str('libvirt.host'),
-      port: num('libvirt.port'),
-      tlsCa: tlsFiles[0]!,
-      tlsCert: tlsFiles[1]!,
-      tlsKey: tlsFiles[2]!,
-      readOnly: s['libvirt.readOnly'] as boolean,
-      timeoutMs: num('libvirt.timeout'),
-      concurrency: Math.max(1, num('libvirt.concurrency')),
-    },
-    intervalMs: num('interval'),
-    host: str('host'),
+    ...config,
+    libvirt: { ...libvirt, concurrency: Math.max(1, libvirt.concurrency) },
     influx: {
-      url,
-      api,
-      token: tokenFile ? readSecretFile(tokenFile, 'token') : str('influx.token'),
-      username: str('influx.username'),
-      password: passwordFile ? readSecretFile(passwordFile, 'password') : str('influx.password'),
-      org: str('influx.org'),
-      bucket: str('influx.bucket'),
-      database: str('influx.database'),
-      retentionPolicy: str('influx.retentionPolicy'),
-      timeoutMs: num('influx.timeout'),
-      batchSize: num('influx.batchSize'),
-      gzipThreshold: num('influx.gzipThreshold'),
-      retryInitialMs: num('influx.retryInitial'),
-      retryMaxMs: num('influx.retryMax'),
+      ...influx,
+      token: influx.tokenFile ? readSecretFile(influx.tokenFile, 'token') : influx.token,
+      password: influx.passwordFile ? readSecretFile(influx.passwordFile, 'password') : influx.password,
     },
-    buffer: { maxPoints: num('buffer.maxPoints'), spillDir: str('buffer.spillDir'), spillMaxBytes: num('buffer.spillMaxBytes') },
-    listen,
-    web: { configFile: str('web.configFile'), maxConnections: Math.max(1, num('web.maxConnections')) },
-    logLevel,
-    shutdownTimeoutMs: num('shutdownTimeout'),
+    web: { ...web, maxConnections: Math.max(1, web.maxConnections) },
   };
 }
 
@@ -300,7 +293,8 @@ export function redactedConfig(config: Config): object {
 
 export function helpText(): string {
   const rows = OPTIONS.map((spec) => {
-    const value = spec.kind === 'boolean' ? '' : spec.kind === 'duration' ? ' DURATION' : spec.kind === 'integer' ? ' N' : ' VALUE';
+    const value =
+      spec.kind === 'boolean' ? '' : spec.kind === 'duration' ? ' DURATION' : spec.kind === 'integer' ? ' N' : spec.kind === 'choice' ? ` ${spec.choices!.join('|')}` : ' VALUE';
     const def = spec.kind === 'secret' || spec.default === '' ? '' : ` (default ${spec.default})`;
     return `  ${flagName(spec)}${value}\n      ${spec.help}${def}\n      env ${envName(spec)}, config ${spec.path.join('.')}`;
   });

@@ -59,7 +59,7 @@ test('bad settings are refused with the setting named', () => {
     [[], {}, /no InfluxDB URL/],
     [['--once', '--interval', 'fast'], {}, /--interval: "fast" is not a duration/],
     [['--once'], { VMT_INFLUX_BATCH_SIZE: '-3' }, /VMT_INFLUX_BATCH_SIZE: expected a non-negative integer/],
-    [['--once', '--influx-api', 'v3'], {}, /neither v1 nor v2/],
+    [['--once', '--influx-api', 'v3'], {}, /--influx-api: "v3" is not one of v1, v2/],
     [['--influx-url', 'ftp://x'], {}, /must start with http/],
     [['--once', '--listen', 'nope'], {}, /not host:port/],
     [['--once', '--libvirt-tls-ca', '/ca.pem'], {}, /needs all three/],
@@ -67,11 +67,23 @@ test('bad settings are refused with the setting named', () => {
     [['--once', '--config', file('broken.json', '{')], {}, /config file .*broken\.json/],
     [['--once', '--config', join(dir, 'missing.json')], {}, /missing\.json/],
     [['--once', '--influx-token-file', join(dir, 'nope')], {}, /cannot read the token file/],
-    [['--once', '--log-level', 'loud'], {}, /--log-level/],
+    [['--once', '--log-level', 'loud'], {}, /--log-level: "loud" is not one of debug, info, warn, error/],
+    [['--once'], { VMT_INFLUX_API: 'v9' }, /VMT_INFLUX_API: "v9" is not one of v1, v2/],
   ];
   for (const [argv, env, message] of bad) {
     assert.throws(() => parseCommandLine(argv, env), (error: Error) => error instanceof ConfigError && message.test(error.message), argv.join(' '));
   }
+});
+
+test('every setting reaches Config at its config key, a duration as <key>Ms in milliseconds', () => {
+  const { config } = parseCommandLine(['--once', '--influx-retry-initial', '2s'], {});
+  for (const option of optionTable()) {
+    const path = option.key.split('.');
+    const parent = path.slice(0, -1).reduce<Record<string, unknown>>((node, key) => node[key] as Record<string, unknown>, config as unknown as Record<string, unknown>);
+    assert.ok(path.at(-1)! in parent || `${path.at(-1)}Ms` in parent, option.key);
+  }
+  assert.equal(config!.influx.retryInitialMs, 2000);
+  assert.equal(config!.shutdownTimeoutMs, 10_000);
 });
 
 test('--help lists every setting with its flag and variable', () => {
