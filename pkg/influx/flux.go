@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -72,7 +73,8 @@ func (c *Client) Flux(ctx context.Context, organization, query string, onRow fun
 func readAnnotatedCSV(r io.Reader, onRow func(FluxRow) error) error {
 	reader := csv.NewReader(r)
 	reader.FieldsPerRecord = -1
-	reader.ReuseRecord = false
+	// Each record is handed to onRow, which keeps none of it but strings.
+	reader.ReuseRecord = true
 	var (
 		row         FluxRow
 		types       []string
@@ -89,7 +91,7 @@ func readAnnotatedCSV(r io.Reader, onRow func(FluxRow) error) error {
 		}
 		switch {
 		case len(record) > 0 && record[0] == "#datatype":
-			types, expectHead = record, true
+			types, expectHead = slices.Clone(record), true
 		case len(record) > 0 && strings.HasPrefix(record[0], "#"):
 			// Other annotations (group, default) are not requested.
 		case expectHead:

@@ -228,13 +228,18 @@ func (s *FluxSource) readSeries(ctx context.Context, q string, fields []string, 
 		if err != nil {
 			return err
 		}
-		p := b.newPoint(t)
-		if isText {
-			b.setText(&p, row.Get("_field"), row.Get("_value"))
-		} else {
-			b.setValue(&p, row.Get("_field"), value)
+		field, ok := b.fieldIndex(row.Get("_field"))
+		if !ok {
+			return nil
 		}
-		b.add(row.Get(TagVM), row.Get(TagHost), row.Get(TagUUID), p)
+		vm := b.vm(row.Get(TagVM), row.Get(TagHost))
+		ns := t.UnixNano()
+		vm.seen(row.Get(TagUUID), ns)
+		if isText {
+			b.addText(vm, field, ns, row.Get("_value"))
+		} else {
+			vm.add(field, ns, value)
+		}
 		return nil
 	})
 	if err != nil {

@@ -19,7 +19,7 @@ type Series struct {
 	Name    string            `json:"name"`
 	Tags    map[string]string `json:"tags"`
 	Columns []string          `json:"columns"`
-	Values  [][]Value         `json:"values"`
+	Values  Rows              `json:"values"`
 	// Partial says that the next chunk continues this series.
 	Partial bool `json:"partial"`
 }

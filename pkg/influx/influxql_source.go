@@ -249,23 +249,36 @@ func (s *InfluxQLSource) readSeries(ctx context.Context, q string, fields []stri
 	}
 	b := newSeriesBuilder(fields)
 	err := s.Client.EachInfluxQL(ctx, s.Database, s.RetentionPolicy, q, func(series Series) error {
+		// Column i of the answer fills field columnField[i] (-1: not asked for).
+		columnField := make([]int, len(series.Columns))
+		for i, name := range series.Columns {
+			columnField[i] = -1
+			if fi, ok := b.fieldIndex(name); ok && i > 0 {
+				columnField[i] = fi
+			}
+		}
+		vm := b.vm(series.Tags[TagVM], series.Tags[TagHost])
+		uuid := series.Tags[TagUUID]
 		for _, row := range series.Values {
 			if len(row) != len(series.Columns) || len(row) == 0 {
 				return &Error{Kind: ErrBadResponse, Message: "InfluxQL answer has a row that does not match its columns"}
 			}
-			t, err := row[0].Time()
+			t, err := row[0].UnixNano()
 			if err != nil {
 				return err
 			}
-			p := b.newPoint(t)
+			vm.seen(uuid, t)
 			for i := 1; i < len(row); i++ {
+				fi := columnField[i]
+				if fi < 0 {
+					continue
+				}
 				if v, ok := row[i].Float(); ok {
-					b.setValue(&p, series.Columns[i], v)
+					vm.add(fi, t, v)
 				} else if text, ok := row[i].Text(); ok {
-					b.setText(&p, series.Columns[i], text)
+					b.addText(vm, fi, t, text)
 				}
 			}
-			b.add(series.Tags[TagVM], series.Tags[TagHost], series.Tags[TagUUID], p)
 		}
 		return nil
 	})

@@ -2,6 +2,8 @@ package influx
 
 import (
 	"context"
+	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -121,34 +123,36 @@ type Source interface {
 	Inventory(ctx context.Context, req InventoryRequest) ([]VMInfo, error)
 }
 
-// point is one decoded row before it is merged into its VM's series:
-// values[i] (or texts[i], for a string field) belongs to fields[i] and
-// counts when bit i of set is on. texts stays nil for rows without strings.
-type point struct {
-	time   time.Time
-	values []float64
-	texts  []string
-	set    uint64
-}
-
-// maxFields bounds the fields of one request (the bits of point.set).
+// maxFields bounds the fields of one request.
 const maxFields = 64
 
-// seriesBuilder merges decoded rows into one VMSeries per VM (host, name).
-// A VM whose uuid changed over the range (redefined) arrives as several tag
-// sets of one identity.
+// seriesBuilder fills per-VM, per-field columns straight from the decoded
+// answer as it streams in, without an intermediate row per time: InfluxQL
+// gives rows of every field, Flux one table per field. A VM is (host,
+// name); one whose uuid changed over the range (redefined) arrives as
+// several tag sets of one identity.
 type seriesBuilder struct {
 	fields []string
 	index  map[string]int
-	vms    map[VMID]*vmPoints
+	vms    map[VMID]*vmColumns
 	// text marks the fields that held strings.
 	text []bool
 }
 
-type vmPoints struct {
-	uuid   string
-	newest time.Time
-	points []point
+// vmColumns are one VM's values as they arrived, one column per field.
+type vmColumns struct {
+	uuid    string
+	newest  int64
+	columns []column
+}
+
+// column holds the times (ns) and values of one field in arrival order:
+// numbers in values, or strings in texts for a string field.
+type column struct {
+	times    []int64
+	values   []float64
+	texts    []string
+	unsorted bool
 }
 
 func newSeriesBuilder(fields []string) *seriesBuilder {
@@ -156,85 +160,84 @@ func newSeriesBuilder(fields []string) *seriesBuilder {
 	for i, f := range fields {
 		index[f] = i
 	}
-	return &seriesBuilder{fields: fields, index: index, vms: map[VMID]*vmPoints{}, text: make([]bool, len(fields))}
+	return &seriesBuilder{fields: fields, index: index, vms: map[VMID]*vmColumns{}, text: make([]bool, len(fields))}
 }
 
-// newPoint starts a row with no value set.
-func (b *seriesBuilder) newPoint(t time.Time) point {
-	return point{time: t, values: make([]float64, len(b.fields))}
+// fieldIndex says which column a field name fills; ok is false for fields
+// not asked for.
+func (b *seriesBuilder) fieldIndex(name string) (int, bool) {
+	i, ok := b.index[name]
+	return i, ok
 }
 
-// setValue records a field's value in a row; unknown fields are ignored.
-func (b *seriesBuilder) setValue(p *point, field string, value float64) {
-	if i, ok := b.index[field]; ok {
-		p.values[i] = value
-		p.set |= 1 << i
-	}
-}
-
-// setText records a string field's value in a row.
-func (b *seriesBuilder) setText(p *point, field, value string) {
-	if i, ok := b.index[field]; ok {
-		if p.texts == nil {
-			p.texts = make([]string, len(b.fields))
-		}
-		p.texts[i] = value
-		p.set |= 1 << i
-		b.text[i] = true
-	}
-}
-
-func (b *seriesBuilder) add(vm, host, uuid string, p point) {
-	id := VMID{Host: host, Name: vm}
+// vm returns the columns of a VM, made on first use.
+func (b *seriesBuilder) vm(name, host string) *vmColumns {
+	id := VMID{Host: host, Name: name}
 	v := b.vms[id]
 	if v == nil {
-		v = &vmPoints{}
+		v = &vmColumns{newest: math.MinInt64, columns: make([]column, len(b.fields))}
 		b.vms[id] = v
 	}
-	if len(v.points) == 0 || !p.time.Before(v.newest) {
-		v.uuid, v.newest = uuid, p.time
-	}
-	v.points = append(v.points, p)
+	return v
 }
 
-// build sorts each VM's points by time (merging tag sets) and keeps the
-// newest keep points when keep > 0.
+// seen records that the VM had a row at t under this uuid: the VM's uuid is
+// that of its newest row.
+func (v *vmColumns) seen(uuid string, t int64) {
+	if t >= v.newest {
+		v.uuid, v.newest = uuid, t
+	}
+}
+
+// add appends a number of field i.
+func (v *vmColumns) add(i int, t int64, value float64) {
+	c := v.columns[i].at(t)
+	c.values = append(c.values, value)
+}
+
+// addText appends a string of field i.
+func (b *seriesBuilder) addText(v *vmColumns, i int, t int64, text string) {
+	b.text[i] = true
+	c := v.columns[i].at(t)
+	c.texts = append(c.texts, text)
+}
+
+// at appends a time and returns the column for its value.
+func (c *column) at(t int64) *column {
+	if n := len(c.times); n > 0 && t <= c.times[n-1] {
+		c.unsorted = true
+	}
+	c.times = append(c.times, t)
+	return c
+}
+
+// build aligns each VM's columns on the union of their times and keeps the
+// newest keep times when keep > 0.
 func (b *seriesBuilder) build(keep int) []VMSeries {
 	out := make([]VMSeries, 0, len(b.vms))
 	for id, v := range b.vms {
-		sort.SliceStable(v.points, func(i, j int) bool { return v.points[i].time.Before(v.points[j].time) })
-		pts := mergeSameTime(v.points)
-		if keep > 0 && len(pts) > keep {
-			pts = pts[len(pts)-keep:]
+		for i := range v.columns {
+			v.columns[i].normalize(b.text[i])
 		}
-		s := VMSeries{VM: id.Name, Host: id.Host, UUID: v.uuid, Times: make([]time.Time, len(pts)), Values: map[string][]*float64{}}
+		times := unionTimes(v.columns)
+		if keep > 0 && len(times) > keep {
+			times = times[len(times)-keep:]
+		}
+		s := VMSeries{VM: id.Name, Host: id.Host, UUID: v.uuid, Times: make([]time.Time, len(times)), Values: make(map[string][]*float64, len(b.fields))}
+		for i, t := range times {
+			s.Times[i] = time.Unix(0, t).UTC()
+		}
 		for fi, f := range b.fields {
 			if b.text[fi] {
-				texts := make([]string, len(pts))
-				for i, p := range pts {
-					if p.texts != nil && p.set&(1<<fi) != 0 {
-						texts[i] = p.texts[fi]
-					}
-				}
 				if s.Texts == nil {
 					s.Texts = map[string][]string{}
 				}
-				s.Texts[f] = texts
-				s.Values[f] = make([]*float64, len(pts))
-				continue
+				s.Texts[f] = v.columns[fi].alignTexts(times)
+				s.Values[f] = make([]*float64, len(times))
+			} else {
+				s.Values[f] = v.columns[fi].align(times)
 			}
-			backing := make([]float64, len(pts))
-			column := make([]*float64, len(pts))
-			for i, p := range pts {
-				if p.set&(1<<fi) != 0 {
-					backing[i] = p.values[fi]
-					column[i] = &backing[i]
-				}
-			}
-			s.Values[f] = column
-		}
-		for i, p := range pts {
-			s.Times[i] = p.time
+			v.columns[fi] = column{} // freed as the frames are made
 		}
 		out = append(out, s)
 	}
@@ -242,29 +245,94 @@ func (b *seriesBuilder) build(keep int) []VMSeries {
 	return out
 }
 
-// mergeSameTime joins rows of one VM that share a timestamp, which Flux's
-// long format (one row per field) and repeated tag sets produce.
-func mergeSameTime(points []point) []point {
-	merged := points[:0]
-	for _, p := range points {
-		if n := len(merged); n > 0 && merged[n-1].time.Equal(p.time) {
-			for i, v := range p.values {
-				if p.set&(1<<i) != 0 {
-					merged[n-1].values[i] = v
-					if p.texts != nil {
-						if merged[n-1].texts == nil {
-							merged[n-1].texts = make([]string, len(p.values))
-						}
-						merged[n-1].texts[i] = p.texts[i]
-					}
-				}
+// normalize sorts a column by time and keeps, of values at the same time,
+// the one that arrived last (repeated tag sets of one VM).
+func (c *column) normalize(text bool) {
+	if !c.unsorted {
+		return
+	}
+	order := make([]int, len(c.times))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return c.times[order[a]] < c.times[order[b]] })
+	sorted := column{times: make([]int64, 0, len(order))}
+	for _, i := range order {
+		if n := len(sorted.times); n > 0 && sorted.times[n-1] == c.times[i] {
+			if text {
+				sorted.texts[n-1] = c.texts[i]
+			} else {
+				sorted.values[n-1] = c.values[i]
 			}
-			merged[n-1].set |= p.set
 			continue
 		}
-		merged = append(merged, p)
+		sorted.times = append(sorted.times, c.times[i])
+		if text {
+			sorted.texts = append(sorted.texts, c.texts[i])
+		} else {
+			sorted.values = append(sorted.values, c.values[i])
+		}
 	}
-	return merged
+	*c = sorted
+}
+
+// unionTimes merges the sorted times of the columns; when every column has
+// the same times (InfluxQL rows without nulls) that is the first's.
+func unionTimes(columns []column) []int64 {
+	var first []int64
+	same := true
+	for _, c := range columns {
+		switch {
+		case len(c.times) == 0:
+		case first == nil:
+			first = c.times
+		case !slices.Equal(first, c.times):
+			same = false
+		}
+	}
+	if same {
+		return slices.Clone(first)
+	}
+	var all []int64
+	for _, c := range columns {
+		all = append(all, c.times...)
+	}
+	slices.Sort(all)
+	return slices.Compact(all)
+}
+
+// align gives one nullable value per time; the values share one backing array.
+func (c *column) align(times []int64) []*float64 {
+	out := make([]*float64, len(times))
+	if len(c.times) == 0 {
+		return out
+	}
+	backing := make([]float64, len(times))
+	c.walk(times, func(i, j int) {
+		backing[i] = c.values[j]
+		out[i] = &backing[i]
+	})
+	return out
+}
+
+// alignTexts gives one string per time, "" where the field had none.
+func (c *column) alignTexts(times []int64) []string {
+	out := make([]string, len(times))
+	c.walk(times, func(i, j int) { out[i] = c.texts[j] })
+	return out
+}
+
+// walk calls found(i, j) for each times[i] equal to the column's time j.
+func (c *column) walk(times []int64, found func(i, j int)) {
+	j := 0
+	for i, t := range times {
+		for j < len(c.times) && c.times[j] < t {
+			j++
+		}
+		if j < len(c.times) && c.times[j] == t {
+			found(i, j)
+		}
+	}
 }
 
 // ID is the VM's identity.

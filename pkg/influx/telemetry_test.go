@@ -30,13 +30,14 @@ func TestSeriesBuilderKeepsHostsApart(t *testing.T) {
 	t0 := time.Unix(1_700_000_000, 0)
 	for i := range 3 {
 		for _, host := range []string{"kvm2", "kvm1"} {
-			p := b.newPoint(t0.Add(time.Duration(i) * time.Second))
 			value := float64(i)
 			if host == "kvm2" {
 				value += 50
 			}
-			b.setValue(&p, "cpu_usage_percent", value)
-			b.add("web", host, "uuid-"+host, p)
+			vm := b.vm("web", host)
+			ns := t0.Add(time.Duration(i) * time.Second).UnixNano()
+			vm.seen("uuid-"+host, ns)
+			vm.add(0, ns, value)
 		}
 	}
 	series := b.build(0)

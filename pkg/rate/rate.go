@@ -91,11 +91,15 @@ func Series(times []time.Time, values []*float64, opts Options) (angles, perSeco
 		windowed(times, values, opts, angles, perSecond)
 		return angles, perSecond
 	}
+	// One backing array for both results instead of one allocation per value.
+	backing := make([]float64, 2*len(values))
+	angleValues, perSecondValues := backing[:len(values)], backing[len(values):]
 	for i := 1; i < len(values); i++ {
 		a, p, ok := Step(times[i-1], values[i-1], times[i], values[i], opts)
 		if ok {
-			angles[i] = &a
-			perSecond[i] = &p
+			angleValues[i], perSecondValues[i] = a, p
+			angles[i] = &angleValues[i]
+			perSecond[i] = &perSecondValues[i]
 		}
 	}
 	return angles, perSecond
