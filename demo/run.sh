@@ -112,7 +112,9 @@ node "$repo/exporter/dist/src/cli.js" --libvirt-uri qemu:///system --libvirt-soc
   --interval 1s --listen "$exporter_addr" >"$state/exporter.log" 2>&1 &
 exporter_pid=$!
 stoppers+=("stop_pid $exporter_pid")
-wait_until 30 curl -fsS -o /dev/null "http://$exporter_addr/healthz" ||
+# Until it answers, each try fails (503 while it connects): silent, only the outcome is told.
+log "waiting for the exporter at $exporter_addr"
+wait_until 30 curl -fs -o /dev/null "http://$exporter_addr/healthz" ||
   die "the exporter did not answer on $exporter_addr (log: $state/exporter.log)"
 
 # --- Grafana (when installed) -------------------------------------------------------------
@@ -134,7 +136,7 @@ if [[ -n $grafana ]]; then
   subcommand=()
   [[ $(basename "$grafana") == grafana ]] && subcommand=(server)
   # InfluxDB 1.8 runs without authentication here: any token is accepted.
-  INFLUX_TOKEN=demo INFLUX_ORG= INFLUX_BUCKET= \
+  INFLUX_TOKEN=demo INFLUX_ORG='' INFLUX_BUCKET='' \
     GF_PATHS_DATA=$gf/data GF_PATHS_LOGS=$gf/logs GF_PATHS_PLUGINS=$gf/plugins \
     GF_PATHS_PROVISIONING=$gf/provisioning GF_SERVER_HTTP_ADDR=127.0.0.1 GF_SERVER_HTTP_PORT=$grafana_port \
     GF_SECURITY_ADMIN_PASSWORD=$admin_password GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS=$PLUGIN_ID \
@@ -142,7 +144,8 @@ if [[ -n $grafana ]]; then
     "$grafana" "${subcommand[@]}" --homepath "$homepath" >"$gf/logs/stdout.log" 2>&1 &
   grafana_pid=$!
   stoppers+=("stop_pid $grafana_pid")
-  wait_until 90 curl -fsS -o /dev/null "$grafana_url/api/health" ||
+  log "waiting for Grafana at $grafana_url"
+  wait_until 90 curl -fs -o /dev/null "$grafana_url/api/health" ||
     die "Grafana did not answer on $grafana_url (log: $gf/logs/stdout.log)"
 fi
 
