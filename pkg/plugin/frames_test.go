@@ -1,9 +1,7 @@
 package plugin
 
 import (
-	"context"
 	"encoding/json"
-	"strings"
 	"testing"
 	"time"
 
@@ -70,119 +68,4 @@ func TestRawFrameGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	experimental.CheckGoldenJSONFrame(t, "testdata/golden", "raw_frame", frame, *updateGolden)
-}
-
-func TestPlanRange(t *testing.T) {
-	from := time.Date(2025, 12, 4, 10, 0, 3, 0, time.UTC)
-	for _, tc := range []struct {
-		span          time.Duration
-		interval      time.Duration
-		maxDataPoints int64
-		wantBucket    time.Duration
-	}{
-		{time.Hour, time.Second, 3600, 0},                      // every point fits
-		{time.Hour, time.Second, 0, 0},                         // no limit given
-		{time.Hour, 2 * time.Second, 1200, 3 * time.Second},    // 3600 points into 1200
-		{time.Hour, 10 * time.Second, 1200, 10 * time.Second},  // Grafana's interval is larger
-		{time.Hour, time.Second, 7, 514286 * time.Millisecond}, // whole milliseconds, rounded up
-		{24 * time.Hour, time.Minute, 1440, time.Minute},       // a day per minute
-	} {
-		plan := planRange(backend.TimeRange{From: from, To: from.Add(tc.span)}, tc.interval, tc.maxDataPoints)
-		if plan.Bucket != tc.wantBucket {
-			t.Errorf("span %v, interval %v, max %d: bucket %v, want %v", tc.span, tc.interval, tc.maxDataPoints, plan.Bucket, tc.wantBucket)
-		}
-		if plan.Bucket > 0 && (plan.From.UnixNano()%int64(plan.Bucket) != 0 || plan.From.After(from) || from.Sub(plan.From) >= plan.Bucket) {
-			t.Errorf("bucket %v: from %v is not the bucket boundary at or before %v", plan.Bucket, plan.From, from)
-		}
-		if plan.Bucket == 0 && !plan.From.Equal(from) {
-			t.Errorf("raw plan moved from to %v", plan.From)
-		}
-	}
-}
-
-func TestIsFromAlert(t *testing.T) {
-	for headers, want := range map[string]bool{
-		`{"FromAlert":"true"}`: true, `{"Fromalert":"true"}`: true, `{"fromalert":"true"}`: true,
-		`{"FromAlert":""}`: false, `{"FromAlert":"false"}`: false, `{"X-Rule-Uid":"abc"}`: false, `{}`: false,
-	} {
-		var h map[string]string
-		_ = json.Unmarshal([]byte(headers), &h)
-		if got := IsFromAlert(h); got != want {
-			t.Errorf("IsFromAlert(%s) = %v, want %v", headers, got, want)
-		}
-	}
-}
-
-func TestBadSettingsGiveClearErrorsEverywhere(t *testing.T) {
-	instance, err := NewDatasource(t.Context(), backend.DataSourceInstanceSettings{URL: "influxdb:8086", JSONData: []byte(`{}`)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := instance.(*Datasource)
-	health, _ := d.CheckHealth(t.Context(), &backend.CheckHealthRequest{})
-	if health.Status != backend.HealthStatusError || !strings.Contains(health.Message, "must start with http") {
-		t.Errorf("health with a bad URL: %v %q", health.Status, health.Message)
-	}
-	resp, _ := d.QueryData(t.Context(), &backend.QueryDataRequest{Queries: []backend.DataQuery{{RefID: "A", JSON: []byte(`{}`)}}})
-	if dr := resp.Responses["A"]; dr.Error == nil || !strings.Contains(dr.Error.Error(), "must start with http") || dr.Status != backend.StatusBadRequest {
-		t.Errorf("query with a bad URL: %v %v", dr.Status, dr.Error)
-	}
-}
-
-// panickingSource is a broken Source: the handler must turn its panic into
-// a per-query error.
-type panickingSource struct{ influx.Source }
-
-func (panickingSource) Range(context.Context, influx.RangeRequest) ([]influx.VMSeries, error) {
-	panic("broken source")
-}
-
-func TestPanicBecomesPerQueryError(t *testing.T) {
-	d := &Datasource{Source: panickingSource{}}
-	resp, err := d.QueryData(t.Context(), &backend.QueryDataRequest{Queries: []backend.DataQuery{
-		{RefID: "A", JSON: []byte(`{"schemaVersion":1}`), TimeRange: backend.TimeRange{From: time.Unix(0, 0), To: time.Unix(60, 0)}},
-		{RefID: "B", JSON: []byte(`{"schemaVersion":1,"vmMode":"nope"}`)},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if dr := resp.Responses["A"]; dr.Error == nil || dr.ErrorSource != backend.ErrorSourcePlugin || dr.Status != backend.StatusInternal {
-		t.Errorf("panicking handler: %v %v %v", dr.Status, dr.ErrorSource, dr.Error)
-	}
-	if dr := resp.Responses["B"]; dr.Error == nil || !strings.Contains(dr.Error.Error(), `vmMode "nope"`) {
-		t.Errorf("the other query: %v", dr.Error)
-	}
-}
-
-func TestFormatAge(t *testing.T) {
-	for age, want := range map[time.Duration]string{
-		2300 * time.Millisecond: "2.3 s", 90 * time.Second: "1.5 min", 3 * time.Hour: "3.0 h", 72 * time.Hour: "3.0 days",
-	} {
-		if got := formatAge(age); got != want {
-			t.Errorf("formatAge(%v) = %q, want %q", age, got, want)
-		}
-	}
-}
-
-func TestResourceErrorsAreJSON(t *testing.T) {
-	instance, _ := NewDatasource(t.Context(), backend.DataSourceInstanceSettings{URL: "http://127.0.0.1:1", JSONData: []byte(`{}`)})
-	d := instance.(*Datasource)
-	for path, want := range map[string]string{
-		"vms?host=a%0Db": `"error":"value \"a\\rb\" contains a carriage return`,
-		"vms":            `"error":"cannot reach InfluxDB at http://127.0.0.1:1`,
-	} {
-		var status int
-		var body []byte
-		err := d.CallResource(t.Context(), &backend.CallResourceRequest{Method: "GET", Path: strings.SplitN(path, "?", 2)[0], URL: path},
-			backend.CallResourceResponseSenderFunc(func(r *backend.CallResourceResponse) error {
-				if r.Status != 0 {
-					status = r.Status
-				}
-				body = append(body, r.Body...)
-				return nil
-			}))
-		if err != nil || status/100 != 4 && status/100 != 5 || !strings.Contains(string(body), want) {
-			t.Errorf("%s: %d %s (%v), want an error status and %s", path, status, body, err, want)
-		}
-	}
 }

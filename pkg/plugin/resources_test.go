@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
 )
 
 // catalogFile reads the metric catalog as the frontend reads it, not through models.
@@ -63,5 +65,28 @@ func TestSeedVMKeysFollowTheCatalog(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("SeedVM keys %v, want %v", got, want)
+	}
+}
+
+func TestResourceErrorsAreJSON(t *testing.T) {
+	instance, _ := NewDatasource(t.Context(), backend.DataSourceInstanceSettings{URL: "http://127.0.0.1:1", JSONData: []byte(`{}`)})
+	d := instance.(*Datasource)
+	for path, want := range map[string]string{
+		"vms?host=a%0Db": `"error":"value \"a\\rb\" contains a carriage return`,
+		"vms":            `"error":"cannot reach InfluxDB at http://127.0.0.1:1`,
+	} {
+		var status int
+		var body []byte
+		err := d.CallResource(t.Context(), &backend.CallResourceRequest{Method: "GET", Path: strings.SplitN(path, "?", 2)[0], URL: path},
+			backend.CallResourceResponseSenderFunc(func(r *backend.CallResourceResponse) error {
+				if r.Status != 0 {
+					status = r.Status
+				}
+				body = append(body, r.Body...)
+				return nil
+			}))
+		if err != nil || status/100 != 4 && status/100 != 5 || !strings.Contains(string(body), want) {
+			t.Errorf("%s: %d %s (%v), want an error status and %s", path, status, body, err, want)
+		}
 	}
 }
