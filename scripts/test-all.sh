@@ -33,14 +33,16 @@ phase() {
   "$@" || status=$?
   local took=$((SECONDS - started))
   if ((status == 0)); then
-    summary+=("$(printf '%-28s ok      %5ss' "$name" "$took")")
+    summary+=("$(row "$name" ok "$took" "")")
   else
-    summary+=("$(printf '%-28s FAILED  %5ss  (exit %s)' "$name" "$took" "$status")")
+    summary+=("$(row "$name" FAILED "$took" "exit $status")")
     failed=1
   fi
   return 0
 }
-skip() { summary+=("$(printf '%-28s skipped         (%s)' "$1" "$2")"); }
+skip() { summary+=("$(row "$1" skipped "" "$2")"); }
+# row PHASE RESULT SECONDS NOTE: one line of the timing table (markdown, to paste as is).
+row() { printf '| %-36s | %-7s | %7s | %s\n' "$1" "$2" "$3" "$4"; }
 
 # npm_ci DIR: `npm ci` unless DIR/node_modules was installed at or after the last change of
 # package.json and package-lock.json (npm writes node_modules/.package-lock.json).
@@ -149,8 +151,11 @@ fi
 trap - EXIT
 cleanup
 echo
-echo "==== test summary ($((SECONDS - run_started)) s in all) ===="
+echo "==== npm test: phase timings (wall seconds; the builds ran in the background meanwhile) ===="
+row phase result seconds note
+printf '|%s|%s|%s|%s\n' "$(printf -- '-%.0s' {1..38})" "$(printf -- '-%.0s' {1..9})" "$(printf -- '-%.0s' {1..8}):" "------"
 printf '%s\n' "${summary[@]}"
+row "total" "" "$((SECONDS - run_started))" "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 if ((failed)); then
   echo "RESULT: FAILED"
   exit 1
