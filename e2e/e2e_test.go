@@ -90,6 +90,28 @@ func (v vmSet) check(what string, got []string) error {
 	return nil
 }
 
+// checkFleetAnswer: the overview's fleet frame has one row per guest.
+func checkFleetAnswer(t *testing.T, name string, q provisioning.PanelQuery, resp *backend.QueryDataResponse, vms []string) {
+	t.Helper()
+	res := resp.Responses[q.Request.RefID]
+	if res.Error != nil || len(res.Frames) != 1 {
+		t.Errorf("%s: %v, %d frames; want one fleet frame", name, res.Error, len(res.Frames))
+		return
+	}
+	names, _ := res.Frames[0].FieldByName("vm")
+	if names == nil {
+		t.Errorf("%s: the fleet frame has no vm column (%s)", name, fieldNames(res.Frames[0]))
+		return
+	}
+	var got []string
+	for i := 0; i < names.Len(); i++ {
+		got = append(got, fmt.Sprint(names.At(i)))
+	}
+	if err := vmSet(vms).check(name, got); err != nil {
+		t.Error(err)
+	}
+}
+
 // vmOfFrame is the VM name of a frame or variable value "<host>/<name>"
 // (docs/CONTRACT.md, VM identity): the e2e guests all run on one host.
 func vmOfFrame(ref string) string {
@@ -190,7 +212,7 @@ func checkPanels(t *testing.T, ctx context.Context, host *pluginHost, repo strin
 			repeats = vms
 		}
 		for _, vm := range repeats {
-			scoped := map[string]string{"datasource": datasourceUID, "vm": vm}
+			scoped := map[string]string{"datasource": datasourceUID, "vm": vm, "host": ""}
 			queries, err := d.PanelQueries(p, scoped, tr)
 			if err != nil {
 				t.Fatal(err)
@@ -204,6 +226,10 @@ func checkPanels(t *testing.T, ctx context.Context, host *pluginHost, repo strin
 				resp, err := host.queryData(ctx, nil, []backend.DataQuery{q.Request})
 				if err != nil {
 					t.Fatalf("%s: %v", name, err)
+				}
+				if p.Type == "table" {
+					checkFleetAnswer(t, name, q, resp, vms)
+					continue
 				}
 				checkPanelAnswer(t, name, p, q, resp, vm)
 				rendered = append(rendered, panelAnswer{Panel: p, VM: vm, Response: resp})
@@ -360,7 +386,7 @@ func checkStreams(t *testing.T, ctx context.Context, host *pluginHost, repo, vm 
 		failures []string
 	)
 	for _, p := range d.QueryPanels() {
-		queries, err := d.PanelQueries(p, map[string]string{"datasource": datasourceUID, "vm": vm}, tr)
+		queries, err := d.PanelQueries(p, map[string]string{"datasource": datasourceUID, "vm": vm, "host": ""}, tr)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -95,6 +95,7 @@ type rawPanel struct {
 	ID      uint32            `json:"id"`
 	Type    string            `json:"type"`
 	Targets []json.RawMessage `json:"targets"`
+	Options json.RawMessage   `json:"options"`
 }
 
 func rawPanels(t *testing.T, raw []byte) map[uint32]rawPanel {
@@ -188,8 +189,13 @@ func TestDashboardVariables(t *testing.T) {
 			t.Errorf("variable %s never refreshes: new VMs would not show", c.name)
 		}
 	}
-	if vm := variableByName(d, "vm"); vm != nil && (vm.IncludeAll == nil || !*vm.IncludeAll) {
-		t.Error("variable vm must offer All, so that every VM gets its row")
+	// A fleet of hundreds of VMs: the overview shows them all; the detail
+	// row repeats only for the VMs picked (All would draw 500 rows).
+	if vm := variableByName(d, "vm"); vm != nil && vm.IncludeAll != nil && *vm.IncludeAll {
+		t.Error("variable vm offers All: with hundreds of VMs every one would get its detail row")
+	}
+	if host := variableByName(d, "host"); host != nil && (host.IncludeAll == nil || !*host.IncludeAll || deref(host.AllValue) != "") {
+		t.Error(`variable host must offer All as "" (every host), the overview's default`)
 	}
 }
 
@@ -223,8 +229,8 @@ func TestDashboardRepeatsOneRowPerVM(t *testing.T) {
 	if row.Title == nil || !strings.Contains(*row.Title, "$vm") {
 		t.Errorf("row title %q does not name the VM", deref(row.Title))
 	}
-	if d.Panels[0].RowPanel == nil {
-		t.Error("the repeated row must come first so that every panel belongs to it")
+	if len(d.Panels) < 2 || d.Panels[0].Panel == nil || d.Panels[0].Panel.Type != "table" || d.Panels[1].RowPanel == nil {
+		t.Error("the dashboard must open on the fleet overview, then the repeated row to which every other panel belongs")
 	}
 	if len(panels) == 0 {
 		t.Fatal("no panels")
@@ -282,6 +288,10 @@ func TestDashboardPanels(t *testing.T) {
 
 // checkPanel checks one panel and returns the fields it shows.
 func checkPanel(t *testing.T, p dashboard.Panel, raw rawPanel) []string {
+	if p.Type == "table" {
+		checkFleetPanel(t, p, raw)
+		return nil
+	}
 	if !slices.Contains([]string{"gauge", "stat", "timeseries"}, p.Type) {
 		t.Fatalf("panel type %q is not one this dashboard is checked for", p.Type)
 	}
@@ -416,7 +426,7 @@ func checkFieldDefaults(t *testing.T, p dashboard.Panel, fields []string) {
 		if thresholdColor(*th, 50) != "green" || thresholdColor(*th, 99) != "red" {
 			t.Errorf("%v: 50 %% should be green and 99 %% red", fields)
 		}
-	case "Bps":
+	case "binBps":
 		if thresholdColor(*th, 0) != "green" || thresholdColor(*th, *defaults.Max) != "red" {
 			t.Errorf("%v: idle should be green and the maximum red", fields)
 		}
@@ -427,6 +437,49 @@ func checkFieldDefaults(t *testing.T, p dashboard.Panel, fields []string) {
 				t.Errorf("a rate of %v° shows %q, want %s", value, got, symbol)
 			}
 		}
+	}
+}
+
+// checkFleetPanel: the overview is one live fleet query of $host, ranks by
+// CPU, names every column it shows, and links each row to its VM's detail
+// by its reference.
+func checkFleetPanel(t *testing.T, p dashboard.Panel, raw rawPanel) {
+	if len(raw.Targets) != 1 {
+		t.Fatalf("the overview has %d queries, want one fleet query", len(raw.Targets))
+	}
+	var q struct {
+		QueryType string `json:"queryType"`
+		Host      string `json:"host"`
+		Live      bool   `json:"live"`
+	}
+	if err := json.Unmarshal(raw.Targets[0], &q); err != nil || q.QueryType != "fleet" || q.Host != "$host" || !q.Live {
+		t.Errorf("overview query %s (%v), want a live fleet query of $host", raw.Targets[0], err)
+	}
+	checkWithBackend(t, "overview query", raw.Targets[0])
+	named := map[string]bool{}
+	for _, o := range p.FieldConfig.Overrides {
+		if name, ok := o.Matcher.Options.(string); ok {
+			named[name] = true
+		}
+	}
+	for _, column := range []string{"vm", "host", "state", "time", "cpu_usage_percent", "cpu_usage_percent_rate", "memory_usage_percent",
+		"memory_usage_percent_rate", "disk_read_bytes_per_second", "disk_write_bytes_per_second", "network_rx_bytes_per_second", "network_tx_bytes_per_second"} {
+		if !named[column] {
+			t.Errorf("the overview does not show %s", column)
+		}
+	}
+	links := p.FieldConfig.Defaults.Links
+	if len(links) != 1 || !strings.Contains(deref(links[0].Url), "var-vm=${__data.fields.ref}") || !strings.Contains(deref(links[0].Url), "var-host=${__data.fields.host}") {
+		t.Errorf("overview links %v, want one data link setting var-host and var-vm to the row's VM", links)
+	}
+	var options struct {
+		SortBy []struct {
+			DisplayName string `json:"displayName"`
+			Desc        bool   `json:"desc"`
+		} `json:"sortBy"`
+	}
+	if err := json.Unmarshal(raw.Options, &options); err != nil || len(options.SortBy) != 1 || options.SortBy[0].DisplayName != "CPU %" || !options.SortBy[0].Desc {
+		t.Errorf("overview sort %+v (%v), want by CPU %%, busiest first", options.SortBy, err)
 	}
 }
 

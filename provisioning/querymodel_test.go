@@ -187,7 +187,7 @@ func fieldUnit(field string) string {
 	case strings.HasSuffix(field, "_rate"):
 		return "degree"
 	case strings.HasSuffix(field, "_per_second"):
-		return "Bps"
+		return "binBps"
 	case strings.HasSuffix(field, "_percent"):
 		return "percent"
 	case strings.HasSuffix(field, "_bytes"):

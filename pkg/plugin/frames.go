@@ -100,7 +100,7 @@ func rateField(name string, labels data.Labels, angles []*float64) *data.Field {
 
 func perSecondField(name string, labels data.Labels, perSecond []*float64) *data.Field {
 	field := data.NewField(name+perSecondSuffix, labels.Copy(), perSecond)
-	field.Config = &data.FieldConfig{Unit: "Bps"}
+	field.Config = &data.FieldConfig{Unit: "binBps"}
 	return field
 }
 
