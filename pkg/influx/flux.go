@@ -40,6 +40,7 @@ func (r FluxRow) Type(column string) string {
 // Flux runs a Flux query over POST /api/v2/query and calls onRow for each
 // record of every table, in the order InfluxDB sends them.
 func (c *Client) Flux(ctx context.Context, organization, query string, onRow func(FluxRow) error) error {
+	recordExecuted(ctx, query)
 	body, err := json.Marshal(map[string]any{
 		"query":   query,
 		"type":    "flux",

@@ -75,19 +75,61 @@ func (w *fluxWriter) source(bucket, measurement string, start, stop time.Time, f
 		w.str(sel.Host)
 		w.code(")")
 	}
+	for i, filter := range sel.Filters {
+		// The key is a record property read by name, the value a string
+		// literal or a pattern compiled in the prelude: neither is code.
+		w.code("\n  |> filter(fn: (r) => r[")
+		w.str(filter.Key)
+		switch filter.Operator {
+		case "=":
+			w.code("] == ")
+		case "!=":
+			w.code("] != ")
+		case "=~":
+			w.code(fmt.Sprintf("] =~ filterPattern%d)", i))
+			continue
+		case "!~":
+			w.code(fmt.Sprintf("] !~ filterPattern%d)", i))
+			continue
+		}
+		w.str(filter.Value)
+		w.code(")")
+	}
 }
 
-// prelude writes the imports and the compiled VM pattern of a regex selection.
+// prelude writes the imports and the compiled patterns of a regex
+// selection and of regex filters, and checks the filters' operators.
 func (w *fluxWriter) prelude(sel Selection) error {
-	if len(sel.VMs) > 0 || sel.VMRegex == "" {
+	vmPattern := len(sel.VMs) == 0 && sel.VMRegex != ""
+	var patterns []string
+	for i, filter := range sel.Filters {
+		switch filter.Operator {
+		case "=", "!=":
+		case "=~", "!~":
+			if err := ValidateRegex(filter.Value); err != nil {
+				return fmt.Errorf("ad hoc filter on %q: %w", filter.Key, err)
+			}
+			patterns = append(patterns, fmt.Sprintf("filterPattern%d", i), filter.Value)
+		default:
+			return fmt.Errorf("ad hoc filter on %q: operator %q is not one of =, !=, =~, !~", filter.Key, filter.Operator)
+		}
+	}
+	if !vmPattern && len(patterns) == 0 {
 		return nil
 	}
-	if err := ValidateRegex(sel.VMRegex); err != nil {
-		return err
+	w.code("import \"regexp\"\n\n")
+	if vmPattern {
+		if err := ValidateRegex(sel.VMRegex); err != nil {
+			return err
+		}
+		patterns = append(patterns, "vmPattern", sel.VMRegex)
 	}
-	w.code("import \"regexp\"\n\nvmPattern = regexp.compile(v: ")
-	w.str("(?:" + sel.VMRegex + ")")
-	w.code(")\n\n")
+	for i := 0; i < len(patterns); i += 2 {
+		w.code(patterns[i] + " = regexp.compile(v: ")
+		w.str("(?:" + patterns[i+1] + ")")
+		w.code(")\n")
+	}
+	w.code("\n")
 	return nil
 }
 

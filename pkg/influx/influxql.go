@@ -42,6 +42,7 @@ const chunkSize = 10000
 // held at once. A series longer than a chunk comes in several calls with the
 // same name and tags. GET matters: InfluxDB refuses SELECT … INTO over it.
 func (c *Client) EachInfluxQL(ctx context.Context, database, retentionPolicy, query string, onSeries func(Series) error) error {
+	recordExecuted(ctx, query)
 	params := url.Values{"q": {query}, "db": {database}, "epoch": {"ns"}, "chunked": {"true"}, "chunk_size": {fmt.Sprint(chunkSize)}}
 	if retentionPolicy != "" {
 		params.Set("rp", retentionPolicy)

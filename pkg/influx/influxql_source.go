@@ -96,6 +96,22 @@ func (w *influxQLWriter) where(from, to time.Time, sel Selection) {
 			w.str(sel.Host)
 		})
 	}
+	for _, filter := range sel.Filters {
+		conditions = append(conditions, func() {
+			w.ident(filter.Key)
+			switch filter.Operator {
+			case "=", "!=", "=~", "!~":
+				w.keyword(" " + filter.Operator + " ")
+			default:
+				w.keep("", fmt.Errorf("ad hoc filter on %q: operator %q is not one of =, !=, =~, !~", filter.Key, filter.Operator))
+			}
+			if filter.IsRegex() {
+				w.regex(filter.Value)
+			} else {
+				w.str(filter.Value)
+			}
+		})
+	}
 	for i, condition := range conditions {
 		if i == 0 {
 			w.keyword(" WHERE ")

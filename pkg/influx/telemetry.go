@@ -18,10 +18,12 @@ const (
 
 // Selection picks VMs: by references (VMRef), by an RE2 pattern on the vm
 // tag, or all (neither set); Host, when set, keeps only VMs of that host tag.
+// Every filter of Filters must hold too (Grafana's ad hoc filters).
 type Selection struct {
 	VMs     []string
 	VMRegex string
 	Host    string
+	Filters []TagFilter
 }
 
 // VMID is a VM's identity: its name on its host. Two VMs of one name on two
@@ -54,6 +56,17 @@ func (id VMID) Less(other VMID) bool {
 	}
 	return id.Host < other.Host
 }
+
+// TagFilter is a condition on a tag: Operator is =, !=, =~ or !~ (the
+// last two with an RE2 pattern as Value).
+type TagFilter struct {
+	Key      string
+	Operator string
+	Value    string
+}
+
+// IsRegex says whether the filter's value is a pattern.
+func (f TagFilter) IsRegex() bool { return f.Operator == "=~" || f.Operator == "!~" }
 
 // Field is a field to read and, for aggregated reads, its aggregate
 // function (mean, last, max or min).
@@ -121,6 +134,8 @@ type Source interface {
 	// Inventory lists the VMs (host, name) with their newest uuid and
 	// sample time.
 	Inventory(ctx context.Context, req InventoryRequest) ([]VMInfo, error)
+	// Events reads the lifecycle events of measurement vm_event, oldest first.
+	Events(ctx context.Context, req EventRequest) ([]Event, error)
 }
 
 // maxFields bounds the fields of one request.

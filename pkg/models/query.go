@@ -19,8 +19,12 @@ const (
 	QueryTypeVariable = "variable"
 	// QueryTypeFleet is the fleet table: one row per VM of the host filter
 	// with its newest sample, rates, state and staleness.
-	QueryTypeFleet = "fleet"
+	QueryTypeFleet  = "fleet"
+	QueryTypeEvents = "events"
 )
+
+// EventNames are the lifecycle events of measurement vm_event (docs/CONTRACT.md).
+var EventNames = []string{"defined", "undefined", "started", "suspended", "resumed", "stopped", "shutdown", "pmsuspended", "crashed", "rebooted"}
 
 // VM modes.
 const (
@@ -75,7 +79,25 @@ type Query struct {
 	Live              bool    `json:"live"`
 	LiveIntervalMs    int64   `json:"liveIntervalMs"`
 	Variable          string  `json:"variable"`
+	// Events filters an events query by event name; empty: all events.
+	Events []string `json:"events"`
+	// AdhocFilters are the dashboard's ad hoc filters on the tags host and
+	// vm, which the frontend copies into every query.
+	AdhocFilters []AdhocFilter `json:"adhocFilters"`
+	// Alias names each series: {{vm}}, {{host}}, {{uuid}} and {{field}} are
+	// replaced; empty: Grafana's default names.
+	Alias string `json:"alias"`
 }
+
+// AdhocFilter is one of Grafana's ad hoc filters (key, operator, value).
+type AdhocFilter struct {
+	Key      string `json:"key"`
+	Operator string `json:"operator"`
+	Value    string `json:"value"`
+}
+
+// adhocKeys are the tags an ad hoc filter may name.
+var adhocKeys = []string{"host", "vm"}
 
 // version0Fields are the keys of the earliest saved form.
 type version0Fields struct {
@@ -152,13 +174,19 @@ func applyDefaults(q *Query) {
 func (q Query) Validate() error {
 	switch q.QueryType {
 	case QueryTypeMetrics, QueryTypeRaw, QueryTypeFleet:
+	case QueryTypeEvents:
+		for _, event := range q.Events {
+			if !contains(EventNames, event) {
+				return fmt.Errorf("event %q is unknown; known events: %s", event, strings.Join(EventNames, ", "))
+			}
+		}
 	case QueryTypeVariable:
 		if q.Variable != VariableVM && q.Variable != VariableHost {
 			return fmt.Errorf("variable %q is unknown: want vm or host", q.Variable)
 		}
 		return checkTagValue("host", q.Host)
 	default:
-		return fmt.Errorf("queryType %q is unknown: want metrics, fleet, raw or variable", q.QueryType)
+		return fmt.Errorf("queryType %q is unknown: want metrics, fleet, raw, variable or events", q.QueryType)
 	}
 	if q.QueryType == QueryTypeRaw && strings.TrimSpace(q.RawQuery) == "" {
 		return errors.New("queryType raw needs an InfluxQL statement in rawQuery")
@@ -185,6 +213,9 @@ func (q Query) Validate() error {
 		return fmt.Errorf("vmMode %q is unknown: want all, list or regex", q.VMMode)
 	}
 	if err := checkTagValue("host", q.Host); err != nil {
+		return err
+	}
+	if err := q.validateAdhocFilters(); err != nil {
 		return err
 	}
 	seen := map[string]bool{}
@@ -221,6 +252,27 @@ func (q Query) Validate() error {
 	}
 	if q.LiveIntervalMs < 0 {
 		return fmt.Errorf("liveIntervalMs %d must be 0 (the data source's default) or positive", q.LiveIntervalMs)
+	}
+	return nil
+}
+
+func (q Query) validateAdhocFilters() error {
+	for _, f := range q.AdhocFilters {
+		if !contains(adhocKeys, f.Key) {
+			return fmt.Errorf("ad hoc filter on %q: only host and vm can be filtered", f.Key)
+		}
+		switch f.Operator {
+		case "=", "!=":
+			if err := checkTagValue("ad hoc filter "+f.Key, f.Value); err != nil {
+				return err
+			}
+		case "=~", "!~":
+			if err := influx.ValidateRegex(f.Value); err != nil {
+				return fmt.Errorf("ad hoc filter %s %s: %w", f.Key, f.Operator, err)
+			}
+		default:
+			return fmt.Errorf("ad hoc filter on %q: operator %q is not one of =, !=, =~, !~", f.Key, f.Operator)
+		}
 	}
 	return nil
 }
@@ -265,6 +317,9 @@ func (q Query) RateWindow() time.Duration {
 // Selection is the query's VM filter in the form the InfluxDB layer takes.
 func (q Query) Selection() influx.Selection {
 	sel := influx.Selection{Host: q.Host}
+	for _, f := range q.AdhocFilters {
+		sel.Filters = append(sel.Filters, influx.TagFilter{Key: f.Key, Operator: f.Operator, Value: f.Value})
+	}
 	switch q.VMMode {
 	case VMModeList:
 		sel.VMs = q.VMs

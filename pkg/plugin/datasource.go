@@ -12,6 +12,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/vmtelemetry/libvirt-datasource/pkg/influx"
 	"github.com/vmtelemetry/libvirt-datasource/pkg/models"
@@ -133,8 +134,27 @@ func (d *Datasource) runQuery(ctx context.Context, qc queryContext) (response ba
 		handle = d.handleVariable
 	case models.QueryTypeFleet:
 		handle = d.handleFleet
+	case models.QueryTypeEvents:
+		handle = d.handleEvents
 	}
-	return handle(ctx, qc, q)
+	ctx, executed := influx.WithExecutedQueries(ctx)
+	response = handle(ctx, qc, q)
+	showExecuted(response.Frames, executed.String())
+	if q.QueryType == models.QueryTypeMetrics || q.QueryType == models.QueryTypeRaw {
+		applyAlias(response.Frames, q.Alias)
+	}
+	return response
+}
+
+// showExecuted puts what was sent to InfluxDB in every frame's meta, where
+// Grafana's query inspector shows it.
+func showExecuted(frames data.Frames, executed string) {
+	for _, frame := range frames {
+		if frame.Meta == nil {
+			frame.Meta = &data.FrameMeta{}
+		}
+		frame.Meta.ExecutedQueryString = executed
+	}
 }
 
 // IsFromAlert says whether a request comes from Grafana Alerting. The
