@@ -54,7 +54,7 @@ for (const count of countArgs.map(Number)) {
   const client = await LibvirtClient.connect({ socketPath: socket, uri, readOnly: true, callTimeoutMs: 60_000 });
   const listed = (await client.listAllDomains()).length;
   if (listed !== count) throw new Error(`${uri}: ${listed} domains, expected ${count}`);
-  const collector = new Collector({ concurrency: 8, penaltyMs: 30_000, devicesRefreshMs: 60_000, log: silentLogger, onError: () => {} });
+  const collector = new Collector({ concurrency: 8, penaltyMs: 30_000, devicesRefreshMs: 60_000, reprobeMs: 600_000, log: silentLogger, onError: () => {} });
   const tracker = new VmTracker();
   const bulk = await measure(rounds, () => client.getAllDomainStats(STATS_GROUPS, GetAllDomainStatsFlag.NOWAIT), selfCpuSeconds);
   const full = await measure(

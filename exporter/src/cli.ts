@@ -44,6 +44,7 @@ function buildExporter(config: Config, log: Logger, metrics: ExporterMetrics, wr
     concurrency: config.libvirt.concurrency,
     penaltyMs: 30_000,
     devicesRefreshMs: 60_000,
+    reprobeMs: 600_000,
     log,
     onError: (kind) => metrics.countLibvirtError(kind),
   });

@@ -72,6 +72,7 @@ export class Exporter {
     latest.update(samples);
     if (writer) writer.enqueue(this.encode(samples));
     metrics.recordRound(Number(process.hrtime.bigint() - started) / 1e9, samples.length, Date.now());
+    metrics.skippedGroups = collector.skippedGroups();
     return samples;
   }
 

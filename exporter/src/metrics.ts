@@ -25,6 +25,8 @@ export class ExporterMetrics {
   /** Lifecycle events recorded: announced by libvirt, or reconciled after a reconnect. */
   events = 0;
   reconciledEvents = 0;
+  /** Per stats group, the VMs whose per-domain call for it gave nothing: asked again only at the next probe. */
+  skippedGroups = new Map<string, number>();
   readonly libvirtErrors = new Map<LibvirtFailureKind, number>();
 
   countDropped(reason: DropReason, count: number): number {
@@ -71,6 +73,12 @@ export class ExporterMetrics {
     metric('vmt_last_collection_timestamp_seconds', 'gauge', 'When the last collection round ended.', [['', this.lastCollectionAtMs / 1000]]);
     metric('vmt_collection_overruns_total', 'counter', 'Rounds that took longer than the interval.', [['', this.overruns]]);
     metric('vmt_vms', 'gauge', 'VMs in the last round.', [['', this.vms]]);
+    metric(
+      'vmt_stats_group_skipped_vms',
+      'gauge',
+      'VMs for which a stats group the bulk call lacks is not asked per domain every round: the per-domain call gave nothing; asked again every 10 minutes.',
+      (['cpu', 'vcpu', 'balloon', 'block', 'interface'] as const).map((group) => [`{group="${group}"}`, this.skippedGroups.get(group) ?? 0])
+    );
     metric('vmt_domain_events_total', 'counter', 'Domain lifecycle events recorded (vm_event).', [
       ['{source="libvirt"}', this.events - this.reconciledEvents],
       ['{source="reconciled"}', this.reconciledEvents],

@@ -52,6 +52,8 @@ export interface CollectorOptions {
   penaltyMs: number;
   /** Device names from the domain XML are re-read this often (hotplug). */
   devicesRefreshMs: number;
+  /** A group whose per-domain call gave nothing for a VM is asked again after this long. */
+  reprobeMs: number;
   log: Logger;
   onError: (kind: LibvirtErrorKind) => void;
   now?: () => number;
@@ -74,6 +76,13 @@ export class Collector {
   private readonly bulkGroups = new Map<string, Set<StatsGroupName>>();
   private readonly devices = new Map<string, { devices: DomainDevices; readAt: number }>();
   private readonly penaltyUntil = new Map<string, number>();
+  /**
+   * Groups whose per-domain call gave nothing for a domain run (e.g. memory
+   * stats of a guest without balloon driver, or the test driver's domains of
+   * a node XML): not asked again every round, only when the time stored
+   * here has passed.
+   */
+  private readonly unprovided = new Map<string, Map<StatsGroupName, number>>();
   private readonly now: () => number;
 
   constructor(private readonly options: CollectorOptions) {
@@ -128,7 +137,8 @@ export class Collector {
     const seen = this.bulkGroups.get(key) ?? new Set<StatsGroupName>();
     for (const group of present) seen.add(group);
     this.bulkGroups.set(key, seen);
-    const missing = new Set(ALL_GROUPS.filter((group) => !seen.has(group)));
+    const skipped = this.unprovided.get(key);
+    const missing = new Set(ALL_GROUPS.filter((group) => !seen.has(group) && !((skipped?.get(group) ?? 0) > this.now())));
     if (missing.size === 0 || (this.penaltyUntil.get(key) ?? 0) > this.now()) return;
 
     const { domain } = reading;
@@ -141,8 +151,9 @@ export class Collector {
         if (missing.has('balloon')) reading.memory = { actualKiB: info.memoryKiB };
       }
       if (missing.has('balloon')) {
-        const stats = await client.domainMemoryStats(domain);
-        reading.memory = { ...reading.memory, ...memoryFromStats(stats) };
+        const stats = memoryFromStats(await client.domainMemoryStats(domain));
+        if (Object.keys(stats).length === 0) this.remember(key, 'balloon');
+        reading.memory = { ...reading.memory, ...stats };
       }
       if (missing.has('block') || missing.has('interface')) {
         const devices = await this.domainDevices(client, domain);
@@ -152,6 +163,23 @@ export class Collector {
     } catch (error) {
       this.countError(error, domain);
     }
+  }
+
+  /** Notes that a group's per-domain call gave nothing for this domain run. */
+  private remember(key: string, group: StatsGroupName): void {
+    const skipped = this.unprovided.get(key) ?? new Map<StatsGroupName, number>();
+    skipped.set(group, this.now() + this.options.reprobeMs);
+    this.unprovided.set(key, skipped);
+  }
+
+  /** Per group, the domains whose per-domain call for it is skipped until the next probe. */
+  skippedGroups(): Map<StatsGroupName, number> {
+    const counts = new Map<StatsGroupName, number>();
+    const now = this.now();
+    for (const skipped of this.unprovided.values()) {
+      for (const [group, until] of skipped) if (until > now) counts.set(group, (counts.get(group) ?? 0) + 1);
+    }
+    return counts;
   }
 
   private async domainDevices(client: StatsClient, domain: DomainRef): Promise<DomainDevices> {
@@ -219,7 +247,7 @@ export class Collector {
 
   /** Drops what is known of VMs gone and of earlier runs (domain ids) of restarted VMs. */
   private forgetOtherRuns(current: Set<string>): void {
-    for (const map of [this.bulkGroups, this.devices, this.penaltyUntil]) {
+    for (const map of [this.bulkGroups, this.devices, this.penaltyUntil, this.unprovided]) {
       for (const key of map.keys()) if (!current.has(key)) map.delete(key);
     }
   }

@@ -16,6 +16,7 @@ function setup() {
     concurrency: 4,
     penaltyMs: 30_000,
     devicesRefreshMs: 60_000,
+    reprobeMs: 600_000,
     log: silentLogger,
     onError: (kind) => errors.push(kind),
     now: () => clock,
@@ -27,7 +28,8 @@ function setup() {
     const result = await collector.collect(libvirt);
     return new Map(tracker.samples(result.readings, result.listed, clock, 'hv').map((s) => [s.vm, s]));
   };
-  return { libvirt, round, errors, tracker };
+  const control = { collector, advance: (ms: number) => (clock += ms) };
+  return { libvirt, round, errors, tracker, clock: control };
 }
 
 test('cpu percent is busy time over wall time and vCPUs, never a spike', () => {
@@ -134,6 +136,26 @@ describe('a driver whose bulk stats hold only state (the test driver)', () => {
     assert.equal(t.memoryUsagePercent, 25);
     assert.equal(t.diskWriteBytes, 200n);
     assert.equal(t.interfaces[0]!.rxPackets, 1n);
+  });
+});
+
+describe('a group whose per-domain call gives nothing (node XML domains of the test driver)', () => {
+  test('is not asked every round, only again after the re-probe time, and is counted', async () => {
+    const { libvirt, round, clock } = setup();
+    libvirt.bulkGroups = 'state';
+    libvirt.vms = [fakeVm('t', 1, { cpuTimeNs: 1_000_000_000n })];
+    libvirt.vms[0]!.memory = new Map();
+    await round();
+    assert.ok(libvirt.calls.includes('memory:t'), 'probed in the first round');
+    assert.equal(clock.collector.skippedGroups().get('balloon'), 1);
+    libvirt.calls = [];
+    const t = (await round()).get('t')!;
+    assert.deepEqual(libvirt.calls, ['bulk', 'info:t', 'block(vda):t', 'interface(vnet0):t'], 'no memory call');
+    assert.equal(t.memoryUsagePercent, undefined);
+    clock.advance(600_000);
+    libvirt.calls = [];
+    await round();
+    assert.ok(libvirt.calls.includes('memory:t'), 're-probed after 10 minutes');
   });
 });
 

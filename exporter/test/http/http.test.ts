@@ -56,6 +56,7 @@ test('the HTTP port answers /healthz, /metrics and the seed JSON', async (t) => 
   const metrics = new ExporterMetrics();
   metrics.recordRound(0.25, 3, Date.now());
   metrics.countLibvirtError('timeout');
+  metrics.skippedGroups = new Map([['balloon', 500]]);
   let healthy = true;
   const server = await startHttpServer('127.0.0.1:0', {
     health: () => ({ ok: healthy, details: { vms: 3 } }),
@@ -80,6 +81,8 @@ test('the HTTP port answers /healthz, /metrics and the seed JSON', async (t) => 
     'vmt_collection_duration_seconds_sum 0.25',
     'vmt_collection_duration_seconds_count 1',
     'vmt_libvirt_errors_total{kind="timeout"} 1',
+    'vmt_stats_group_skipped_vms{group="balloon"} 500',
+    'vmt_stats_group_skipped_vms{group="cpu"} 0',
   ]) {
     assert.ok(text.split('\n').includes(line), `missing "${line}" in\n${text}`);
   }
