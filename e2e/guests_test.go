@@ -28,12 +28,12 @@ type libvirtDaemon struct {
 func startLibvirt(t *testing.T, repo string) *libvirtDaemon {
 	t.Helper()
 	if _, err := exec.LookPath("libvirtd"); err != nil {
-		if _, err := runScript(t, repo, nil, 15*time.Minute, "install-deps.sh"); err != nil {
+		if _, err := runScript(t, nil, 15*time.Minute, "install-deps.sh"); err != nil {
 			prerequisite(t, "libvirtd is not installed and install-deps.sh failed: %v", err)
 		}
 	}
 	dir := t.TempDir()
-	env, err := runScript(t, repo, nil, 3*time.Minute, "libvirt/start.sh", "--private", dir, "--netns", netnsName)
+	env, err := runScript(t, nil, 3*time.Minute, "libvirt/start.sh", "--private", dir, "--netns", netnsName)
 	if err != nil {
 		prerequisite(t, "a private libvirtd in network namespace %s: %v", netnsName, err)
 	}
@@ -64,7 +64,7 @@ func startGuests(t *testing.T, repo string, lv *libvirtDaemon, names []string) *
 		stop := exec.Command(filepath.Join(repo, "scripts/guest/stop.sh"), name)
 		stop.Env = withEnv(lv.scriptEnv())
 		_ = stop.Run() // a guest left by an interrupted run; nothing there is fine
-		if _, err := runScript(t, repo, lv.scriptEnv(), 20*time.Minute, "guest/start.sh", "--dir", t.TempDir(), name, load); err != nil {
+		if _, err := runScript(t, lv.scriptEnv(), 20*time.Minute, "guest/start.sh", "--dir", t.TempDir(), name, load); err != nil {
 			prerequisite(t, "guest %s (scripts/guest/start.sh): %v", name, err)
 		}
 		t.Cleanup(func() {

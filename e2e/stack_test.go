@@ -3,9 +3,6 @@
 package e2e
 
 import (
-	"bufio"
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -13,9 +10,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/vmtelemetry/libvirt-datasource/internal/testenv"
 )
 
 // prerequisite stops the run when something the proof needs is missing:
@@ -23,35 +21,18 @@ import (
 // elsewhere a loud skip.
 func prerequisite(t *testing.T, format string, args ...any) {
 	t.Helper()
-	msg := fmt.Sprintf("E2E PREREQUISITE MISSING: "+format, args...)
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg + " (a failure under CI=true)")
+	testenv.Unavailable(t, "E2E PREREQUISITE", fmt.Sprintf(format, args...))
 }
 
 // runScript runs one of scripts/ with extra environment variables and
 // returns its sourceable KEY=VALUE lines.
-func runScript(t *testing.T, repo string, env map[string]string, timeout time.Duration, script string, args ...string) (map[string]string, error) {
+func runScript(t *testing.T, env map[string]string, timeout time.Duration, script string, args ...string) (map[string]string, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(repo, "scripts", script), args...)
-	cmd.Env = withEnv(env)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return nil, fmt.Errorf("scripts/%s %s: %v\n%s", script, strings.Join(args, " "), err, stderr.String())
+	var extra []string
+	for k, v := range env {
+		extra = append(extra, k+"="+v)
 	}
-	lines := map[string]string{}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
-			lines[k] = v
-		}
-	}
-	return lines, nil
+	return testenv.RunScript(timeout, extra, script, args...)
 }
 
 // withEnv is the test's environment plus the given variables.
@@ -77,14 +58,14 @@ func startInflux(t *testing.T, repo string) *influxServer {
 	if os.Getenv("E2E_INFLUX_VERSION") == "1.8" {
 		version = "1.8"
 	}
-	env, err := runScript(t, repo, nil, 20*time.Minute, "influxdb/start.sh", version, dir)
+	env, err := runScript(t, nil, 20*time.Minute, "influxdb/start.sh", version, dir)
 	if err != nil && version == "1.8" {
 		prerequisite(t, "InfluxDB 1.8 does not start: %v", err)
 	}
 	if err != nil {
 		t.Logf("E2E NOTE: InfluxDB 2.7 did not start, falling back to 1.8: %v", err)
 		dir = t.TempDir()
-		env, err = runScript(t, repo, nil, 10*time.Minute, "influxdb/start.sh", "1.8", dir)
+		env, err = runScript(t, nil, 10*time.Minute, "influxdb/start.sh", "1.8", dir)
 		if err != nil {
 			prerequisite(t, "neither InfluxDB 2.7 nor 1.8 starts: %v", err)
 		}

@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"testing"
 	"time"
+
+	"github.com/vmtelemetry/libvirt-datasource/internal/testenv"
 )
 
 // TestComposeWithDockerCompose also validates the file with Debian's
@@ -15,7 +17,7 @@ import (
 func TestComposeWithDockerCompose(t *testing.T) {
 	binary, err := exec.LookPath("docker-compose")
 	if err != nil {
-		unavailableComponent(t, "docker-compose is not installed (Debian package docker-compose, scripts/install-deps.sh); compose-go checked the file")
+		testenv.Unavailable(t, "docker-compose", "not installed (Debian package docker-compose, scripts/install-deps.sh); compose-go checked the file")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

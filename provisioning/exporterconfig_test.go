@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/vmtelemetry/libvirt-datasource/internal/testenv"
 )
 
 // exporterConfigProbe prints the exporter's parsed configuration, the token
@@ -28,10 +30,10 @@ func TestComposeExporterEnvironmentParses(t *testing.T) {
 	exporterDir := mustAbs(t, filepath.Join(repoRoot, "exporter"))
 	node, err := exec.LookPath("node")
 	if err != nil {
-		unavailableComponent(t, "node is not installed: the exporter's parser cannot run (the variable names were checked by TestComposeExporters)")
+		testenv.Unavailable(t, "node", "not installed: the exporter's parser cannot run (the variable names were checked by TestComposeExporters)")
 	}
 	if _, err := os.Stat(filepath.Join(exporterDir, "node_modules", "tsx")); err != nil {
-		unavailableComponent(t, "exporter/node_modules/tsx is missing (npm ci in exporter/): the exporter's parser cannot run")
+		testenv.Unavailable(t, "the exporter's modules", "exporter/node_modules/tsx is missing (npm ci in exporter/): the exporter's parser cannot run")
 	}
 	probe := filepath.Join(t.TempDir(), "probe.mts")
 	source := []byte(fmt.Sprintf(exporterConfigProbe, filepath.Join(exporterDir, "src", "config.ts")))

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vmtelemetry/libvirt-datasource/internal/testenv"
 )
 
 // TestTestDriverGivesTheExporterData runs what the compose profile
@@ -27,43 +29,16 @@ func TestTestDriverGivesTheExporterData(t *testing.T) {
 	exporterDir := mustAbs(t, filepath.Join(repoRoot, "exporter"))
 	node, err := exec.LookPath("node")
 	if err != nil {
-		unavailableComponent(t, "node is not installed: the exporter cannot run")
+		testenv.Unavailable(t, "node", "not installed: the exporter cannot run")
 	}
 	if _, err := os.Stat(filepath.Join(exporterDir, "node_modules", "tsx")); err != nil {
-		unavailableComponent(t, "exporter/node_modules/tsx is missing (npm ci in exporter/)")
+		testenv.Unavailable(t, "the exporter's modules", "exporter/node_modules/tsx is missing (npm ci in exporter/)")
 	}
 	if _, err := exec.LookPath("libvirtd"); err != nil {
-		unavailableComponent(t, "libvirtd is not installed (scripts/install-deps.sh)")
+		testenv.Unavailable(t, "libvirtd", "not installed (scripts/install-deps.sh)")
 	}
 
-	daemonDir := t.TempDir()
-	scripts := mustAbs(t, filepath.Join(repoRoot, "scripts", "libvirt"))
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	start := exec.CommandContext(ctx, filepath.Join(scripts, "start.sh"), "--private", daemonDir)
-	var stderr bytes.Buffer
-	start.Stderr = &stderr
-	out, err := start.Output()
-	// Stop the daemon even when start.sh failed half-way.
-	t.Cleanup(func() {
-		stopCtx, stopCancel := context.WithTimeout(context.Background(), time.Minute)
-		defer stopCancel()
-		if stopOut, err := exec.CommandContext(stopCtx, filepath.Join(scripts, "stop.sh"), "--private", daemonDir).CombinedOutput(); err != nil {
-			t.Errorf("stopping the private libvirtd: %v\n%s", err, stopOut)
-		}
-	})
-	if err != nil {
-		unavailableComponent(t, "scripts/libvirt/start.sh --private failed: "+err.Error()+"\n"+stderr.String())
-	}
-	readOnlySocket := ""
-	for _, line := range strings.Split(string(out), "\n") {
-		if value, ok := strings.CutPrefix(line, "LIBVIRT_SOCK_RO="); ok {
-			readOnlySocket = value
-		}
-	}
-	if readOnlySocket == "" {
-		t.Fatalf("start.sh printed no LIBVIRT_SOCK_RO:\n%s", out)
-	}
+	readOnlySocket := testenv.StartLibvirtd(t, "").SocketRO
 
 	project, err := loadCompose(t, []string{envExampleFile}, allProfiles)
 	if err != nil {
@@ -77,13 +52,15 @@ func TestTestDriverGivesTheExporterData(t *testing.T) {
 	env["VMT_LIBVIRT_URI"] = strings.TrimSuffix(env["VMT_LIBVIRT_URI"], sidecarNodePath) + mustAbs(t, filepath.Join("libvirt-test", "node.xml"))
 	env["VMT_LIBVIRT_SOCKET"] = readOnlySocket
 
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
 	once := exec.CommandContext(ctx, node, "--import", "tsx", "src/cli.ts", "--once")
 	once.Dir = exporterDir
 	once.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
 	for key, value := range env {
 		once.Env = append(once.Env, key+"="+value)
 	}
-	stderr.Reset()
+	var stderr bytes.Buffer
 	once.Stderr = &stderr
 	samples, err := once.Output()
 	if err != nil {

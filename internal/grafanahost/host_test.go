@@ -18,7 +18,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/vmtelemetry/libvirt-datasource/internal/grafanahost"
-	"github.com/vmtelemetry/libvirt-datasource/internal/testinflux"
+	"github.com/vmtelemetry/libvirt-datasource/internal/testenv"
 )
 
 // buildPlugin builds the gpx_ executable once per test binary.
@@ -46,7 +46,7 @@ func launch(t *testing.T, exe string) *grafanahost.Plugin {
 }
 
 // dataSourceFor configures the data source as a user would for the server.
-func dataSourceFor(s *testinflux.Server) grafanahost.DataSource {
+func dataSourceFor(s *testenv.InfluxServer) grafanahost.DataSource {
 	ds := grafanahost.DataSource{
 		UID:      "vmt-" + strings.ReplaceAll(s.Version, ".", ""),
 		URL:      s.URL,
@@ -89,9 +89,9 @@ func metricsQuery(refID string, model map[string]any) backend.DataQuery {
 // CheckHealth, QueryData and CallResource on it against real InfluxDB servers.
 func TestLaunchedPlugin(t *testing.T) {
 	exe := buildPlugin(t)
-	for _, version := range []string{testinflux.V16, testinflux.V18, testinflux.V27} {
+	for _, version := range []string{testenv.InfluxV16, testenv.InfluxV18, testenv.InfluxV27} {
 		t.Run("InfluxDB"+version, func(t *testing.T) {
-			server := testinflux.Start(t, version)
+			server := testenv.StartInflux(t, version)
 			server.Write(t, knownSeries())
 			p := launch(t, exe)
 			ds := dataSourceFor(server)

@@ -17,7 +17,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/grafana/grafana-plugin-sdk-go/experimental"
 
-	"github.com/vmtelemetry/libvirt-datasource/internal/testinflux"
+	"github.com/vmtelemetry/libvirt-datasource/internal/testenv"
 	"github.com/vmtelemetry/libvirt-datasource/pkg/models"
 )
 
@@ -76,7 +76,7 @@ func escapeTag(s string) string {
 
 // target is a server and a query language to test against.
 type target struct {
-	server   *testinflux.Server
+	server   *testenv.InfluxServer
 	language string
 }
 
@@ -128,7 +128,7 @@ func run(t *testing.T, d *Datasource, headers map[string]string, queries ...back
 }
 
 func TestInfluxDB16(t *testing.T) {
-	srv := testinflux.Start(t, testinflux.V16)
+	srv := testenv.StartInflux(t, testenv.InfluxV16)
 	runSuite(t, srv, []string{models.LanguageInfluxQL})
 	t.Run("Flux is refused clearly", func(t *testing.T) {
 		d := target{server: srv, language: models.LanguageFlux}.datasource(t, nil)
@@ -144,16 +144,16 @@ func TestInfluxDB16(t *testing.T) {
 }
 
 func TestInfluxDB18(t *testing.T) {
-	srv := testinflux.Start(t, testinflux.V18)
+	srv := testenv.StartInflux(t, testenv.InfluxV18)
 	runSuite(t, srv, []string{models.LanguageInfluxQL, models.LanguageFlux})
 }
 
 func TestInfluxDB27(t *testing.T) {
-	srv := testinflux.Start(t, testinflux.V27)
+	srv := testenv.StartInflux(t, testenv.InfluxV27)
 	runSuite(t, srv, []string{models.LanguageInfluxQL, models.LanguageFlux})
 }
 
-func runSuite(t *testing.T, srv *testinflux.Server, languages []string) {
+func runSuite(t *testing.T, srv *testenv.InfluxServer, languages []string) {
 	srv.Write(t, knownSeries("vm_telemetry"))
 	srv.Write(t, aggregationSeries("agg_telemetry"))
 	srv.Write(t, knownEvents())

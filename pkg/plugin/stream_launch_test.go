@@ -17,7 +17,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/vmtelemetry/libvirt-datasource/internal/grafanahost"
-	"github.com/vmtelemetry/libvirt-datasource/internal/testinflux"
+	"github.com/vmtelemetry/libvirt-datasource/internal/testenv"
 	"github.com/vmtelemetry/libvirt-datasource/pkg/models"
 	"github.com/vmtelemetry/libvirt-datasource/pkg/plugin"
 )
@@ -137,12 +137,12 @@ func hostSampleLine(host, vm string, at time.Time, cpu float64, rx int64) string
 func TestLiveStreamThroughLaunchedPlugin(t *testing.T) {
 	p := launchPlugin(t)
 	for _, tc := range []struct{ version, language string }{
-		{testinflux.V16, models.LanguageInfluxQL},
-		{testinflux.V18, models.LanguageInfluxQL},
-		{testinflux.V27, models.LanguageFlux},
+		{testenv.InfluxV16, models.LanguageInfluxQL},
+		{testenv.InfluxV18, models.LanguageInfluxQL},
+		{testenv.InfluxV27, models.LanguageFlux},
 	} {
 		t.Run(tc.version+"/"+tc.language, func(t *testing.T) {
-			server := testinflux.Start(t, tc.version)
+			server := testenv.StartInflux(t, tc.version)
 			ds := grafanahost.DataSource{
 				UID:      "live-" + strings.ReplaceAll(tc.version, ".", ""),
 				URL:      server.URL,
@@ -159,7 +159,7 @@ func TestLiveStreamThroughLaunchedPlugin(t *testing.T) {
 	}
 }
 
-func streamLiveData(t *testing.T, p *grafanahost.Plugin, server *testinflux.Server, ds grafanahost.DataSource) {
+func streamLiveData(t *testing.T, p *grafanahost.Plugin, server *testenv.InfluxServer, ds grafanahost.DataSource) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	path, query := liveChannel(t)
