@@ -13,6 +13,11 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
+export interface RunAs {
+  uid: number;
+  groups?: number[];
+}
+
 export class ExporterProcess {
   readonly logs: LogLine[] = [];
   stdout = '';
@@ -21,14 +26,19 @@ export class ExporterProcess {
   private readonly child: ChildProcess;
 
   /**
-   * `uid`: run as this unprivileged user (setpriv), e.g. 65534 (nobody), from
-   * a bundle that user can read wherever the checkout lives.
+   * `user`: run as this unprivileged user (setpriv), e.g. 65534 (nobody), with no
+   * supplementary groups but those named, no capabilities and no new privileges.
+   * `program`: what runs; default the checkout's src/cli.ts through tsx, or as
+   * another user a bundle of it that user can read wherever the checkout lives.
    */
-  constructor(args: string[], env: NodeJS.ProcessEnv = {}, uid?: number) {
-    const command =
-      uid === undefined
-        ? [process.execPath, '--import', 'tsx', 'src/cli.ts', ...args]
-        : ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', process.execPath, readableBundle('src/cli.ts'), ...args];
+  constructor(args: string[], env: NodeJS.ProcessEnv = {}, user?: number | RunAs, program?: string[]) {
+    const runAs = typeof user === 'number' ? { uid: user } : user;
+    const run = program ?? (runAs ? [process.execPath, readableBundle('src/cli.ts')] : [process.execPath, '--import', 'tsx', 'src/cli.ts']);
+    const command = [...run, ...args];
+    if (runAs) {
+      const groups = runAs.groups?.length ? `--groups=${runAs.groups.join(',')}` : '--clear-groups';
+      command.unshift('setpriv', `--reuid=${runAs.uid}`, `--regid=${runAs.uid}`, groups, '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs');
+    }
     this.child = spawn(command[0]!, command.slice(1), {
       cwd: root,
       env: { ...process.env, ...env },
@@ -51,8 +61,8 @@ export class ExporterProcess {
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
   }
 
-  static start(t: TestContext, args: string[], env: NodeJS.ProcessEnv = {}, uid?: number): ExporterProcess {
-    const exporter = new ExporterProcess(args, env, uid);
+  static start(t: TestContext, args: string[], env: NodeJS.ProcessEnv = {}, user?: number | RunAs, program?: string[]): ExporterProcess {
+    const exporter = new ExporterProcess(args, env, user, program);
     t.after(() => exporter.kill());
     return exporter;
   }
