@@ -23,7 +23,7 @@ import (
 	"time"
 
 	"github.com/vmtelemetry/libvirt-datasource/internal/grafanahost"
-	"github.com/vmtelemetry/libvirt-datasource/internal/testinflux"
+	"github.com/vmtelemetry/libvirt-datasource/internal/testenv"
 )
 
 // PluginZipEnv names an archive to check instead of building one, e.g. the
@@ -75,7 +75,7 @@ func packageCopy(t *testing.T) (zipFile string, platforms []string, sources stri
 	}
 	for _, tool := range []string{"git", "node", "npm", "zip", "go"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			unavailable(t, tool+" is not installed")
+			testenv.Unavailable(t, tool, "not installed")
 		}
 	}
 	root, err := filepath.Abs(repoRoot)
@@ -83,11 +83,11 @@ func packageCopy(t *testing.T) (zipFile string, platforms []string, sources stri
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(root, "node_modules", ".bin", "webpack")); err != nil {
-		unavailable(t, "node_modules/.bin/webpack is missing (npm ci)")
+		testenv.Unavailable(t, "webpack", "node_modules/.bin/webpack is missing (npm ci)")
 	}
 	listed, err := exec.Command("git", "-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard").Output()
 	if err != nil {
-		unavailable(t, "the checkout is not a git work tree: "+err.Error())
+		testenv.Unavailable(t, "a git work tree", err.Error())
 	}
 	copyRoot := t.TempDir()
 	for _, file := range strings.Split(strings.TrimRight(string(listed), "\x00"), "\x00") {
@@ -425,7 +425,7 @@ func loadUnpacked(t *testing.T, pluginDir, version string) {
 
 	// An empty database: the health check's answer names it, which a plugin that
 	// loaded, read its settings and reached InfluxDB can give.
-	influx := testinflux.Start(t, "1.8")
+	influx := testenv.StartInflux(t, "1.8")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	p, err := grafanahost.Launch(ctx, grafanahost.Options{Executable: exe})

@@ -5,20 +5,5 @@
 // one version number (scripts/version.mjs).
 package packaging_test
 
-import (
-	"os"
-	"testing"
-)
-
 // repoRoot is the checkout: this package's tests run in packaging/.
 const repoRoot = ".."
-
-// unavailable skips a test whose tool or component cannot run here, except
-// under CI=true, where it fails.
-func unavailable(t *testing.T, why string) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("required under CI=true: %s", why)
-	}
-	t.Skipf("%s (CI=true would fail)", why)
-}

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/vmtelemetry/libvirt-datasource/internal/testenv"
 )
 
 const (
@@ -44,7 +46,7 @@ func systemdAnalyze(t *testing.T) string {
 	t.Helper()
 	tool, err := exec.LookPath("systemd-analyze")
 	if err != nil {
-		unavailable(t, "systemd-analyze is not installed (Debian package systemd)")
+		testenv.Unavailable(t, "systemd-analyze", "not installed (Debian package systemd)")
 	}
 	return tool
 }
@@ -164,7 +166,7 @@ func TestSystemdUnitSandbox(t *testing.T) {
 func TestSysusersFile(t *testing.T) {
 	tool, err := exec.LookPath("systemd-sysusers")
 	if err != nil {
-		unavailable(t, "systemd-sysusers is not installed (Debian package systemd)")
+		testenv.Unavailable(t, "systemd-sysusers", "not installed (Debian package systemd)")
 	}
 	file, err := filepath.Abs(filepath.Join(repoRoot, "packaging/systemd/vm-telemetry-exporter.sysusers"))
 	if err != nil {

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vmtelemetry/libvirt-datasource/internal/testenv"
 )
 
 // versionFiles are the files scripts/version.mjs reads or writes.
@@ -20,7 +22,7 @@ func runVersionScript(t *testing.T, root string, args ...string) (string, error)
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
-		unavailable(t, "node is not installed")
+		testenv.Unavailable(t, "node", "not installed")
 	}
 	out, err := exec.Command(node, append([]string{filepath.Join(root, "scripts", "version.mjs")}, args...)...).CombinedOutput()
 	return string(out), err
