@@ -228,3 +228,54 @@ describe('variable support', () => {
     expect(fetched[0].queries[0]).toMatchObject({ queryType: 'variable', variable: 'vm', host: 'kvm1' });
   });
 });
+
+describe('Explore, ad hoc filters and annotations', () => {
+  const ds = new DataSource(instanceSettings());
+
+  it('interpolates the variables of queries sent to Explore and points them at this data source', () => {
+    const [q] = ds.interpolateVariablesInQueries(
+      [query({ vmMode: 'list', vms: ['$vm'], host: '$host', alias: '{{vm}} $single' })],
+      {}
+    );
+    expect(q.vms).toEqual(['one-71', 'web.2']);
+    expect(q.host).toBe('kvm1');
+    expect(q.alias).toBe('{{vm}} one-72');
+    expect(q.datasource).toEqual(ds.getRef());
+  });
+
+  it('copies the ad hoc filters into metric and event queries as values, not into live streams', () => {
+    const filters = [
+      { key: 'host', operator: '=', value: "kvm1' OR 'a'='a" },
+      { key: 'vm', operator: '=~', value: '^web' },
+    ];
+    const [metrics, events, live] = ds.interpolateVariablesInQueries(
+      [query({}), query({ queryType: 'events' }), query({ live: true })],
+      {},
+      filters
+    );
+    expect(metrics.adhocFilters).toEqual(filters);
+    expect(events.adhocFilters).toEqual(filters);
+    expect(live.adhocFilters).toBeUndefined();
+    expect(ds.applyTemplateVariables(query({}), {}).adhocFilters).toBeUndefined();
+  });
+
+  it('offers host and vm as ad hoc keys, with the values of the VMs the backend sees', async () => {
+    expect(await ds.getTagKeys()).toEqual([{ text: 'host' }, { text: 'vm' }]);
+    const getResource = jest.spyOn(ds, 'getResource').mockResolvedValue({
+      vms: [
+        { name: 'web-2', host: 'kvm2', uuid: 'u2' },
+        { name: 'web-1', host: 'kvm1', uuid: 'u1' },
+        { name: 'web-1', host: 'kvm2', uuid: 'u3' },
+      ],
+    });
+    expect(await ds.getTagValues({ key: 'vm' })).toEqual([{ text: 'web-1' }, { text: 'web-2' }]);
+    expect(await ds.getTagValues({ key: 'host' })).toEqual([{ text: 'kvm1' }, { text: 'kvm2' }]);
+    expect(await ds.getTagValues({ key: 'uuid' })).toEqual([]);
+    getResource.mockRestore();
+  });
+
+  it('supports annotations: a new annotation query is an events query', () => {
+    expect(ds.annotations).toBeDefined();
+    expect(ds.annotations!.getDefaultQuery!()).toMatchObject({ queryType: 'events' });
+  });
+});

@@ -1,4 +1,5 @@
 import {
+  AdHocVariableFilter,
   CoreApp,
   DataQueryRequest,
   DataQueryError,
@@ -6,6 +7,7 @@ import {
   DataSourceInstanceSettings,
   LiveChannelScope,
   LoadingState,
+  MetricFindValue,
   ScopedVars,
 } from '@grafana/data';
 import { DataSourceWithBackend, getTemplateSrv } from '@grafana/runtime';
@@ -17,7 +19,7 @@ import { DEFAULT_METRICS, STATIC_METRICS } from './metrics';
 import { DEFAULT_QUERY, migrateQuery } from './migration';
 import { interpolateRawQuery } from './rawQuery';
 import { streamData, streamPath } from './streamKey';
-import { MetricInfo, VmDataSourceOptions, VmInfo, VmQuery } from './types';
+import { AdhocFilter, MetricInfo, VmDataSourceOptions, VmInfo, VmQuery } from './types';
 import { validateQuery } from './validation';
 import { VmVariableSupport } from './variables';
 
@@ -34,6 +36,35 @@ export class DataSource extends DataSourceWithBackend<VmQuery, VmDataSourceOptio
     super(instanceSettings);
     this.streamIntervalMs = instanceSettings.jsonData.streamIntervalMs || DEFAULT_STREAM_INTERVAL_MS;
     this.variables = new VmVariableSupport(this);
+    // Annotations are backend queries of type "events", edited with the
+    // plugin's QueryEditor; Grafana turns their frames into annotations.
+    this.annotations = {
+      getDefaultQuery: () => ({ ...DEFAULT_QUERY, queryType: 'events' }),
+    };
+  }
+
+  /** Tags the dashboard's ad hoc filters can name: the ones every series carries. */
+  async getTagKeys(): Promise<MetricFindValue[]> {
+    return [{ text: 'host' }, { text: 'vm' }];
+  }
+
+  /** Values of an ad hoc filter's tag, from the VMs the backend sees. */
+  async getTagValues(options: { key: string }): Promise<MetricFindValue[]> {
+    if (options.key !== 'host' && options.key !== 'vm') {
+      return [];
+    }
+    const vms = await this.getVms();
+    const values = vms.map((vm) => (options.key === 'host' ? vm.host : vm.name));
+    return [...new Set(values)].sort().map((text) => ({ text }));
+  }
+
+  /** Explore and "Explore" from a panel: the queries with their variables written in. */
+  interpolateVariablesInQueries(
+    queries: VmQuery[],
+    scopedVars: ScopedVars,
+    filters?: AdHocVariableFilter[]
+  ): VmQuery[] {
+    return queries.map((q) => ({ ...this.applyTemplateVariables(q, scopedVars, filters), datasource: this.getRef() }));
   }
 
   getDefaultQuery(_: CoreApp): Partial<VmQuery> {
@@ -73,7 +104,7 @@ export class DataSource extends DataSourceWithBackend<VmQuery, VmDataSourceOptio
    * per value; in `vmRegex` each value is regex-escaped; in a raw query each
    * value is escaped for the InfluxQL literal it stands in (see rawQuery.ts).
    */
-  applyTemplateVariables(query: VmQuery, scopedVars: ScopedVars): VmQuery {
+  applyTemplateVariables(query: VmQuery, scopedVars: ScopedVars, filters?: AdHocVariableFilter[]): VmQuery {
     const templateSrv = getTemplateSrv();
     const migrated = migrateQuery(query);
     // The values of one variable reference. Grafana writes a custom "All"
@@ -96,6 +127,8 @@ export class DataSource extends DataSourceWithBackend<VmQuery, VmDataSourceOptio
         regexAlternation((Array.isArray(value) ? value : [value]).map(String))
       ),
       host: templateSrv.replace(migrated.host, scopedVars),
+      alias: migrated.alias === undefined ? undefined : templateSrv.replace(migrated.alias, scopedVars),
+      adhocFilters: migrated.live ? undefined : adhocFilters(filters),
       rawQuery: interpolateRawQuery(migrated.rawQuery, {
         values: (name) => valuesOf('${' + name + '}'),
         builtIn: (reference) => templateSrv.replace(reference, scopedVars),
@@ -174,4 +207,14 @@ export class DataSource extends DataSourceWithBackend<VmQuery, VmDataSourceOptio
       `${request.requestId}/${query.refId}/${path}`
     );
   }
+}
+
+/**
+ * The ad hoc filters as the backend takes them. Values stay values (the
+ * backend quotes them); a key or operator it cannot apply is sent as it is,
+ * so that the backend names it in an error instead of the filter vanishing.
+ */
+function adhocFilters(filters: AdHocVariableFilter[] | undefined): AdhocFilter[] | undefined {
+  const kept = (filters ?? []).map(({ key, operator, value }) => ({ key, operator, value }));
+  return kept.length > 0 ? kept : undefined;
 }

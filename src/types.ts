@@ -5,7 +5,28 @@ import { DataQuery } from '@grafana/schema';
 /** Version of the query model this frontend writes (docs/PLUGIN-API.md). */
 export const SCHEMA_VERSION = 1;
 
-export type QueryType = 'metrics' | 'fleet' | 'raw' | 'variable';
+export type QueryType = 'metrics' | 'fleet' | 'raw' | 'variable' | 'events';
+
+/** The lifecycle events of measurement vm_event (docs/CONTRACT.md). */
+export const EVENT_NAMES = [
+  'defined',
+  'undefined',
+  'started',
+  'suspended',
+  'resumed',
+  'stopped',
+  'shutdown',
+  'pmsuspended',
+  'crashed',
+  'rebooted',
+] as const;
+
+/** One of the dashboard's ad hoc filters, as the backend applies it (host or vm). */
+export interface AdhocFilter {
+  key: string;
+  operator: string;
+  value: string;
+}
 export type VmMode = 'all' | 'list' | 'regex';
 export type Output = 'value' | 'rate' | 'per_second';
 export type Aggregation = 'mean' | 'last' | 'max' | 'min';
@@ -31,6 +52,12 @@ export interface VmQuery extends DataQuery {
   liveIntervalMs: number;
   /** Only for queryType "variable". */
   variable?: VariableName;
+  /** Only for queryType "events": event names to keep; empty or absent: all. */
+  events?: string[];
+  /** Series name pattern: {{vm}}, {{host}}, {{uuid}}, {{field}}. */
+  alias?: string;
+  /** The dashboard's ad hoc filters, copied in by applyTemplateVariables. */
+  adhocFilters?: AdhocFilter[];
 }
 
 /** The query a variable of this data source stores. */

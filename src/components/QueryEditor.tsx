@@ -6,6 +6,8 @@ import type { DataSource } from '../datasource';
 import { migrateQuery } from '../migration';
 import { QueryType, SCHEMA_VERSION, VmDataSourceOptions, VmQuery } from '../types';
 import { validateQuery } from '../validation';
+import { AliasField } from './query/AliasField';
+import { EventFilter } from './query/EventFilter';
 import { IssueSummary } from './query/IssueSummary';
 import { LiveOptions } from './query/LiveOptions';
 import { MetricPicker } from './query/MetricPicker';
@@ -23,6 +25,7 @@ type Props = QueryEditorProps<DataSource, VmQuery, VmDataSourceOptions>;
 const QUERY_TYPES: Array<SelectableValue<QueryType>> = [
   { label: 'Metrics', value: 'metrics' },
   { label: 'Raw InfluxQL', value: 'raw' },
+  { label: 'Events', value: 'events' },
 ];
 
 /**
@@ -68,22 +71,33 @@ export function QueryEditor({ query: stored, onChange, onRunQuery, datasource }:
         value={query.queryType}
         onChange={(queryType) => part.onChange({ queryType }, true)}
       />
-      {query.queryType === 'raw' ? (
-        <RawQueryField {...part} />
-      ) : (
+      {query.queryType === 'events' ? (
         <>
           <VmSelector {...part} choices={choices} />
-          <MetricPicker {...part} choices={choices} />
+          <EventFilter {...part} />
+          <IssueSummary issues={issues} />
+        </>
+      ) : (
+        <>
+          {query.queryType === 'raw' ? (
+            <RawQueryField {...part} />
+          ) : (
+            <>
+              <VmSelector {...part} choices={choices} />
+              <MetricPicker {...part} choices={choices} />
+            </>
+          )}
+          <AliasField {...part} />
+          <OutputsField {...part} />
+          {query.outputs.some((o) => o === 'rate' || o === 'per_second') && <RateWindowField {...part} />}
+          {isMetrics && query.outputs.includes('rate') && <RateScalesField {...part} knownMetrics={choices.metrics} />}
+          <Stack direction="row" gap={2} wrap="wrap">
+            <RangeOptions {...part} />
+            {isMetrics && <LiveOptions {...part} />}
+          </Stack>
+          <IssueSummary issues={issues} />
         </>
       )}
-      <OutputsField {...part} />
-      {query.outputs.some((o) => o === 'rate' || o === 'per_second') && <RateWindowField {...part} />}
-      {isMetrics && query.outputs.includes('rate') && <RateScalesField {...part} knownMetrics={choices.metrics} />}
-      <Stack direction="row" gap={2} wrap="wrap">
-        <RangeOptions {...part} />
-        {isMetrics && <LiveOptions {...part} />}
-      </Stack>
-      <IssueSummary issues={issues} />
     </Stack>
   );
 }

@@ -1,0 +1,47 @@
+import React from 'react';
+import { QueryEditorHelpProps } from '@grafana/data';
+
+import { VmQuery } from '../types';
+
+/** The query help page of the editor ("Help" in Explore and the panel editor). */
+export function QueryEditorHelp(_: QueryEditorHelpProps<VmQuery>) {
+  return (
+    <div>
+      <h2>VM Telemetry queries</h2>
+      <h3>Metrics</h3>
+      <p>
+        Pick VMs (all, a list, or a regular expression on the VM name; <code>$vm</code> and <code>$host</code> work),
+        the metrics, and the outputs: <b>value</b> as stored, <b>rate</b> as an angle in degrees (40 % → 50 % in 1 s =
+        84.3°), <b>per second</b> for byte counters. After a VM starts or reboots its counters start again from zero, so
+        the first rate after it is null.
+      </p>
+      <h3>Alias</h3>
+      <p>
+        Names each series: <code>{'{{vm}}'}</code>, <code>{'{{host}}'}</code>, <code>{'{{uuid}}'}</code> and{' '}
+        <code>{'{{field}}'}</code> are replaced, e.g. <code>{'{{vm}} on {{host}}: {{field}}'}</code>.
+      </p>
+      <h3>Raw InfluxQL</h3>
+      <p>
+        A SELECT statement; <code>$timeFilter</code> and <code>$__interval</code> are filled in, template variables are
+        escaped for their literal. Per device:{' '}
+        <code>
+          SELECT last(&quot;read_bytes&quot;) FROM &quot;vm_disk&quot; WHERE $timeFilter GROUP BY time($__interval),
+          &quot;vm&quot;, &quot;device&quot;
+        </code>{' '}
+        with alias <code>{'{{vm}} {{device}}'}</code>.
+      </p>
+      <h3>Events (annotations)</h3>
+      <p>
+        The VMs&apos; lifecycle events recorded by the exporter (started, stopped, suspended, resumed, rebooted,
+        crashed, defined, undefined, ...), filtered by VM, host and event. Use it as an annotation query: each event is
+        a mark on the graphs, titled <i>vm event (detail)</i>; events found after the exporter reconnected to libvirt
+        say so.
+      </p>
+      <h3>Ad hoc filters</h3>
+      <p>
+        Dashboard ad hoc filters on <code>host</code> and <code>vm</code> (=, !=, =~, !~) apply to metrics and events
+        queries. The query inspector shows the InfluxQL or Flux that was run.
+      </p>
+    </div>
+  );
+}
