@@ -31,6 +31,9 @@ type Config struct {
 	TLSSkipVerify bool
 	// CACertPEM, when set, is the only CA trusted for the server certificate.
 	CACertPEM string
+	// MaxPoints bounds the points (InfluxQL rows, Flux records) one query may
+	// read; reading stops with ErrTooManyPoints past it. 0: no bound.
+	MaxPoints int
 }
 
 // maxErrorBody bounds how much of an error answer is read.
@@ -38,10 +41,11 @@ const maxErrorBody = 64 << 10
 
 // Client is an InfluxDB HTTP client; it is safe for concurrent use.
 type Client struct {
-	base    *url.URL
-	http    *http.Client
-	timeout time.Duration
-	auth    func(*http.Request)
+	base      *url.URL
+	http      *http.Client
+	timeout   time.Duration
+	auth      func(*http.Request)
+	maxPoints int
 }
 
 // NewClient checks the configuration and builds a client.
@@ -64,7 +68,7 @@ func NewClient(cfg Config) (*Client, error) {
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
-	c := &Client{base: base, http: &http.Client{Transport: transport}, timeout: timeout, auth: func(*http.Request) {}}
+	c := &Client{base: base, http: &http.Client{Transport: transport}, timeout: timeout, auth: func(*http.Request) {}, maxPoints: cfg.MaxPoints}
 	switch {
 	case cfg.Token != "":
 		token := cfg.Token
@@ -75,6 +79,28 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	return c, nil
 }
+
+// pointCounter counts the points of one query against the client's bound.
+type pointCounter struct {
+	max, seen int
+}
+
+func (c *Client) newPointCounter() *pointCounter { return &pointCounter{max: c.maxPoints} }
+
+// add counts n more points; past the bound it returns the error that says
+// which limit was hit and how to stay under it.
+func (p *pointCounter) add(n int) error {
+	p.seen += n
+	if p.max > 0 && p.seen > p.max {
+		return &Error{Kind: ErrTooManyPoints, Message: fmt.Sprintf(
+			"the query reads more than %d points, the data source's limit (maxPointsPerQuery in its settings): "+
+				"narrow the time range, select fewer VMs or fields, let the panel aggregate (a smaller Max data points), or raise the limit", p.max)}
+	}
+	return nil
+}
+
+// RedactURL hides the user:password@ part of a URL for errors and logs.
+func RedactURL(raw string) string { return redactURL(raw) }
 
 // Close releases idle connections.
 func (c *Client) Close() { c.http.CloseIdleConnections() }

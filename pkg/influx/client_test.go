@@ -173,3 +173,38 @@ func TestErrorsNeverShowURLCredentials(t *testing.T) {
 		t.Errorf("error %v shows the password", err)
 	}
 }
+
+// TestPointLimit: reading stops with ErrTooManyPoints once a query passes
+// the configured bound, and the error names the limit and how to narrow.
+func TestPointLimit(t *testing.T) {
+	chunk := `{"results":[{"series":[{"name":"vm_telemetry","columns":["time","v"],"values":[[1,1],[2,2],[3,3]],"partial":true}],"partial":true}]}` + "\n"
+	flux := "#datatype,string,long,dateTime:RFC3339,double\n,result,table,_time,_value\n" + strings.Repeat(",,0,2026-01-01T00:00:00Z,1\n", 7)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/v2/query" {
+			_, _ = w.Write([]byte(flux))
+			return
+		}
+		_, _ = w.Write([]byte(strings.Repeat(chunk, 3)))
+	}))
+	t.Cleanup(srv.Close)
+	for _, limit := range []int{0, 9, 8} {
+		c, err := NewClient(Config{URL: srv.URL, MaxPoints: limit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows int
+		err = c.EachInfluxQL(context.Background(), "db", "", "SELECT v FROM m", func(s Series) error { rows += len(s.Values); return nil })
+		wantErr := limit > 0 && limit < 9
+		if wantErr != (err != nil) || (wantErr && (KindOf(err) != ErrTooManyPoints || !strings.Contains(err.Error(), "more than 8 points") || !strings.Contains(err.Error(), "maxPointsPerQuery"))) {
+			t.Errorf("limit %d: InfluxQL error %v after %d rows", limit, err, rows)
+		}
+		err = c.Flux(context.Background(), "org", "from(bucket: \"b\")", func(FluxRow) error { return nil })
+		if (limit > 0 && limit < 7) != (err != nil) {
+			t.Errorf("limit %d: Flux error %v for 7 records", limit, err)
+		}
+	}
+	c, _ := NewClient(Config{URL: srv.URL, MaxPoints: 5})
+	if err := c.Flux(context.Background(), "org", "x", func(FluxRow) error { return nil }); KindOf(err) != ErrTooManyPoints {
+		t.Errorf("Flux past the limit: %v, want ErrTooManyPoints", err)
+	}
+}

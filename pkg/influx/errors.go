@@ -28,6 +28,8 @@ const (
 	ErrNoFlux
 	// ErrBadResponse: the answer could not be decoded.
 	ErrBadResponse
+	// ErrTooManyPoints: the answer holds more points than Config.MaxPoints.
+	ErrTooManyPoints
 )
 
 // Error is an error of the InfluxDB client. Its message never holds a

@@ -62,7 +62,14 @@ func (c *Client) Flux(ctx context.Context, organization, query string, onRow fun
 		errBody, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		return c.httpError(resp.StatusCode, errBody, fluxPath)
 	}
-	if err := readAnnotatedCSV(resp.Body, onRow); err != nil {
+	points := c.newPointCounter()
+	err = readAnnotatedCSV(resp.Body, func(row FluxRow) error {
+		if err := points.add(1); err != nil {
+			return err
+		}
+		return onRow(row)
+	})
+	if err != nil {
 		return c.readError(ctx, err, "decoding the Flux answer")
 	}
 	return nil

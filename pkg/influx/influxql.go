@@ -57,6 +57,7 @@ func (c *Client) EachInfluxQL(ctx context.Context, database, retentionPolicy, qu
 		return c.httpError(resp.StatusCode, body, influxQLPath)
 	}
 	decoder := json.NewDecoder(resp.Body)
+	points := c.newPointCounter()
 	for {
 		var chunk influxQLChunk
 		if err := decoder.Decode(&chunk); errors.Is(err, io.EOF) {
@@ -72,6 +73,9 @@ func (c *Client) EachInfluxQL(ctx context.Context, database, retentionPolicy, qu
 				return queryError(result.Error)
 			}
 			for _, series := range result.Series {
+				if err := points.add(len(series.Values)); err != nil {
+					return err
+				}
 				if err := onSeries(series); err != nil {
 					return err
 				}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -45,7 +46,10 @@ type Settings struct {
 	TLSSkipVerify  bool
 	TLSWithCACert  bool
 	StreamInterval time.Duration
-	Secrets        Secrets
+	// MaxPointsPerQuery bounds what one query may read (InfluxQL rows, Flux
+	// records), so no viewer can exhaust the plugin's memory.
+	MaxPointsPerQuery int
+	Secrets           Secrets
 }
 
 // Secrets are the decrypted secureJsonData. They print as "[redacted]" so
@@ -68,18 +72,19 @@ func (Secrets) MarshalJSON() ([]byte, error) { return []byte(`"[redacted]"`), ni
 // jsonData is the stored form; numbers may arrive as JSON strings from
 // provisioning files, hence flexibleNumber.
 type jsonData struct {
-	AuthType         string         `json:"authType"`
-	Username         string         `json:"username"`
-	Database         string         `json:"database"`
-	RetentionPolicy  string         `json:"retentionPolicy"`
-	Measurement      string         `json:"measurement"`
-	QueryLanguage    string         `json:"queryLanguage"`
-	Organization     string         `json:"organization"`
-	Bucket           string         `json:"bucket"`
-	TimeoutSeconds   flexibleNumber `json:"timeoutSeconds"`
-	TLSSkipVerify    bool           `json:"tlsSkipVerify"`
-	TLSWithCACert    bool           `json:"tlsWithCACert"`
-	StreamIntervalMs flexibleNumber `json:"streamIntervalMs"`
+	AuthType          string         `json:"authType"`
+	Username          string         `json:"username"`
+	Database          string         `json:"database"`
+	RetentionPolicy   string         `json:"retentionPolicy"`
+	Measurement       string         `json:"measurement"`
+	QueryLanguage     string         `json:"queryLanguage"`
+	Organization      string         `json:"organization"`
+	Bucket            string         `json:"bucket"`
+	TimeoutSeconds    flexibleNumber `json:"timeoutSeconds"`
+	TLSSkipVerify     bool           `json:"tlsSkipVerify"`
+	TLSWithCACert     bool           `json:"tlsWithCACert"`
+	StreamIntervalMs  flexibleNumber `json:"streamIntervalMs"`
+	MaxPointsPerQuery flexibleNumber `json:"maxPointsPerQuery"`
 }
 
 // flexibleNumber accepts 30 and "30"; absent or "" stays unset.
@@ -117,6 +122,13 @@ const (
 	DefaultMeasurement    = "vm_telemetry"
 	DefaultTimeout        = 30 * time.Second
 	DefaultStreamInterval = time.Second
+	// MinStreamInterval is the floor of streamIntervalMs and of a query's
+	// liveIntervalMs: each push runs a query, so a viewer must not set a storm.
+	MinStreamInterval = 100 * time.Millisecond
+	// DefaultMaxPointsPerQuery allows a week of 1-s samples of one field, or a
+	// day of a dozen VMs, at roughly 100 bytes a point in memory.
+	DefaultMaxPointsPerQuery = 1_000_000
+	minMaxPointsPerQuery     = 1000
 )
 
 // LoadSettings reads and validates a data source instance's settings.
@@ -128,19 +140,20 @@ func LoadSettings(instance backend.DataSourceInstanceSettings) (Settings, error)
 		}
 	}
 	s := Settings{
-		URL:             strings.TrimSpace(instance.URL),
-		AuthType:        orDefault(jd.AuthType, AuthNone),
-		Username:        jd.Username,
-		Database:        orDefault(jd.Database, DefaultDatabase),
-		RetentionPolicy: jd.RetentionPolicy,
-		Measurement:     orDefault(jd.Measurement, DefaultMeasurement),
-		QueryLanguage:   orDefault(jd.QueryLanguage, LanguageInfluxQL),
-		Organization:    jd.Organization,
-		Bucket:          jd.Bucket,
-		Timeout:         DefaultTimeout,
-		TLSSkipVerify:   jd.TLSSkipVerify,
-		TLSWithCACert:   jd.TLSWithCACert,
-		StreamInterval:  DefaultStreamInterval,
+		URL:               strings.TrimSpace(instance.URL),
+		AuthType:          orDefault(jd.AuthType, AuthNone),
+		Username:          jd.Username,
+		Database:          orDefault(jd.Database, DefaultDatabase),
+		RetentionPolicy:   jd.RetentionPolicy,
+		Measurement:       orDefault(jd.Measurement, DefaultMeasurement),
+		QueryLanguage:     orDefault(jd.QueryLanguage, LanguageInfluxQL),
+		Organization:      jd.Organization,
+		Bucket:            jd.Bucket,
+		Timeout:           DefaultTimeout,
+		TLSSkipVerify:     jd.TLSSkipVerify,
+		TLSWithCACert:     jd.TLSWithCACert,
+		StreamInterval:    DefaultStreamInterval,
+		MaxPointsPerQuery: DefaultMaxPointsPerQuery,
 		Secrets: Secrets{
 			Token:     instance.DecryptedSecureJSONData["token"],
 			Password:  instance.DecryptedSecureJSONData["password"],
@@ -154,10 +167,16 @@ func LoadSettings(instance backend.DataSourceInstanceSettings) (Settings, error)
 		s.Timeout = time.Duration(jd.TimeoutSeconds.Value * float64(time.Second))
 	}
 	if jd.StreamIntervalMs.Set {
-		if jd.StreamIntervalMs.Value <= 0 {
-			return Settings{}, fmt.Errorf("streamIntervalMs must be positive, got %v", jd.StreamIntervalMs.Value)
+		if jd.StreamIntervalMs.Value < float64(MinStreamInterval/time.Millisecond) {
+			return Settings{}, fmt.Errorf("streamIntervalMs must be at least %d, got %v", MinStreamInterval/time.Millisecond, jd.StreamIntervalMs.Value)
 		}
 		s.StreamInterval = time.Duration(jd.StreamIntervalMs.Value * float64(time.Millisecond))
+	}
+	if jd.MaxPointsPerQuery.Set {
+		if jd.MaxPointsPerQuery.Value < minMaxPointsPerQuery || jd.MaxPointsPerQuery.Value > math.MaxInt32 || jd.MaxPointsPerQuery.Value != math.Trunc(jd.MaxPointsPerQuery.Value) {
+			return Settings{}, fmt.Errorf("maxPointsPerQuery must be a whole number from %d to %d, got %v", minMaxPointsPerQuery, math.MaxInt32, jd.MaxPointsPerQuery.Value)
+		}
+		s.MaxPointsPerQuery = int(jd.MaxPointsPerQuery.Value)
 	}
 	if s.Bucket == "" {
 		s.Bucket = s.Database + "/" + orDefault(s.RetentionPolicy, "autogen")
@@ -175,11 +194,11 @@ func (s Settings) Validate() error {
 	case s.URL == "":
 		return errors.New("url is empty: set the InfluxDB URL, e.g. http://influxdb:8086")
 	case err != nil:
-		return fmt.Errorf("url %q is not a valid URL: %v", s.URL, err)
+		return fmt.Errorf("url %q is not a valid URL", influx.RedactURL(s.URL))
 	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Errorf("url %q must start with http:// or https://", s.URL)
+		return fmt.Errorf("url %q must start with http:// or https://", influx.RedactURL(s.URL))
 	case u.Host == "":
-		return fmt.Errorf("url %q has no host", s.URL)
+		return fmt.Errorf("url %q has no host", influx.RedactURL(s.URL))
 	}
 	switch s.AuthType {
 	case AuthNone:

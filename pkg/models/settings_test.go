@@ -29,11 +29,11 @@ func TestLoadSettingsDefaults(t *testing.T) {
 func TestLoadSettingsReadsEveryKey(t *testing.T) {
 	s, err := LoadSettings(instance("https://influx.example:8086/", `{"authType":"token","database":"db","retentionPolicy":"week",
 		"measurement":"m","queryLanguage":"flux","organization":"org","timeoutSeconds":"5","tlsSkipVerify":true,
-		"streamIntervalMs":500}`, map[string]string{"token": "s3cret"}))
+		"streamIntervalMs":2500,"maxPointsPerQuery":5000}`, map[string]string{"token": "s3cret"}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Bucket != "db/week" || s.Timeout != 5*time.Second || s.StreamInterval != 500*time.Millisecond ||
+	if s.Bucket != "db/week" || s.Timeout != 5*time.Second || s.StreamInterval != 2500*time.Millisecond || s.MaxPointsPerQuery != 5000 ||
 		!s.TLSSkipVerify || s.Organization != "org" || s.Secrets.Token != "s3cret" {
 		t.Errorf("settings: %+v", s)
 	}
@@ -71,10 +71,28 @@ func TestLoadSettingsErrorsNameTheKey(t *testing.T) {
 		{"http://h", `{"tlsWithCACert":true}`, nil, "tlsCACert is empty"},
 		{"http://h", `{"measurement":"a\u0000b"}`, nil, "measurement"},
 		{"http://h", `{`, nil, "reading jsonData"},
+		{"http://h", `{"streamIntervalMs":10}`, nil, "streamIntervalMs must be at least 100"},
+		{"http://h", `{"maxPointsPerQuery":5}`, nil, "maxPointsPerQuery must be a whole number"},
+		{"http://h", `{"maxPointsPerQuery":1e12}`, nil, "maxPointsPerQuery must be a whole number"},
+		{"ftp://admin:s3cret@h", `{}`, nil, "must start with http"},
 	} {
 		_, err := LoadSettings(instance(tc.url, tc.jsonData, tc.secrets))
+		if err != nil && strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("LoadSettings(%q) error shows the password: %v", tc.url, err)
+		}
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("LoadSettings(%q, %s) error = %v, want one containing %q", tc.url, tc.jsonData, err, tc.want)
 		}
+	}
+}
+
+func TestMaxPointsPerQuery(t *testing.T) {
+	s, err := LoadSettings(instance("http://h", `{}`, nil))
+	if err != nil || s.MaxPointsPerQuery != DefaultMaxPointsPerQuery {
+		t.Errorf("default maxPointsPerQuery %d (%v), want %d", s.MaxPointsPerQuery, err, DefaultMaxPointsPerQuery)
+	}
+	s, err = LoadSettings(instance("http://h", `{"maxPointsPerQuery":"20000"}`, nil))
+	if err != nil || s.MaxPointsPerQuery != 20000 {
+		t.Errorf("maxPointsPerQuery %d (%v), want 20000 from a provisioning string", s.MaxPointsPerQuery, err)
 	}
 }

@@ -59,6 +59,7 @@ func NewDatasource(_ context.Context, instance backend.DataSourceInstanceSetting
 		URL:           settings.URL,
 		Timeout:       settings.Timeout,
 		TLSSkipVerify: settings.TLSSkipVerify,
+		MaxPoints:     settings.MaxPointsPerQuery,
 	}
 	switch settings.AuthType {
 	case models.AuthToken:

@@ -67,8 +67,10 @@ func expandMacros(statement string, tr backend.TimeRange, interval time.Duration
 }
 
 // checkReadOnly parses the user's InfluxQL and accepts only SELECT
-// statements without INTO: InfluxDB 1.x runs DROP, DELETE and the like even
-// over GET, so the data source must refuse them itself.
+// statements without INTO, at any depth of subqueries: InfluxDB 1.x runs
+// DROP, DELETE and the like even over GET, so the data source must refuse
+// them itself. Each statement must also bound time from below ($timeFilter
+// or a time condition), so that no raw query reads the whole history.
 func checkReadOnly(statement string) error {
 	parsed, err := influxql.ParseQuery(statement)
 	if err != nil {
@@ -79,8 +81,30 @@ func checkReadOnly(statement string) error {
 		if !ok {
 			return fmt.Errorf("rawQuery may only hold SELECT statements, not %q", stmt.String())
 		}
-		if sel.Target != nil {
-			return fmt.Errorf("rawQuery may not write with SELECT … INTO: %q", stmt.String())
+		if err := refuseInto(sel); err != nil {
+			return err
+		}
+		_, timeRange, err := influxql.ConditionExpr(sel.Condition, &influxql.NowValuer{Now: time.Now()})
+		if err != nil {
+			return fmt.Errorf("rawQuery has a WHERE clause InfluxDB cannot use: %v", err)
+		}
+		if timeRange.Min.IsZero() {
+			return fmt.Errorf("rawQuery reads without a lower time bound: add WHERE $timeFilter (or time > …) to %q", stmt.String())
+		}
+	}
+	return nil
+}
+
+// refuseInto refuses SELECT … INTO in a statement and in its subqueries.
+func refuseInto(sel *influxql.SelectStatement) error {
+	if sel.Target != nil {
+		return fmt.Errorf("rawQuery may not write with SELECT … INTO: %q", sel.String())
+	}
+	for _, source := range sel.Sources {
+		if sub, ok := source.(*influxql.SubQuery); ok {
+			if err := refuseInto(sub.Statement); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -10,6 +10,20 @@ import (
 // about range/sampleInterval raw points per VM.
 const sampleInterval = time.Second
 
+// Bounds on what a viewer can ask for: maxDataPoints 0 (unknown) or absurdly
+// large must not turn into raw 1-s reads of a long range, and times outside
+// what int64 nanoseconds hold must not wrap the bucket arithmetic.
+const (
+	defaultMaxDataPoints = 1000
+	// maxMaxDataPoints is more than any screen has pixels.
+	maxMaxDataPoints = 50_000
+)
+
+var (
+	earliestTime = time.Unix(0, 0).UTC()
+	latestTime   = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
 // rangePlan says how to read a time range: raw points (Bucket 0) or one
 // aggregated point per Bucket, buckets aligned to the Unix epoch.
 type rangePlan struct {
@@ -20,22 +34,38 @@ type rangePlan struct {
 // planRange aggregates when the range holds more raw points than the panel
 // can show (maxDataPoints), with buckets no smaller than Grafana's interval
 // and whole milliseconds, as InfluxQL and Flux durations are written.
+// The range is clamped to 1970..2200 and maxDataPoints to 1..50000 (0: 1000).
 func planRange(tr backend.TimeRange, interval time.Duration, maxDataPoints int64) rangePlan {
-	plan := rangePlan{From: tr.From, To: tr.To}
-	span := tr.To.Sub(tr.From)
-	if maxDataPoints <= 0 || span <= 0 || span/sampleInterval <= time.Duration(maxDataPoints) {
+	plan := rangePlan{From: clampTime(tr.From), To: clampTime(tr.To)}
+	if maxDataPoints <= 0 {
+		maxDataPoints = defaultMaxDataPoints
+	}
+	maxDataPoints = min(maxDataPoints, maxMaxDataPoints)
+	span := plan.To.Sub(plan.From)
+	if span <= 0 || span/sampleInterval <= time.Duration(maxDataPoints) {
 		return plan
 	}
 	bucket := max(interval, ceilDiv(span, time.Duration(maxDataPoints)))
 	bucket = ceilDiv(bucket, time.Millisecond) * time.Millisecond
 	plan.Bucket = bucket
 	// Start at a bucket boundary so that InfluxQL and Flux give the same buckets.
-	fromNs := tr.From.UnixNano()
+	fromNs := plan.From.UnixNano()
 	plan.From = time.Unix(0, fromNs-mod(fromNs, int64(bucket))).UTC()
 	return plan
 }
 
-func ceilDiv(a, b time.Duration) time.Duration { return (a + b - 1) / b }
+func clampTime(t time.Time) time.Time {
+	switch {
+	case t.Before(earliestTime):
+		return earliestTime
+	case t.After(latestTime):
+		return latestTime
+	}
+	return t
+}
+
+// ceilDiv of positive durations, without the overflow of (a+b-1)/b.
+func ceilDiv(a, b time.Duration) time.Duration { return (a-1)/b + 1 }
 
 func mod(a, b int64) int64 {
 	m := a % b

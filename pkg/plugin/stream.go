@@ -19,7 +19,7 @@ var _ backend.StreamHandler = (*Datasource)(nil)
 
 const (
 	// minStreamInterval keeps a stream from polling InfluxDB in a busy loop.
-	minStreamInterval = 100 * time.Millisecond
+	minStreamInterval = models.MinStreamInterval
 	// streamFailureLimit is how many reads in a row may fail before
 	// RunStream gives up with an error. Grafana then runs it again with
 	// backoff; returning nil would leave the panels frozen.
