@@ -15,7 +15,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/vmtelemetry/libvirt-datasource/internal/grafanahost"
@@ -41,7 +43,14 @@ func run() error {
 		return fmt.Errorf("INFLUX_URL and INFLUX_DB must name an InfluxDB 1.8 server (bench/backend/run.sh starts one)")
 	}
 	ctx := context.Background()
-	exe, err := grafanahost.Build(ctx, grafanahost.BuildOptions{})
+	// A private output folder: other builds of the shared cache cannot swap
+	// the executable between build and launch.
+	outDir, err := os.MkdirTemp("", "vmt-bench-plugin-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(outDir)
+	exe, err := grafanahost.Build(ctx, grafanahost.BuildOptions{OutputDir: outDir})
 	if err != nil {
 		return err
 	}
@@ -59,11 +68,16 @@ func run() error {
 	if err := set.write(ctx, influx); err != nil {
 		return err
 	}
-	if err := benchQueryData(ctx, plugin, ds, influx, set, *runs); err != nil {
+	figures, err := benchQueryData(ctx, plugin, ds, influx, set, *runs)
+	if err != nil {
 		return err
 	}
 	if *freshness > 0 {
-		return benchFreshness(ctx, plugin, ds, influx, set, *freshness, *interval)
+		if err := benchFreshness(ctx, plugin, ds, influx, set, *freshness, *interval); err != nil {
+			return err
+		}
 	}
+	// The summary line, last, for the repository's npm run bench.
+	fmt.Printf("backend: vms=%d hours=%s ratio=%.2f peak_rss_mb=%.0f\n", set.vms, strconv.FormatFloat(math.Round(set.span.Hours()*100)/100, 'f', -1, 64), figures.ratio, figures.peakRSSMB)
 	return nil
 }

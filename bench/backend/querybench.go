@@ -18,10 +18,10 @@ import (
 // benchQueryData times QueryData through the launched plugin against the
 // bare /query of the same data, alternating the two, and prints the
 // medians, their ratio and the plugin's RSS.
-func benchQueryData(ctx context.Context, plugin *grafanahost.Plugin, ds grafanahost.DataSource, db influxDB, set dataSet, runs int) error {
+func benchQueryData(ctx context.Context, plugin *grafanahost.Plugin, ds grafanahost.DataSource, db influxDB, set dataSet, runs int) (queryFigures, error) {
 	idle, err := procStatusKB(plugin.PID(), "VmRSS")
 	if err != nil {
-		return err
+		return queryFigures{}, err
 	}
 	model, _ := json.Marshal(map[string]any{
 		"refId": "A", "schemaVersion": 1, "queryType": "metrics", "vmMode": "all",
@@ -79,11 +79,11 @@ func benchQueryData(ctx context.Context, plugin *grafanahost.Plugin, ds grafanah
 	for i := 0; i <= runs; i++ {
 		p, err := runPlugin()
 		if err != nil {
-			return err
+			return queryFigures{}, err
 		}
 		b, err := runBare()
 		if err != nil {
-			return err
+			return queryFigures{}, err
 		}
 		if i > 0 { // run 0 warms caches on both sides
 			pluginTimes, bareTimes = append(pluginTimes, p), append(bareTimes, b)
@@ -91,14 +91,19 @@ func benchQueryData(ctx context.Context, plugin *grafanahost.Plugin, ds grafanah
 	}
 	peak, err := procStatusKB(plugin.PID(), "VmHWM")
 	if err != nil {
-		return err
+		return queryFigures{}, err
 	}
 	pm, bm := median(pluginTimes), median(bareTimes)
 	fmt.Printf("  plugin QueryData (launched gpx_, gRPC, rates on): median %s  runs %s\n", pm.Round(time.Millisecond), roundAll(pluginTimes))
 	fmt.Printf("  bare InfluxDB HTTP /query, same data:             median %s  runs %s\n", bm.Round(time.Millisecond), roundAll(bareTimes))
 	fmt.Printf("  ratio plugin / bare: %.2f\n", float64(pm)/float64(bm))
 	fmt.Printf("  plugin process RSS: %.1f MB before the queries, peak (VmHWM) %.1f MB\n", float64(idle)/1024, float64(peak)/1024)
-	return nil
+	return queryFigures{ratio: float64(pm) / float64(bm), peakRSSMB: float64(peak) / 1024}, nil
+}
+
+// queryFigures are the QueryData results of the summary line.
+type queryFigures struct {
+	ratio, peakRSSMB float64
 }
 
 // procStatusKB reads a "<key>: <n> kB" line of /proc/<pid>/status.
