@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"cmp"
 	"net/http"
 	"os"
 	"os/exec"
@@ -17,8 +18,9 @@ const netnsName = "vmt-e2e"
 
 type libvirtDaemon struct {
 	// URI and SockRO name the test's own daemon; Netns is its network
-	// namespace (the guests' taps and traffic stay there).
-	URI, SockRO, Netns string
+	// namespace (the guests' taps and traffic stay there). DriverURI is
+	// what the exporter opens on it; empty: qemu:///system.
+	URI, SockRO, Netns, DriverURI string
 }
 
 // startLibvirt starts the test's own libvirtd with the qemu driver inside
@@ -112,7 +114,7 @@ func startExporter(t *testing.T, repo string, lv *libvirtDaemon, influx *influxS
 	}
 	listen := freeLoopbackAddr(t)
 	args := []string{cli,
-		"--libvirt-uri", "qemu:///system", "--libvirt-socket", lv.SockRO,
+		"--libvirt-uri", cmp.Or(lv.DriverURI, "qemu:///system"), "--libvirt-socket", lv.SockRO,
 		"--influx-url", influx.URL, "--influx-api", "v2", "--influx-database", influx.DB,
 		"--interval", "1s", "--listen", listen, "--log-level", "info"}
 	if influx.Token != "" {
