@@ -171,6 +171,6 @@ else
   print_env >"$env_file.tmp"
 fi
 mv "$env_file.tmp" "$env_file"
-stop_with_owner "$VMT_SCRIPTS/influxdb/stop.sh" "$workdir"
+stop_with_owner "$pid" "$VMT_SCRIPTS/influxdb/stop.sh" "$workdir"
 log "influxd $version ready at $url (pid $pid) in $((SECONDS - started)) s"
 cat "$env_file"

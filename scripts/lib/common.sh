@@ -56,9 +56,10 @@ wait_until() {
   done
 }
 
-# stop_with_owner STOP_COMMAND...: runs STOP_COMMAND once the process that ran this
-# script (its parent; VMT_OWNER_PID overrides, 0 disables) has exited, whether or not
-# it stopped what it started. Detached, silent (output in $VMT_CACHE/logs/watch-owner.log).
+# stop_with_owner SERVER_PID|0 STOP_COMMAND...: once the process that ran this script
+# (its parent; VMT_OWNER_PID overrides, 0 disables) has exited, runs STOP_COMMAND if
+# SERVER_PID still runs (0: always). Detached, silent (output in
+# $VMT_CACHE/logs/watch-owner.log).
 stop_with_owner() {
   local owner=${VMT_OWNER_PID:-$PPID}
   [[ $owner =~ ^[1-9][0-9]*$ ]] || return 0

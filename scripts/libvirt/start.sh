@@ -138,7 +138,8 @@ CONF
       die "private libvirtd did not answer on $dir/libvirt-sock within ${READY_TIMEOUT_S}s (log: $dir/libvirtd.log)"
     pid=$(alive_pid "$dir/libvirtd.pid") || die "private libvirtd wrote no $dir/libvirtd.pid"
     started=1
-    stop_with_owner "$VMT_SCRIPTS/libvirt/stop.sh" --private "$dir"
+    # Whatever happens to the daemon: its guests and namespace may outlive it.
+    stop_with_owner 0 "$VMT_SCRIPTS/libvirt/stop.sh" --private "$dir"
     log "private libvirtd started in $dir (pid $pid${netns:+, network namespace $netns})"
   fi
   echo "LIBVIRT_URI=$uri"
