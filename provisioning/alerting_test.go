@@ -39,18 +39,20 @@ type alertRuleGroupV1 struct {
 }
 
 type alertRuleV1 struct {
-	UID          string            `yaml:"uid"`
-	Title        string            `yaml:"title"`
-	Condition    string            `yaml:"condition"`
-	Data         []alertQueryV1    `yaml:"data"`
-	DashboardUID string            `yaml:"dashboardUid"`
-	PanelID      int64             `yaml:"panelId"`
-	NoDataState  string            `yaml:"noDataState"`
-	ExecErrState string            `yaml:"execErrState"`
-	For          string            `yaml:"for"`
-	Annotations  map[string]string `yaml:"annotations"`
-	Labels       map[string]string `yaml:"labels"`
-	IsPaused     bool              `yaml:"isPaused"`
+	UID          string         `yaml:"uid"`
+	Title        string         `yaml:"title"`
+	Condition    string         `yaml:"condition"`
+	Data         []alertQueryV1 `yaml:"data"`
+	DashboardUID string         `yaml:"dashboardUid"`
+	PanelID      int64          `yaml:"panelId"`
+	NoDataState  string         `yaml:"noDataState"`
+	ExecErrState string         `yaml:"execErrState"`
+	For          string         `yaml:"for"`
+	// KeepFiringFor: camelCase in Grafana's file format (AlertRuleV1), keep_firing_for in its API.
+	KeepFiringFor string            `yaml:"keepFiringFor"`
+	Annotations   map[string]string `yaml:"annotations"`
+	Labels        map[string]string `yaml:"labels"`
+	IsPaused      bool              `yaml:"isPaused"`
 }
 
 type alertQueryV1 struct {
@@ -64,19 +66,22 @@ type alertQueryV1 struct {
 	Model         map[string]any `yaml:"model"`
 }
 
-// expectedRule is what each provisioned rule must say.
+// expectedRule is what each provisioned rule must say. A rate rule reads
+// windowed angles (window > 0) and must have a recovery threshold below its
+// threshold; the numbers themselves are proven by alert_replay_test.go.
 type expectedRule struct {
-	metric    string
-	output    string
-	reducers  []expr.TypeReduceReducer
-	threshold float64
-	forDur    time.Duration
+	metric   string
+	output   string
+	reducers []expr.TypeReduceReducer
+	window   float64
+	recovery bool
 }
 
 var expectedRules = map[string]expectedRule{
-	"vmt-cpu-rate-rising":    {"cpu_usage_percent", "rate", []expr.TypeReduceReducer{expr.TypeReduceReducerLast, expr.TypeReduceReducerMean}, 60, time.Minute},
-	"vmt-memory-rate-rising": {"memory_usage_percent", "rate", []expr.TypeReduceReducer{expr.TypeReduceReducerLast, expr.TypeReduceReducerMean}, 45, 2 * time.Minute},
-	"vmt-cpu-usage-high":     {"cpu_usage_percent", "value", []expr.TypeReduceReducer{expr.TypeReduceReducerMean}, 90, 5 * time.Minute},
+	"vmt-cpu-rate-rising":    {"cpu_usage_percent", "rate", []expr.TypeReduceReducer{expr.TypeReduceReducerLast}, 120, true},
+	"vmt-memory-rate-rising": {"memory_usage_percent", "rate", []expr.TypeReduceReducer{expr.TypeReduceReducerLast}, 60, true},
+	"vmt-telemetry-stale":    {"domain_id", "age", []expr.TypeReduceReducer{expr.TypeReduceReducerLast}, 0, false},
+	"vmt-cpu-usage-high":     {"cpu_usage_percent", "value", []expr.TypeReduceReducer{expr.TypeReduceReducerMean}, 0, false},
 }
 
 // Grafana evaluates rules on a 10 s base interval: group intervals are multiples of it.
@@ -153,7 +158,7 @@ func checkAlertRule(t *testing.T, group alertRuleGroupV1, interval time.Duration
 	}
 	apiRule, err := json.Marshal(map[string]any{
 		"uid": rule.UID, "title": rule.Title, "condition": rule.Condition, "data": data,
-		"noDataState": rule.NoDataState, "execErrState": rule.ExecErrState, "for": rule.For,
+		"noDataState": rule.NoDataState, "execErrState": rule.ExecErrState, "for": rule.For, "keep_firing_for": rule.KeepFiringFor,
 		"annotations": rule.Annotations, "labels": rule.Labels, "isPaused": rule.IsPaused,
 		"folderUID": group.Folder, "ruleGroup": group.Name, "orgID": group.OrgID,
 	})
@@ -179,16 +184,16 @@ func checkAlertRule(t *testing.T, group alertRuleGroupV1, interval time.Duration
 		t.Error("the rule is paused")
 	}
 
-	// for: how long the condition must hold.
+	// for: how long the condition must hold; keepFiringFor: how long it keeps firing after.
 	forDur, err := time.ParseDuration(rule.For)
 	if err != nil {
 		t.Errorf("for %q: %v", rule.For, err)
-	} else {
-		if forDur != want.forDur {
-			t.Errorf("for %v, want %v", forDur, want.forDur)
-		}
-		if forDur < interval {
-			t.Errorf("for %v is shorter than the group interval %v", forDur, interval)
+	} else if forDur < interval {
+		t.Errorf("for %v is shorter than the group interval %v", forDur, interval)
+	}
+	if rule.KeepFiringFor != "" {
+		if keep, err := time.ParseDuration(rule.KeepFiringFor); err != nil || keep%alertBaseInterval != 0 {
+			t.Errorf("keepFiringFor %q is not a multiple of %v", rule.KeepFiringFor, alertBaseInterval)
 		}
 	}
 
@@ -235,8 +240,17 @@ func checkAlertChain(t *testing.T, rule alertRuleV1, want expectedRule) {
 		t.Fatalf("threshold %s has %d conditions, want 1", condition.RefID, len(threshold.Conditions))
 	}
 	evaluator := threshold.Conditions[0].Evaluator
-	if evaluator.Type != expr.ExprTypeThresholdConditionsEvaluatorTypeGt || !slices.Equal(evaluator.Params, []float64{want.threshold}) {
-		t.Errorf("threshold is %s %v, want gt %v", evaluator.Type, evaluator.Params, want.threshold)
+	if evaluator.Type != expr.ExprTypeThresholdConditionsEvaluatorTypeGt || len(evaluator.Params) != 1 {
+		t.Errorf("threshold is %s %v, want gt and one value", evaluator.Type, evaluator.Params)
+	}
+	// A recovery threshold (Grafana's unloadEvaluator): firing instances recover only below it.
+	if unload := threshold.Conditions[0].UnloadEvaluator; want.recovery {
+		if unload == nil || unload.Type != expr.ExprTypeThresholdConditionsUnloadEvaluatorTypeLt || len(unload.Params) != 1 ||
+			len(evaluator.Params) != 1 || unload.Params[0] >= evaluator.Params[0] {
+			t.Errorf("recovery threshold %+v: want lt, below the threshold %v", unload, evaluator.Params)
+		}
+	} else if unload != nil {
+		t.Errorf("recovery threshold %+v on a rule that needs none", unload)
 	}
 
 	reduceEntry, ok := byRef[threshold.Expression]
@@ -304,12 +318,16 @@ func checkAlertQuery(t *testing.T, entry alertQueryV1, want expectedRule) {
 		t.Errorf("%s: metrics %v outputs %v: name exactly one of each", entry.RefID, q.Metrics, q.Outputs)
 	}
 	fields := q.valueFields()
-	wantField := want.metric + map[string]string{"value": "", "rate": "_rate", "per_second": "_per_second"}[want.output]
+	wantField := want.metric + map[string]string{"value": "", "rate": "_rate", "per_second": "_per_second", "age": "_age"}[want.output]
 	if !slices.Equal(fields, []string{wantField}) {
 		t.Errorf("%s returns fields %v, want exactly [%s]", entry.RefID, fields, wantField)
 	}
 	if q.Live {
 		t.Errorf("%s: live is a panel option; alert queries are range queries", entry.RefID)
+	}
+	// Rate rules compare over a window: 1-s angles are mostly noise (README, "Alerting").
+	if q.RateWindowSeconds != want.window {
+		t.Errorf("%s: rateWindowSeconds %v, want %v", entry.RefID, q.RateWindowSeconds, want.window)
 	}
 
 	// The range must hold enough 1 s samples for a rate, and the backend must

@@ -34,8 +34,11 @@ func isByteCounter(name string) bool {
 	return ok && m.HasPerSecond()
 }
 
-// outputOrder is the order of a metric's fields in a frame; also the default outputs.
-var outputOrder = []string{"value", "rate", "per_second"}
+// outputOrder is the order of a metric's fields in a frame.
+var outputOrder = []string{"value", "rate", "per_second", "age"}
+
+// defaultOutputs are the outputs of a query that names none.
+var defaultOutputs = []string{"value", "rate", "per_second"}
 
 // metricsQuery is a schemaVersion-1 query of the data source, plus the keys
 // Grafana itself puts into every query it stores (datasource, hide) and into
@@ -56,10 +59,12 @@ type metricsQuery struct {
 	Outputs         []string           `json:"outputs"`
 	RateScales      map[string]float64 `json:"rateScales"`
 	GapLimitSeconds float64            `json:"gapLimitSeconds"`
-	Aggregation     string             `json:"aggregation"`
-	RawQuery        string             `json:"rawQuery"`
-	Live            bool               `json:"live"`
-	LiveIntervalMs  int64              `json:"liveIntervalMs"`
+	// RateWindowSeconds: PLUGIN-API.md's rate window.
+	RateWindowSeconds float64 `json:"rateWindowSeconds"`
+	Aggregation       string  `json:"aggregation"`
+	RawQuery          string  `json:"rawQuery"`
+	Live              bool    `json:"live"`
+	LiveIntervalMs    int64   `json:"liveIntervalMs"`
 }
 
 type datasourceRef struct {
@@ -117,7 +122,7 @@ func (q metricsQuery) validate() error {
 	}
 	for i, output := range q.Outputs {
 		if !slices.Contains(outputOrder, output) {
-			problems = append(problems, fmt.Sprintf("output %q is not value, rate or per_second", output))
+			problems = append(problems, fmt.Sprintf("output %q is not value, rate, per_second or age", output))
 		}
 		if slices.Contains(q.Outputs[:i], output) {
 			problems = append(problems, fmt.Sprintf("output %q listed twice", output))
@@ -157,7 +162,7 @@ func (q metricsQuery) valueFields() []string {
 	}
 	outputs := q.Outputs
 	if len(outputs) == 0 {
-		outputs = outputOrder
+		outputs = defaultOutputs
 	}
 	var fields []string
 	for _, metric := range metrics {
@@ -174,6 +179,8 @@ func (q metricsQuery) valueFields() []string {
 				if isByteCounter(metric) {
 					fields = append(fields, metric+"_per_second")
 				}
+			case "age":
+				fields = append(fields, metric+"_age")
 			}
 		}
 	}
@@ -188,6 +195,8 @@ func fieldUnit(field string) string {
 		return "degree"
 	case strings.HasSuffix(field, "_per_second"):
 		return "binBps"
+	case strings.HasSuffix(field, "_age"):
+		return "s"
 	case strings.HasSuffix(field, "_percent"):
 		return "percent"
 	case strings.HasSuffix(field, "_bytes"):

@@ -28,7 +28,7 @@ export interface AdhocFilter {
   value: string;
 }
 export type VmMode = 'all' | 'list' | 'regex';
-export type Output = 'value' | 'rate' | 'per_second';
+export type Output = 'value' | 'rate' | 'per_second' | 'age';
 export type Aggregation = 'mean' | 'last' | 'max' | 'min';
 export type VariableName = 'vm' | 'host';
 

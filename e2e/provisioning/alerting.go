@@ -27,17 +27,22 @@ const (
 
 // AlertRule is one file-provisioned rule with its group.
 type AlertRule struct {
-	Group        string
-	Folder       string
-	Interval     string
-	UID          string           `yaml:"uid"`
-	Title        string           `yaml:"title"`
-	Condition    string           `yaml:"condition"`
-	Data         []AlertQueryNode `yaml:"data"`
-	For          string           `yaml:"for"`
-	NoDataState  string           `yaml:"noDataState"`
-	ExecErrState string           `yaml:"execErrState"`
-	Labels       map[string]string
+	Group     string
+	Folder    string
+	Interval  string
+	UID       string           `yaml:"uid"`
+	Title     string           `yaml:"title"`
+	Condition string           `yaml:"condition"`
+	Data      []AlertQueryNode `yaml:"data"`
+	For       string           `yaml:"for"`
+	// KeepFiringFor is Grafana's keepFiringFor (camelCase in file
+	// provisioning; keep_firing_for in the HTTP API).
+	KeepFiringFor string `yaml:"keepFiringFor"`
+	// MissingSeriesEvalsToResolve is Grafana's missing_series_evals_to_resolve.
+	MissingSeriesEvalsToResolve int    `yaml:"missing_series_evals_to_resolve"`
+	NoDataState                 string `yaml:"noDataState"`
+	ExecErrState                string `yaml:"execErrState"`
+	Labels                      map[string]string
 }
 
 // AlertQueryNode is one entry of a rule's data: a data source query or an
@@ -198,6 +203,13 @@ type Evaluation struct {
 // instances of the condition. Only reduce and threshold expressions are
 // mirrored; any other type is an error.
 func (r AlertRule) Evaluate(resp *backend.QueryDataResponse) (Evaluation, error) {
+	return r.EvaluateLoaded(resp, nil)
+}
+
+// EvaluateLoaded is Evaluate with the label sets of the rule's firing
+// instances, which a threshold with a recovery threshold (unloadEvaluator)
+// needs: Grafana passes them to it as loaded dimensions.
+func (r AlertRule) EvaluateLoaded(resp *backend.QueryDataResponse, loaded map[string]bool) (Evaluation, error) {
 	numbers := map[string][]sse.Number{}
 	ev := Evaluation{Conversions: map[string]sse.Conversion{}, Numbers: numbers}
 	series := map[string][]sse.Series{}
@@ -254,11 +266,20 @@ func (r AlertRule) Evaluate(resp *backend.QueryDataResponse) (Evaluation, error)
 					}
 					continue
 				}
-				evaluator, params, err := thresholdOf(n.Model)
+				evaluator, params, err := thresholdOf(n.Model, "evaluator")
 				if err != nil {
 					return ev, fmt.Errorf("rule %s: %s: %w", r.UID, ref, err)
 				}
-				out, err := sse.Threshold(in, evaluator, params)
+				unloadEvaluator, unloadParams, err := thresholdOf(n.Model, "unloadEvaluator")
+				if err != nil {
+					return ev, fmt.Errorf("rule %s: %s: %w", r.UID, ref, err)
+				}
+				var out []sse.Number
+				if unloadEvaluator != "" {
+					out, err = sse.Hysteresis(in, evaluator, params, unloadEvaluator, unloadParams, loaded)
+				} else {
+					out, err = sse.Threshold(in, evaluator, params)
+				}
 				if err != nil {
 					return ev, fmt.Errorf("rule %s: %s: %w", r.UID, ref, err)
 				}
@@ -285,13 +306,16 @@ func (r AlertRule) Evaluate(resp *backend.QueryDataResponse) (Evaluation, error)
 	return ev, nil
 }
 
-func thresholdOf(model map[string]any) (string, []float64, error) {
+// thresholdOf reads the evaluator (key "evaluator") or the recovery
+// threshold (key "unloadEvaluator"; "" when the condition has none) of a
+// threshold expression's single condition.
+func thresholdOf(model map[string]any, key string) (string, []float64, error) {
 	conds, ok := model["conditions"].([]any)
 	if !ok || len(conds) != 1 {
 		return "", nil, fmt.Errorf("threshold expression requires exactly one condition")
 	}
 	c, _ := conds[0].(map[string]any)
-	evaluator, _ := c["evaluator"].(map[string]any)
+	evaluator, _ := c[key].(map[string]any)
 	rawParams, _ := evaluator["params"].([]any)
 	params := make([]float64, 0, len(rawParams))
 	for _, p := range rawParams {
@@ -320,4 +344,31 @@ func InstanceLabels(inst []sse.Instance) []string {
 		out[i] = fmt.Sprintf("{%s}=%s", data.Labels(in.Labels).String(), in.State)
 	}
 	return out
+}
+
+// Timing is the rule's for, keepFiringFor, NoData/Error settings and
+// group interval, for the sse state machine.
+func (r AlertRule) Timing() (timing sse.RuleTiming, interval time.Duration, err error) {
+	parse := func(what, s string) time.Duration {
+		if s == "" || err != nil {
+			return 0
+		}
+		d, perr := time.ParseDuration(s)
+		if perr != nil {
+			err = fmt.Errorf("rule %s: %s %q: %w", r.UID, what, s, perr)
+		}
+		return d
+	}
+	timing = sse.RuleTiming{
+		For:                         parse("for", r.For),
+		KeepFiringFor:               parse("keepFiringFor", r.KeepFiringFor),
+		NoDataState:                 r.NoDataState,
+		ExecErrState:                r.ExecErrState,
+		MissingSeriesEvalsToResolve: r.MissingSeriesEvalsToResolve,
+	}
+	interval = parse("interval", r.Interval)
+	if err == nil && interval <= 0 {
+		err = fmt.Errorf("rule %s: group interval %q", r.UID, r.Interval)
+	}
+	return timing, interval, err
 }

@@ -69,3 +69,35 @@ func thresholdPredicate(evaluator string, p []float64) (func(float64) bool, erro
 		return func(f float64) bool { return f <= p[0] || f >= p[1] }, nil
 	}
 }
+
+// Hysteresis mirrors the HysteresisCommand a threshold with an
+// unloadEvaluator (recovery threshold) becomes: instances whose label set
+// is loaded (firing now) get 1 unless the recovery predicate holds, the
+// others the threshold as usual (pkg/expr/hysteresis.go: the unloading
+// threshold, inverted, over the loaded dimensions).
+func Hysteresis(numbers []Number, evaluator string, params []float64, unloadEvaluator string, unloadParams []float64, loaded map[string]bool) ([]Number, error) {
+	load, err := thresholdPredicate(evaluator, params)
+	if err != nil {
+		return nil, err
+	}
+	unload, err := thresholdPredicate(unloadEvaluator, unloadParams)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Number, 0, len(numbers))
+	for _, n := range numbers {
+		result := Number{Labels: n.Labels.Copy()}
+		if n.Value != nil {
+			holds := load(*n.Value)
+			if loaded[n.Labels.String()] {
+				holds = !unload(*n.Value)
+			}
+			result.Value = ptr(0)
+			if holds {
+				result.Value = ptr(1)
+			}
+		}
+		out = append(out, result)
+	}
+	return out, nil
+}

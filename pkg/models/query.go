@@ -38,6 +38,11 @@ const (
 	OutputValue     = "value"
 	OutputRate      = "rate"
 	OutputPerSecond = "per_second"
+	// OutputAge is <metric>_age: at each sample, the seconds until the
+	// metric's next sample, or until the end of the range for the newest
+	// (how long that value stood as the newest). Its last value is how
+	// stale the metric is at the end of the range.
+	OutputAge = "age"
 )
 
 // Variables of a variable query.
@@ -229,8 +234,8 @@ func (q Query) Validate() error {
 		seen[name] = true
 	}
 	for _, out := range q.Outputs {
-		if out != OutputValue && out != OutputRate && out != OutputPerSecond {
-			return fmt.Errorf("output %q is unknown: want value, rate or per_second", out)
+		if out != OutputValue && out != OutputRate && out != OutputPerSecond && out != OutputAge {
+			return fmt.Errorf("output %q is unknown: want value, rate, per_second or age", out)
 		}
 	}
 	for name, scale := range q.RateScales {

@@ -87,7 +87,7 @@ func (d *Datasource) FleetFrame(ctx context.Context, q models.Query, interval, w
 			vm.state = known.state
 		}
 		memory[id] = vm
-		newest[id] = vmFrame(s, fq, gapLimit, time.Time{})
+		newest[id] = vmFrame(s, fq, gapLimit, time.Time{}, now)
 	}
 	return fleetFrame(fq, memory, newest, staleAfter(interval), now), nil
 }
@@ -107,7 +107,7 @@ func fleetFrame(q models.Query, memory fleetMemory, frames map[influx.VMID]*data
 	// The value columns, in the order of a VM frame of the same query.
 	var columns []*data.Field
 	columnIndex := map[string]int{}
-	template := vmFrame(influx.VMSeries{}, q, 0, time.Time{})
+	template := vmFrame(influx.VMSeries{}, q, 0, time.Time{}, time.Time{})
 	for _, f := range template.Fields[1:] {
 		field := data.NewFieldFromFieldType(data.FieldTypeNullableFloat64, n)
 		field.Name, field.Config = f.Name, f.Config

@@ -15,6 +15,7 @@ import (
 const (
 	rateSuffix      = "_rate"
 	perSecondSuffix = "_per_second"
+	ageSuffix       = "_age"
 	timeFieldName   = "time"
 	fieldLabel      = "field"
 )
@@ -28,12 +29,13 @@ func timeSeriesWideMeta() *data.FrameMeta {
 }
 
 // vmFrame builds the wide frame of one VM, named by its reference
-// "<host>/<name>": time, then per metric in request order its value, _rate
-// and _per_second fields as the outputs ask. Rates are derived over the
-// whole series; rows before from are then left out: they were read only so
-// that the first rows of the range have the sample their rate window
-// reaches back to (readStart).
-func vmFrame(series influx.VMSeries, q models.Query, gapLimit time.Duration, from time.Time) *data.Frame {
+// "<host>/<name>": time, then per metric in request order its value, _rate,
+// _per_second and _age fields as the outputs ask. Rates are derived over
+// the whole series; rows before from are then left out: they were read only
+// so that the first rows of the range have the sample their rate window
+// reaches back to (readStart). to is the end of the range, where the age
+// of the newest sample is taken.
+func vmFrame(series influx.VMSeries, q models.Query, gapLimit time.Duration, from, to time.Time) *data.Frame {
 	first := sort.Search(len(series.Times), func(i int) bool { return !series.Times[i].Before(from) })
 	labels := data.Labels{influx.TagVM: series.VM, influx.TagHost: series.Host, influx.TagUUID: series.UUID}
 	frame := data.NewFrame(series.ID().Ref(), data.NewField(timeFieldName, nil, series.Times[first:]))
@@ -43,6 +45,9 @@ func vmFrame(series influx.VMSeries, q models.Query, gapLimit time.Duration, fro
 			values = make([]*float64, len(series.Times))
 		}
 		appendOutputs(frame, name, labels, series.Times, values, first, q, gapLimit)
+		if q.Wants(models.OutputAge) {
+			frame.Fields = append(frame.Fields, ageField(name, labels, sampleAges(series.Times, values, to)[first:]))
+		}
 	}
 	frame.Meta = timeSeriesWideMeta()
 	return frame
@@ -90,6 +95,29 @@ func appendOutputs(frame *data.Frame, name string, labels data.Labels, times []t
 	if wantsPerSecond {
 		frame.Fields = append(frame.Fields, perSecondField(name, labels, perSecond[first:]))
 	}
+}
+
+// sampleAges gives each sample with a value the seconds until the next
+// sample with a value, and the newest one the seconds until to (never
+// negative); samples without a value get null.
+func sampleAges(times []time.Time, values []*float64, to time.Time) []*float64 {
+	ages := make([]*float64, len(values))
+	next := to
+	for i := len(values) - 1; i >= 0; i-- {
+		if values[i] == nil {
+			continue
+		}
+		age := max(0, next.Sub(times[i]).Seconds())
+		ages[i] = &age
+		next = times[i]
+	}
+	return ages
+}
+
+func ageField(name string, labels data.Labels, ages []*float64) *data.Field {
+	field := data.NewField(name+ageSuffix, labels.Copy(), ages)
+	field.Config = &data.FieldConfig{Unit: "s"}
+	return field
 }
 
 func rateField(name string, labels data.Labels, angles []*float64) *data.Field {

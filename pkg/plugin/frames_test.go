@@ -39,18 +39,20 @@ func TestVMFrameGolden(t *testing.T) {
 	for name, model := range map[string]string{
 		"vm_frame_all_outputs": `{"schemaVersion":1,"metrics":["cpu_usage_percent","network_tx_bytes"]}`,
 		"vm_frame_rate_only":   `{"schemaVersion":1,"metrics":["network_tx_bytes","cpu_usage_percent"],"outputs":["rate"],"rateScales":{"network_tx_bytes":1}}`,
+		// cpu has a null at the third sample: the second sample's age runs to the fourth.
+		"vm_frame_age": `{"schemaVersion":1,"metrics":["cpu_usage_percent"],"outputs":["value","age"]}`,
 		// memory_total_bytes is not in the series: its fields are all null, never missing.
 		"vm_frame_missing_metric": `{"schemaVersion":1,"metrics":["memory_total_bytes"],"outputs":["value","rate"]}`,
 	} {
 		t.Run(name, func(t *testing.T) {
-			frame := vmFrame(sampleSeries(), mustQuery(t, model), 10*time.Second, time.Time{})
+			frame := vmFrame(sampleSeries(), mustQuery(t, model), 10*time.Second, time.Time{}, sampleSeries().Times[3].Add(2*time.Second))
 			experimental.CheckGoldenJSONFrame(t, "testdata/golden", name, frame, *updateGolden)
 		})
 	}
 }
 
 func TestVMFrameAlertLabelsGolden(t *testing.T) {
-	frame := vmFrame(sampleSeries(), mustQuery(t, `{"schemaVersion":1,"metrics":["cpu_usage_percent"],"outputs":["value","rate"]}`), 10*time.Second, time.Time{})
+	frame := vmFrame(sampleSeries(), mustQuery(t, `{"schemaVersion":1,"metrics":["cpu_usage_percent"],"outputs":["value","rate"]}`), 10*time.Second, time.Time{}, time.Time{})
 	response := backend.DataResponse{Frames: alertingFrames(frame)}
 	experimental.CheckGoldenJSONResponse(t, "testdata/golden", "vm_frame_alert_labels", &response, *updateGolden)
 }

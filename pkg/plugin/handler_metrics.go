@@ -28,7 +28,7 @@ func (d *Datasource) handleMetrics(ctx context.Context, qc queryContext, q model
 		return errorResponse(err)
 	}
 	gapLimit := q.GapLimit(plan.gapInterval(qc.query.Interval))
-	return vmFramesResponse(series, q, gapLimit, plan.From, qc.fromAlert, "in the time range")
+	return vmFramesResponse(series, q, gapLimit, plan.From, plan.To, qc.fromAlert, "in the time range")
 }
 
 // rangeFields lists the stored fields to read; byte counters are always
@@ -54,11 +54,11 @@ func rangeFields(q models.Query, plan rangePlan) []influx.Field {
 // calls NoData (an error would put the rule in its Error state, as if the
 // data source were broken), and a listed VM without data simply has no
 // series, like a VM that stopped.
-func vmFramesResponse(series []influx.VMSeries, q models.Query, gapLimit time.Duration, from time.Time, fromAlert bool, where string) backend.DataResponse {
+func vmFramesResponse(series []influx.VMSeries, q models.Query, gapLimit time.Duration, from, to time.Time, fromAlert bool, where string) backend.DataResponse {
 	var response backend.DataResponse
 	found := map[string]bool{}
 	for _, s := range series {
-		frame := vmFrame(s, q, gapLimit, from)
+		frame := vmFrame(s, q, gapLimit, from, to)
 		if frame.Rows() == 0 {
 			// Only samples of the rate window's lead, before the range.
 			continue

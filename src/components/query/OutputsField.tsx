@@ -8,6 +8,7 @@ const OUTPUTS: Array<{ value: Output; label: string }> = [
   { value: 'value', label: 'Value' },
   { value: 'rate', label: 'Rate (degrees)' },
   { value: 'per_second', label: 'Per second (byte counters)' },
+  { value: 'age', label: 'Age (s since the sample, e.g. for staleness)' },
 ];
 
 /** The outputs of each metric, kept in the fixed order of OUTPUTS whatever the order of clicks. */
