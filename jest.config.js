@@ -41,7 +41,8 @@ module.exports = {
     '^.+\\.mjs$': grafanaConfig.transform['^.+\\.(t|j)sx?$'],
   },
   // Typing through user-event in a jsdom with @grafana/ui is slow on a busy
-  // 2-core machine; this bounds a test, it does not time it.
-  testTimeout: 30000,
+  // 2-core machine (a react-select test took 93 s at load average 25); this
+  // bounds a test, it does not time it.
+  testTimeout: 120000,
   transformIgnorePatterns: [nodeModulesToTransform([...grafanaESModules, ...moreESModules])],
 };
