@@ -26,7 +26,6 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/vmtelemetry/libvirt-datasource/e2e/provisioning"
-	"github.com/vmtelemetry/libvirt-datasource/e2e/sse"
 	"github.com/vmtelemetry/libvirt-datasource/pkg/plugin"
 )
 
@@ -46,7 +45,7 @@ func TestEndToEnd(t *testing.T) {
 	clock.mark("influxdb " + influx.Version)
 	lv := startLibvirt(t, repo)
 	clock.mark("libvirtd")
-	guests := startGuests(t, repo, lv, []string{idleGuest, busyGuest})
+	startGuests(t, repo, lv, []string{idleGuest, busyGuest})
 	clock.mark("guests booted")
 	exporter := startExporter(t, repo, lv, influx)
 	clock.mark("exporter")
@@ -70,7 +69,6 @@ func TestEndToEnd(t *testing.T) {
 	t.Run("LiveStreams", func(t *testing.T) { checkStreams(t, ctx, host, repo, busyGuest) })
 	clock.mark("resources and streams")
 	t.Run("AlertRules", func(t *testing.T) { checkAlertRules(t, ctx, host, repo, vms) })
-	t.Run("CPUSpikeFiresItsOwnInstance", func(t *testing.T) { checkCPUSpike(t, ctx, host, repo, guests) })
 	clock.mark("alerting")
 	t.Run("Browser", func(t *testing.T) { checkBrowser(t, ctx, host, repo, vms) })
 	clock.mark("browser")
@@ -536,63 +534,6 @@ func evaluateRule(t *testing.T, ctx context.Context, host *pluginHost, rule prov
 		}
 	}
 	return ev
-}
-
-// checkCPUSpike makes the busy guest's CPU jump (paused, then resumed: 0 %
-// to about 100 % within one sample) and evaluates the CPU-rate rule every
-// 250 ms as Grafana's scheduler would at that moment, until the busy
-// guest's instance is Alerting; at that evaluation the idle guest's
-// instance must be Normal. The rule reduces with "last", so only an
-// evaluation while the jump is the newest sample can see it: the spike is
-// repeated a few times if the first window is missed.
-func checkCPUSpike(t *testing.T, ctx context.Context, host *pluginHost, repo string, guests *guestSet) {
-	var rule *provisioning.AlertRule
-	for _, r := range readAlertRules(t, repo) {
-		if r.UID == "vmt-cpu-rate-rising" {
-			rule = &r
-		}
-	}
-	if rule == nil {
-		t.Fatal("no provisioned rule vmt-cpu-rate-rising")
-	}
-	const spikes = 4
-	evaluations, idleAlerting := 0, 0
-	for spike := 1; spike <= spikes; spike++ {
-		guests.spikeCPU(t, busyGuest)
-		window := time.Now().Add(6 * time.Second)
-		for time.Now().Before(window) {
-			ev := evaluateRule(t, ctx, host, *rule, time.Now())
-			evaluations++
-			states := map[string]sse.Instance{}
-			for _, inst := range ev.Instances {
-				states[inst.Labels["vm"]] = inst
-			}
-			if states[idleGuest].State == sse.Alerting {
-				idleAlerting++
-			}
-			if states[busyGuest].State == sse.Alerting {
-				if states[idleGuest].State != sse.Normal {
-					t.Fatalf("busy guest fired, but the idle guest is %s (value %v)", states[idleGuest].State, deref(states[idleGuest].Value))
-				}
-				t.Logf("spike %d: the busy guest's instance is Alerting (reduced CPU rate %v°), the idle guest's Normal (%v°); idle Alerting in %d of %d evaluations",
-					spike, reducedValue(*rule, ev, busyGuest), reducedValue(*rule, ev, idleGuest), idleAlerting, evaluations)
-				return
-			}
-			time.Sleep(250 * time.Millisecond)
-		}
-	}
-	t.Fatalf("the busy guest's CPU-rate instance did not fire after %d spikes (%d evaluations)", spikes, evaluations)
-}
-
-// reducedValue is a VM's value as the rule's condition received it (the
-// output of the expression the condition reads, e.g. the reduce).
-func reducedValue(rule provisioning.AlertRule, ev provisioning.Evaluation, vm string) any {
-	for _, n := range ev.Numbers[rule.ConditionInput()] {
-		if n.Labels["vm"] == vm {
-			return deref(n.Value)
-		}
-	}
-	return "missing"
 }
 
 // checkNoSecretInLogs reads what the plugin and the exporter logged during

@@ -78,15 +78,6 @@ func startGuests(t *testing.T, repo string, lv *libvirtDaemon, names []string) *
 	return &guestSet{lv: lv, repo: repo}
 }
 
-// spikeCPU pauses a CPU-loop guest for 3 s and resumes it: its CPU use
-// drops to 0 % and jumps back to about 100 % within one sample.
-func (g *guestSet) spikeCPU(t *testing.T, name string) {
-	t.Helper()
-	virsh(t, g.lv, "suspend", name)
-	time.Sleep(3 * time.Second)
-	virsh(t, g.lv, "resume", name)
-}
-
 func virsh(t *testing.T, lv *libvirtDaemon, args ...string) string {
 	t.Helper()
 	out, err := exec.Command("virsh", append([]string{"-c", lv.URI}, args...)...).CombinedOutput()
