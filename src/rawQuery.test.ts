@@ -18,6 +18,16 @@ const vars = variables({
 });
 
 describe('interpolateRawQuery', () => {
+  it('is not fooled by a quote inside a comment', () => {
+    expect(interpolateRawQuery(`SELECT * FROM m -- it's\nWHERE "vm" = '$evil'`, vars)).toBe(
+      `SELECT * FROM m -- it's\nWHERE "vm" = 'x\\'; DROP DATABASE vm_telemetry; --'`
+    );
+    expect(interpolateRawQuery(`SELECT /* don't */ * FROM m WHERE "vm" = '$evil'`, vars)).toBe(
+      `SELECT /* don't */ * FROM m WHERE "vm" = 'x\\'; DROP DATABASE vm_telemetry; --'`
+    );
+    expect(interpolateRawQuery(`SELECT * FROM m -- $evil\nLIMIT $limit`, vars)).toBe(`SELECT * FROM m -- $evil\nLIMIT 10`);
+  });
+
   it('escapes a value inside a string literal', () => {
     expect(interpolateRawQuery(`SELECT * FROM m WHERE "vm" = '$evil'`, vars)).toBe(
       `SELECT * FROM m WHERE "vm" = 'x\\'; DROP DATABASE vm_telemetry; --'`

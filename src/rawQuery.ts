@@ -9,7 +9,7 @@ const VARIABLE_REFERENCE = /\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?::([^}]
 /** A value that cannot leave its place in a query: a number or an InfluxQL duration. */
 const NUMBER_OR_DURATION = /^-?\d+(?:\.\d+)?(?:ns|u|µ|ms|s|m|h|d|w)?$/;
 
-type Context = 'bare' | 'string' | 'identifier' | 'regex';
+type Context = 'bare' | 'string' | 'identifier' | 'regex' | 'lineComment' | 'blockComment';
 
 export interface RawQueryVariables {
   /** The values of a template variable, or undefined when no variable has that name. */
@@ -34,7 +34,20 @@ export function interpolateRawQuery(query: string, variables: RawQueryVariables)
   let i = 0;
   while (i < query.length) {
     const c = query[i];
-    if (c === '$' || c === '[') {
+    // InfluxQL comments: a quote in one opens nothing, and a variable in one stays as written.
+    if (context === 'bare' && (query.startsWith('--', i) || query.startsWith('/*', i))) {
+      context = c === '-' ? 'lineComment' : 'blockComment';
+      out += query.slice(i, i + 2);
+      i += 2;
+      continue;
+    }
+    if (context === 'blockComment' && query.startsWith('*/', i)) {
+      context = 'bare';
+      out += '*/';
+      i += 2;
+      continue;
+    }
+    if ((c === '$' || c === '[') && context !== 'lineComment' && context !== 'blockComment') {
       VARIABLE_REFERENCE.lastIndex = i;
       const match = VARIABLE_REFERENCE.exec(query);
       if (match) {
@@ -43,7 +56,7 @@ export function interpolateRawQuery(query: string, variables: RawQueryVariables)
         continue;
       }
     }
-    if (context !== 'bare' && c === '\\' && i + 1 < query.length) {
+    if ((context === 'string' || context === 'identifier' || context === 'regex') && c === '\\' && i + 1 < query.length) {
       out += c + query[i + 1];
       i += 2;
       continue;
@@ -74,6 +87,10 @@ function nextContext(context: Context, c: string, before: string): Context {
       return c === '"' ? 'bare' : context;
     case 'regex':
       return c === '/' ? 'bare' : context;
+    case 'lineComment':
+      return c === '\n' ? 'bare' : context;
+    case 'blockComment':
+      return context;
   }
 }
 
