@@ -296,27 +296,22 @@ func TestComposeInfluxDB(t *testing.T) {
 	}
 }
 
-// exporterOptionNames reads the VMT_* variables the exporter understands from
-// its option table (exporter/src/config.ts: VMT_ + the config path, kebab-cased
-// and joined by "_", upper-cased).
+// exporterOptionNames reads the VMT_* variables the exporter understands
+// from the settings table of exporter/README.md, which the exporter's own
+// test (exporter/test/config.test.ts) holds to its settings: one row per
+// flag, its variable in the second column.
 func exporterOptionNames(t *testing.T) []string {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(repoRoot, "exporter", "src", "config.ts"))
+	raw, err := os.ReadFile(filepath.Join(repoRoot, "exporter", "README.md"))
 	if err != nil {
-		t.Fatalf("the exporter's option table: %v", err)
+		t.Fatalf("the exporter's settings table: %v", err)
 	}
 	var names []string
-	camel := regexp.MustCompile(`[A-Z]`)
-	for _, match := range regexp.MustCompile(`\{ path: \[([^\]]*)\]`).FindAllStringSubmatch(string(raw), -1) {
-		var parts []string
-		for _, part := range strings.Split(match[1], ",") {
-			part = strings.Trim(strings.TrimSpace(part), "'")
-			parts = append(parts, camel.ReplaceAllStringFunc(part, func(c string) string { return "_" + c }))
-		}
-		names = append(names, "VMT_"+strings.ToUpper(strings.Join(parts, "_")))
+	for _, match := range regexp.MustCompile("(?m)^\\| `--[a-z0-9-]+` \\| `(VMT_[A-Z0-9_]+)` \\|").FindAllStringSubmatch(string(raw), -1) {
+		names = append(names, match[1])
 	}
 	if len(names) < 10 {
-		t.Fatalf("found only %d options in exporter/src/config.ts: the table's form changed", len(names))
+		t.Fatalf("found only %d settings in exporter/README.md: the table's form changed", len(names))
 	}
 	return names
 }
