@@ -12,8 +12,8 @@ import { instanceSettings } from './instanceSettings';
 export const userEvent = userEventLibrary.setup({ delay: null });
 
 export const VMS = [
-  { name: 'one-71', host: 'kvm1', uuid: 'uuid-71' },
-  { name: 'one-72', host: 'kvm1', uuid: 'uuid-72' },
+  { name: 'one-71', host: 'kvm1', uuid: 'uuid-71', ref: 'kvm1/one-71', lastSeen: '2026-12-01T00:00:00Z' },
+  { name: 'one-72', host: 'kvm1', uuid: 'uuid-72', ref: 'kvm1/one-72', lastSeen: '2026-12-01T00:00:00Z' },
 ];
 
 /** A data source whose `vms` and `metrics` resources give these answers (by default VMS and the built-in metrics), or fail. */

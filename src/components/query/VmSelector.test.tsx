@@ -9,19 +9,19 @@ beforeEach(() => {
 });
 
 describe('VmSelector', () => {
-  it('lists the VMs of the vms resource and the template variables, and sets the picked VM', async () => {
+  it('lists the VMs of the vms resource (name on host) and the template variables, and sets the picked VM by reference', async () => {
     const { ds, getResource } = datasourceWithResources();
     const { last, onRunQuery } = await renderQueryEditor(ds, { refId: 'A', schemaVersion: 1, vmMode: 'list', vms: [] });
     await waitFor(() => expect(getResource).toHaveBeenCalledWith('vms', undefined));
 
     await userEvent.click(screen.getByLabelText('VM names'));
-    expect(await screen.findByText('one-71')).toBeInTheDocument();
-    expect(screen.getByText('one-72')).toBeInTheDocument();
+    expect(await screen.findByText('one-71 on kvm1')).toBeInTheDocument();
+    expect(screen.getByText('one-72 on kvm1')).toBeInTheDocument();
     expect(screen.getByText('$vm')).toBeInTheDocument();
-    expect(screen.getByText('kvm1 · uuid-72')).toBeInTheDocument();
+    expect(screen.getByText('uuid-72')).toBeInTheDocument();
 
-    await userEvent.click(screen.getByText('one-72'));
-    expect(last().vms).toEqual(['one-72']);
+    await userEvent.click(screen.getByText('one-72 on kvm1'));
+    expect(last().vms).toEqual(['kvm1/one-72']);
     expect(onRunQuery).toHaveBeenCalled();
   });
 
