@@ -36,7 +36,9 @@ async function measure(rounds: number, run: () => Promise<unknown> | unknown, cp
   await run(); // warm-up
   const cpuBefore = cpu();
   const start = process.hrtime.bigint();
-  for (let i = 0; i < rounds; i++) await run();
+  for (let i = 0; i < rounds; i++) {
+    await run();
+  }
   const wall = Number(process.hrtime.bigint() - start) / 1e9;
   return { wallPerRound: wall / rounds, cpuPerRound: (cpu() - cpuBefore) / rounds };
 }
@@ -53,7 +55,9 @@ for (const count of countArgs.map(Number)) {
 
   const client = await LibvirtClient.connect({ socketPath: socket, uri, readOnly: true, callTimeoutMs: 60_000 });
   const listed = (await client.listAllDomains()).length;
-  if (listed !== count) throw new Error(`${uri}: ${listed} domains, expected ${count}`);
+  if (listed !== count) {
+    throw new Error(`${uri}: ${listed} domains, expected ${count}`);
+  }
   const collector = new Collector({ concurrency: 8, penaltyMs: 30_000, devicesRefreshMs: 60_000, reprobeMs: 600_000, log: silentLogger, onError: () => {} });
   const tracker = new VmTracker();
   const bulk = await measure(rounds, () => client.getAllDomainStats(STATS_GROUPS, GetAllDomainStatsFlag.NOWAIT), selfCpuSeconds);
@@ -72,7 +76,9 @@ for (const count of countArgs.map(Number)) {
     rounds,
     () => {
       const out = spawnSync('virsh', ['-c', virshUri, 'domstats', '--raw'], { encoding: 'utf8' });
-      if (out.status !== 0) throw new Error(`virsh: ${out.stderr}`);
+      if (out.status !== 0) {
+        throw new Error(`virsh: ${out.stderr}`);
+      }
     },
     childCpuSeconds
   );

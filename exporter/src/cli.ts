@@ -28,7 +28,9 @@ function connectOptions(config: Config): ConnectOptions {
   const options: ConnectOptions = { uri: libvirt.uri, readOnly: libvirt.readOnly, callTimeoutMs: libvirt.timeoutMs };
   if (libvirt.host) {
     options.host = libvirt.host;
-    if (libvirt.port) options.port = libvirt.port;
+    if (libvirt.port) {
+      options.port = libvirt.port;
+    }
     if (libvirt.tlsCa) {
       options.tls = { ca: readFileSync(libvirt.tlsCa), cert: readFileSync(libvirt.tlsCert), key: readFileSync(libvirt.tlsKey) };
     }
@@ -132,7 +134,9 @@ async function runOnce(config: Config, log: Logger): Promise<number> {
     process.stderr.write('vm-telemetry-exporter: reading the VMs failed (see the log above)\n');
     return 1;
   }
-  for (const sample of samples) process.stdout.write(sampleJson(sample) + '\n');
+  for (const sample of samples) {
+    process.stdout.write(sampleJson(sample) + '\n');
+  }
   return 0;
 }
 
@@ -141,7 +145,9 @@ async function runDaemon(config: Config, log: Logger): Promise<number> {
   try {
     web = config.web.configFile ? loadWebConfig(config.web.configFile) : { users: new Map<string, string>() };
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
+    if (!(error instanceof ConfigError)) {
+      throw error;
+    }
     process.stderr.write(`vm-telemetry-exporter: ${error.message}\n`);
     return 2;
   }
@@ -176,7 +182,9 @@ async function runDaemon(config: Config, log: Logger): Promise<number> {
       log.error((error as Error).message, { socket: config.libvirt.socket });
       return 1;
     }
-    if (error instanceof SocketMissingError) log.error('libvirt is not reachable yet; the exporter keeps trying', { socket: config.libvirt.socket });
+    if (error instanceof SocketMissingError) {
+      log.error('libvirt is not reachable yet; the exporter keeps trying', { socket: config.libvirt.socket });
+    }
   }
 
   const http = config.listen
@@ -211,8 +219,11 @@ async function runDaemon(config: Config, log: Logger): Promise<number> {
   const left = await writer.stop(config.shutdownTimeoutMs);
   if (left > 0) {
     const spilled = writer.spillUnwritten();
-    if (spilled > 0) log.warn('InfluxDB unreachable at exit: points kept in the spill folder for the next start', { points: spilled, dir: config.buffer.spillDir });
-    else log.error('InfluxDB unreachable at exit: points lost (set --buffer-spill-dir to keep them)', { points: left });
+    if (spilled > 0) {
+      log.warn('InfluxDB unreachable at exit: points kept in the spill folder for the next start', { points: spilled, dir: config.buffer.spillDir });
+    } else {
+      log.error('InfluxDB unreachable at exit: points lost (set --buffer-spill-dir to keep them)', { points: left });
+    }
   }
   await target.close();
   await http?.close();
@@ -227,7 +238,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   try {
     command = parseCommandLine(argv, env);
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
+    if (!(error instanceof ConfigError)) {
+      throw error;
+    }
     process.stderr.write(`vm-telemetry-exporter: ${error.message}\n`);
     return 2;
   }

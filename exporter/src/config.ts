@@ -130,10 +130,14 @@ const envName = (spec: OptionSpec): string => `VMT_${spec.path.map(kebab).join('
 
 export function parseDuration(text: string, where: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!match) throw new ConfigError(`${where}: "${text}" is not a duration (examples: 500ms, 1s, 2m)`);
+  if (!match) {
+    throw new ConfigError(`${where}: "${text}" is not a duration (examples: 500ms, 1s, 2m)`);
+  }
   const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's']!;
   const ms = Number(match[1]) * factor;
-  if (ms <= 0) throw new ConfigError(`${where}: the duration must be positive`);
+  if (ms <= 0) {
+    throw new ConfigError(`${where}: the duration must be positive`);
+  }
   return ms;
 }
 
@@ -146,11 +150,17 @@ function convert(spec: OptionSpec, raw: unknown, where: string): string | number
       return raw;
     case 'string':
     case 'secret':
-      if (typeof raw !== 'string') throw new ConfigError(`${where}: expected a string`);
+      if (typeof raw !== 'string') {
+        throw new ConfigError(`${where}: expected a string`);
+      }
       return raw;
     case 'duration':
-      if (typeof raw === 'number') return parseDuration(String(raw), where);
-      if (typeof raw !== 'string') throw new ConfigError(`${where}: expected a duration such as "1s"`);
+      if (typeof raw === 'number') {
+        return parseDuration(String(raw), where);
+      }
+      if (typeof raw !== 'string') {
+        throw new ConfigError(`${where}: expected a duration such as "1s"`);
+      }
       return parseDuration(raw, where);
     case 'integer': {
       const value = typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
@@ -160,9 +170,15 @@ function convert(spec: OptionSpec, raw: unknown, where: string): string | number
       return value;
     }
     case 'boolean':
-      if (typeof raw === 'boolean') return raw;
-      if (typeof raw === 'string' && /^(true|1|yes)$/i.test(raw)) return true;
-      if (typeof raw === 'string' && /^(false|0|no)$/i.test(raw)) return false;
+      if (typeof raw === 'boolean') {
+        return raw;
+      }
+      if (typeof raw === 'string' && /^(true|1|yes)$/i.test(raw)) {
+        return true;
+      }
+      if (typeof raw === 'string' && /^(false|0|no)$/i.test(raw)) {
+        return false;
+      }
       throw new ConfigError(`${where}: expected true or false, got ${JSON.stringify(raw)}`);
   }
 }
@@ -181,9 +197,13 @@ function fromFile(path: string, values: Map<OptionSpec, unknown>): void {
     for (const [key, value] of Object.entries(node)) {
       const keyPath = [...prefix, key];
       const spec = OPTIONS.find((o) => o.path.join('.') === keyPath.join('.'));
-      if (spec) values.set(spec, { raw: value, where: `config file ${path}: ${keyPath.join('.')}` });
-      else if (OPTIONS.some((o) => o.path.length > keyPath.length && o.path[0] === key)) walk(value, keyPath);
-      else throw new ConfigError(`config file ${path}: unknown setting ${keyPath.join('.')}`);
+      if (spec) {
+        values.set(spec, { raw: value, where: `config file ${path}: ${keyPath.join('.')}` });
+      } else if (OPTIONS.some((o) => o.path.length > keyPath.length && o.path[0] === key)) {
+        walk(value, keyPath);
+      } else {
+        throw new ConfigError(`config file ${path}: unknown setting ${keyPath.join('.')}`);
+      }
     }
   };
   walk(parsed, []);
@@ -196,27 +216,39 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Comman
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    if (name === '--help' || name === '-h') result.help = true;
-    else if (name === '--version') result.version = true;
-    else if (name === '--once') result.once = true;
-    else if (name === '--config') configPath = inline ?? argv[++i] ?? '';
-    else {
+    if (name === '--help' || name === '-h') {
+      result.help = true;
+    } else if (name === '--version') {
+      result.version = true;
+    } else if (name === '--once') {
+      result.once = true;
+    } else if (name === '--config') {
+      configPath = inline ?? argv[++i] ?? '';
+    } else {
       const negated = name.startsWith('--no-');
       const spec = OPTIONS.find((o) => flagName(o) === (negated ? `--${name.slice(5)}` : name));
-      if (!spec) throw new ConfigError(`unknown option ${name} (see --help)`);
+      if (!spec) {
+        throw new ConfigError(`unknown option ${name} (see --help)`);
+      }
       if (spec.kind === 'boolean' && inline === undefined) {
         flags.set(spec, { raw: !negated, where: name });
         continue;
       }
       const raw = inline ?? argv[++i];
-      if (raw === undefined) throw new ConfigError(`${name} needs a value`);
+      if (raw === undefined) {
+        throw new ConfigError(`${name} needs a value`);
+      }
       flags.set(spec, { raw, where: name });
     }
   }
 
-  if (result.help || result.version) return result;
+  if (result.help || result.version) {
+    return result;
+  }
   const fileValues = new Map<OptionSpec, unknown>();
-  if (configPath) fromFile(configPath, fileValues);
+  if (configPath) {
+    fromFile(configPath, fileValues);
+  }
   const settings: Record<string, unknown> = {};
   for (const spec of OPTIONS) {
     const envValue = env[envName(spec)];
@@ -225,7 +257,9 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Comman
       fileValues.get(spec)) as { raw: unknown; where: string } | undefined;
     const value = chosen ? convert(spec, chosen.raw, chosen.where) : convert(spec, spec.default, `default of ${flagName(spec)}`);
     let node = settings;
-    for (const key of spec.path.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+    for (const key of spec.path.slice(0, -1)) {
+      node = (node[key] ??= {}) as Record<string, unknown>;
+    }
     node[spec.kind === 'duration' ? `${spec.path.at(-1)}Ms` : spec.path.at(-1)!] = value;
   }
   return { ...result, config: checkedConfig(settings as Config, result.once) };
@@ -242,7 +276,9 @@ function readSecretFile(path: string, what: string): string {
 /** The checks that involve more than one setting or more than a type, and the secrets read from their files. */
 function checkedConfig(config: Config, once: boolean): Config {
   const { libvirt, influx, listen, web } = config;
-  if (!once && !influx.url) throw new ConfigError('no InfluxDB URL: set --influx-url, VMT_INFLUX_URL or influx.url in the config file (or use --once)');
+  if (!once && !influx.url) {
+    throw new ConfigError('no InfluxDB URL: set --influx-url, VMT_INFLUX_URL or influx.url in the config file (or use --once)');
+  }
   if (influx.url) {
     let parsed: URL;
     try {
@@ -250,7 +286,9 @@ function checkedConfig(config: Config, once: boolean): Config {
     } catch {
       throw new ConfigError(`--influx-url: "${redactedUrl(influx.url)}" is not a URL`);
     }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigError(`--influx-url: "${redactedUrl(influx.url)}" must start with http:// or https://`);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw new ConfigError(`--influx-url: "${redactedUrl(influx.url)}" must start with http:// or https://`);
+    }
   }
   if (listen && !/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/.test(listen)) {
     throw new ConfigError(`--listen: "${listen}" is not host:port (e.g. 0.0.0.0:9479 or :9479)`);
@@ -259,7 +297,9 @@ function checkedConfig(config: Config, once: boolean): Config {
   if (tlsFiles.some(Boolean) && !tlsFiles.every(Boolean)) {
     throw new ConfigError('TLS to libvirt needs all three of --libvirt-tls-ca, --libvirt-tls-cert and --libvirt-tls-key');
   }
-  if (influx.batchSize < 1) throw new ConfigError('--influx-batch-size must be at least 1');
+  if (influx.batchSize < 1) {
+    throw new ConfigError('--influx-batch-size must be at least 1');
+  }
   return {
     ...config,
     libvirt: { ...libvirt, concurrency: Math.max(1, libvirt.concurrency) },
@@ -317,7 +357,7 @@ ${rows.join('\n')}
 }
 
 /** Every setting, for the README's reference and its test. */
-export function optionTable(): { flag: string; env: string; key: string; default: string; help: string }[] {
+export function optionTable(): Array<{ flag: string; env: string; key: string; default: string; help: string }> {
   return OPTIONS.map((spec) => ({
     flag: flagName(spec),
     env: envName(spec),

@@ -61,16 +61,22 @@ export class Exporter {
       session.report(error);
       metrics.libvirtConnected = session.connected;
       metrics.countLibvirtError('round');
-      if (!this.roundFailing) log.warn('collection round failed', { error: (error as Error).message });
+      if (!this.roundFailing) {
+        log.warn('collection round failed', { error: (error as Error).message });
+      }
       this.roundFailing = true;
       return null;
     }
-    if (this.roundFailing) log.info('collection rounds work again');
+    if (this.roundFailing) {
+      log.info('collection rounds work again');
+    }
     this.roundFailing = false;
 
     const samples = tracker.samples(result.readings, result.listed, timeMs, result.host);
     latest.update(samples);
-    if (writer) writer.enqueue(this.encode(samples));
+    if (writer) {
+      writer.enqueue(this.encode(samples));
+    }
     metrics.recordRound(Number(process.hrtime.bigint() - started) / 1e9, samples.length, Date.now());
     metrics.skippedGroups = collector.skippedGroups();
     return samples;
@@ -81,9 +87,13 @@ export class Exporter {
     const { writer, metrics, log } = this.parts;
     const host = await this.hostName(client);
     metrics.events++;
-    if (event.reconciled) metrics.reconciledEvents++;
+    if (event.reconciled) {
+      metrics.reconciledEvents++;
+    }
     log.debug('domain event', { vm: event.vm, event: event.event, detail: event.detail, reconciled: event.reconciled });
-    if (writer) writer.enqueue(this.encodePoints([eventPoint(event, host)], event.vm));
+    if (writer) {
+      writer.enqueue(this.encodePoints([eventPoint(event, host)], event.vm));
+    }
   }
 
   /** Runs rounds every interval until stop(). */
@@ -92,7 +102,9 @@ export class Exporter {
     let next = performance.now();
     const tick = (): void => {
       this.current = this.round().finally(() => {
-        if (this.timer === null) return;
+        if (this.timer === null) {
+          return;
+        }
         next += intervalMs;
         const now = performance.now();
         if (next < now) {
@@ -108,7 +120,9 @@ export class Exporter {
 
   /** Stops scheduling and waits for a round in progress. */
   async stop(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) {
+      clearTimeout(this.timer);
+    }
     this.timer = null;
     await this.current;
   }
@@ -140,7 +154,9 @@ export class Exporter {
       try {
         lines.push(encodePoint(point));
       } catch (error) {
-        if (!(error instanceof LineProtocolError)) throw error;
+        if (!(error instanceof LineProtocolError)) {
+          throw error;
+        }
         this.parts.log.error('a point cannot be encoded and is left out', { vm, error: error.message });
       }
     }
@@ -149,7 +165,9 @@ export class Exporter {
 
   /** Cached per connection as a promise, so events and a round arriving together ask once. */
   private hostName(client: LibvirtClient): Promise<string> {
-    if (this.parts.hostOverride) return Promise.resolve(this.parts.hostOverride);
+    if (this.parts.hostOverride) {
+      return Promise.resolve(this.parts.hostOverride);
+    }
     let name = this.hostNames.get(client);
     if (name === undefined) {
       name = client.getHostname().catch(() => hostname());

@@ -18,8 +18,12 @@ export function isLogLevel(value: string): value is LogLevel {
 }
 
 function jsonValue(_key: string, value: unknown): unknown {
-  if (typeof value === 'bigint') return value.toString();
-  if (value instanceof Error) return { name: value.name, message: value.message };
+  if (typeof value === 'bigint') {
+    return value.toString();
+  }
+  if (value instanceof Error) {
+    return { name: value.name, message: value.message };
+  }
   return value;
 }
 
@@ -28,7 +32,9 @@ export function createLogger(
   write: (line: string) => void = (line) => process.stderr.write(line)
 ): Logger {
   const emit = (at: LogLevel, msg: string, fields?: LogFields): void => {
-    if (LEVELS[at] < LEVELS[level]) return;
+    if (LEVELS[at] < LEVELS[level]) {
+      return;
+    }
     write(JSON.stringify({ time: new Date().toISOString(), level: at, msg, ...fields }, jsonValue) + '\n');
   };
   return {

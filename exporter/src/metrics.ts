@@ -50,10 +50,12 @@ export class ExporterMetrics {
 
   render(writer: WriterStats | undefined): string {
     const out: string[] = [];
-    const metric = (name: string, type: string, help: string, samples: [string, number][]): void => {
+    const metric = (name: string, type: string, help: string, samples: Array<[string, number]>): void => {
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
       // `suffix` is a label set ('{kind="x"}') or a summary part ('_sum').
-      for (const [suffix, value] of samples) out.push(`${name}${suffix} ${value}`);
+      for (const [suffix, value] of samples) {
+        out.push(`${name}${suffix} ${value}`);
+      }
     };
     metric('vmt_samples_collected_total', 'counter', 'VM samples collected from libvirt.', [['', this.samplesCollected]]);
     metric('vmt_points_written_total', 'counter', 'Points written to InfluxDB.', [['', writer?.written ?? 0]]);

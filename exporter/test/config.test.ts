@@ -54,7 +54,7 @@ test('secrets come from files and are never shown', () => {
 });
 
 test('bad settings are refused with the setting named', () => {
-  const bad: [string[], Record<string, string>, RegExp][] = [
+  const bad: Array<[string[], Record<string, string>, RegExp]> = [
     [['--bogus'], {}, /unknown option --bogus/],
     [[], {}, /no InfluxDB URL/],
     [['--once', '--interval', 'fast'], {}, /--interval: "fast" is not a duration/],
@@ -100,7 +100,9 @@ test('the README documents every setting with its variable and default', () => {
     const row = readme.split('\n').find((line) => line.startsWith(`| \`${option.flag}\` |`));
     assert.ok(row, `README row for ${option.flag}`);
     assert.ok(row.includes(`\`${option.env}\``) && row.includes(`\`${option.key}\``), row);
-    if (option.default) assert.ok(row.includes(`\`${option.default}\``), `default of ${option.flag} in ${row}`);
+    if (option.default) {
+      assert.ok(row.includes(`\`${option.default}\``), `default of ${option.flag} in ${row}`);
+    }
   }
 });
 

@@ -41,9 +41,13 @@ async function storedEvents(influx: InfluxServer): Promise<StoredEvent[]> {
 describe('lifecycle events from the exporter', { timeout: 10 * 60_000 }, () => {
   test('each libvirt event is stored in vm_event; after libvirtd restarts, what changed is reconciled', async (t) => {
     const libvirtd = await startPrivateLibvirtd(t);
-    if (!libvirtd) return;
+    if (!libvirtd) {
+      return;
+    }
     const influx = await startInflux(t, '1.8');
-    if (!influx) return;
+    if (!influx) {
+      return;
+    }
     const exporter = ExporterProcess.start(t, [
       '--libvirt-socket', libvirtd.socketRo,
       '--libvirt-uri', 'test:///default',
@@ -58,7 +62,7 @@ describe('lifecycle events from the exporter', { timeout: 10 * 60_000 }, () => {
 
     const xml = join(libvirtd.dir, 'events-a.xml');
     writeFileSync(xml, `<domain type='test'><name>events-a</name><memory>65536</memory><os><type>hvm</type></os></domain>`);
-    const actions: [string[], string, string][] = [
+    const actions: Array<[string[], string, string]> = [
       [['define', xml], 'defined', 'added'],
       [['start', 'events-a'], 'started', 'booted'],
       [['suspend', 'events-a'], 'suspended', 'paused'],

@@ -15,9 +15,13 @@ import { startPrivateLibvirtd } from './support/libvirt-daemon.js';
 describe('the exporter on libvirt test driver', { timeout: 10 * 60_000 }, () => {
   test('samples into InfluxDB through the fallback path and reconnects after libvirtd restarts', async (t) => {
     const libvirtd = await startPrivateLibvirtd(t);
-    if (!libvirtd) return;
+    if (!libvirtd) {
+      return;
+    }
     const influx = await startInflux(t, '1.8');
-    if (!influx) return;
+    if (!influx) {
+      return;
+    }
     const exporter = ExporterProcess.start(t, [
       '--libvirt-socket', libvirtd.socketRo,
       '--libvirt-uri', 'test:///default',
@@ -30,7 +34,7 @@ describe('the exporter on libvirt test driver', { timeout: 10 * 60_000 }, () => 
     const base = await exporter.httpBase();
     await eventually('3 rounds', async () => ((await metricValue(base, 'vmt_samples_collected_total')) >= 3 ? true : undefined));
 
-    const seed = (await (await fetch(`${base}/api/telemetry/vm-telemetry`)).json()) as { count: number; vms: Record<string, unknown>[] };
+    const seed = (await (await fetch(`${base}/api/telemetry/vm-telemetry`)).json()) as { count: number; vms: Array<Record<string, unknown>> };
     assert.equal(seed.count, 1);
     const vm = seed.vms[0]!;
     assert.equal(vm['name'], 'test');
@@ -65,7 +69,7 @@ describe('the exporter on libvirt test driver', { timeout: 10 * 60_000 }, () => 
     assert.equal(exporter.count('connected to libvirt again'), 1, 'one log line when it ends');
 
     const points = await influxQL(influx, `SELECT "cpu_usage_percent", "memory_usage_percent", "vcpus", "domain_id", "state" FROM "vm_telemetry" WHERE "vm" = 'test' AND "host" = 'hv-test'`);
-    const rows = points[0]!.values as [number, number | null, number, number, number, string][];
+    const rows = points[0]!.values as Array<[number, number | null, number, number, number, string]>;
     assert.ok(rows.length >= 6, `${rows.length} points`);
     for (const [, , memory, vcpus, id, state] of rows) {
       assert.deepEqual([memory, vcpus, id, state], [50, 2, 1, 'running']);
@@ -73,7 +77,9 @@ describe('the exporter on libvirt test driver', { timeout: 10 * 60_000 }, () => 
     const after = rows.filter(([time]) => time > outageEnd - 1000 && time >= outageStart);
     assert.ok(after.length >= 3, 'samples after the restart');
     assert.equal(typeof after[0]![1], 'number', 'the first sample after the reconnect has CPU %: the previous sample was kept');
-    for (const [, cpu] of rows.slice(1)) assert.ok(cpu !== null && cpu >= 0 && cpu <= 100, `cpu ${cpu}`);
+    for (const [, cpu] of rows.slice(1)) {
+      assert.ok(cpu !== null && cpu >= 0 && cpu <= 100, `cpu ${cpu}`);
+    }
 
     const disks = await influxQL(influx, `SELECT LAST("read_bytes") FROM "vm_disk" GROUP BY "device"`);
     assert.deepEqual(disks.map((s) => s.tags!['device']), ['vda']);
@@ -83,9 +89,13 @@ describe('the exporter on libvirt test driver', { timeout: 10 * 60_000 }, () => 
 
   test('samples taken while InfluxDB is unreachable survive SIGTERM in the spill folder and are written by the next run', async (t) => {
     const libvirtd = await startPrivateLibvirtd(t);
-    if (!libvirtd) return;
+    if (!libvirtd) {
+      return;
+    }
     const influx = await startInflux(t, '1.6');
-    if (!influx) return;
+    if (!influx) {
+      return;
+    }
     const spillDir = mkdtempSync(join(tmpdir(), 'vmt-spill-'));
     t.after(() => rmSync(spillDir, { recursive: true, force: true }));
     const args = (url: string) => [
@@ -121,7 +131,9 @@ describe('the exporter on libvirt test driver', { timeout: 10 * 60_000 }, () => 
     assert.match(missing.stderrText, /libvirt socket \/nonexistent\/libvirt-sock-ro does not exist: is libvirtd running/);
 
     const libvirtd = await startPrivateLibvirtd(t);
-    if (!libvirtd) return;
+    if (!libvirtd) {
+      return;
+    }
     // The read-write socket is 0700 root: an unprivileged user may not open it.
     chmodSync(libvirtd.socket, 0o700);
     const asNobody = ExporterProcess.start(t, ['--once', '--libvirt-socket', libvirtd.socket, '--libvirt-uri', 'test:///default'], {}, 65534);

@@ -24,9 +24,13 @@ describe('the exporter on a real QEMU guest', { timeout: 15 * 60_000 }, () => {
   test('stored values move the way the guest works, and its lifecycle leaves no spike or stale VM', async (t) => {
     const netns = `vmtexp${process.pid}`;
     const libvirtd = await startPrivateLibvirtd(t, netns);
-    if (!libvirtd) return;
+    if (!libvirtd) {
+      return;
+    }
     const influx = await startInflux(t, '2.7');
-    if (!influx) return;
+    if (!influx) {
+      return;
+    }
     const env = { ...process.env, LIBVIRT_URI: libvirtd.uri, LIBVIRT_NETNS: libvirtd.netns };
     const virsh = async (...args: string[]): Promise<string> =>
       (await execFileAsync('virsh', ['-q', '-c', libvirtd.uri, ...args], { timeout: 60_000 })).stdout;
@@ -133,13 +137,16 @@ describe('the exporter on a real QEMU guest', { timeout: 15 * 60_000 }, () => {
       influx,
       `SELECT "domain_id", "cpu_usage_percent", "state" FROM "vm_telemetry" WHERE "vm" = '${name}' AND time >= ${destroyedAt - 2000}ms`
     );
-    const points = around!.values as [number, number, number | null, string][];
+    const points = around!.values as Array<[number, number, number | null, string]>;
     const firstRun = points.findIndex(([time, id]) => time >= startedAt - 1000 && id > 0);
     assert.ok(firstRun > 0, 'points from after the restart');
     assert.equal(points[firstRun]![2], null, 'no CPU % on the first sample of the new run');
     for (const [, id, value, state] of points) {
-      if (id === -1) assert.deepEqual([value, state], [null, 'shutoff']);
-      else if (value !== null) assert.ok(value >= 0 && value <= 100, `cpu ${value}`);
+      if (id === -1) {
+        assert.deepEqual([value, state], [null, 'shutoff']);
+      } else if (value !== null) {
+        assert.ok(value >= 0 && value <= 100, `cpu ${value}`);
+      }
     }
 
     // Undefined: gone from the exporter, no stale VM.

@@ -48,7 +48,9 @@ function environmentFile(path: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const line of readFileSync(path, 'utf8').split('\n')) {
     const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
-    if (match) env[match[1]!] = match[2]!;
+    if (match) {
+      env[match[1]!] = match[2]!;
+    }
   }
   return env;
 }
@@ -57,7 +59,9 @@ function environmentFile(path: string): Record<string, string> {
 function unitEnvironment(stateRoot: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const line of readFileSync(unitFile, 'utf8').split('\n')) {
-    if (!line.startsWith('Environment=')) continue;
+    if (!line.startsWith('Environment=')) {
+      continue;
+    }
     for (const assignment of line.slice('Environment='.length).split(/\s+/)) {
       const [key, value] = assignment.split(/=(.*)/s) as [string, string];
       env[key] = value.replaceAll('%S', stateRoot);
@@ -73,11 +77,17 @@ function unitEnvironment(stateRoot: string): Record<string, string> {
  */
 async function runAsTheUnitDoes(t: TestContext, program: string[]): Promise<void> {
   const libvirtGid = libvirtGroupId();
-  if (libvirtGid === undefined) return void unavailable(t, 'the libvirt group', 'no group "libvirt" (Debian package libvirt-daemon-system)');
+  if (libvirtGid === undefined) {
+    return void unavailable(t, 'the libvirt group', 'no group "libvirt" (Debian package libvirt-daemon-system)');
+  }
   const libvirtd = await startPrivateLibvirtd(t);
-  if (!libvirtd) return;
+  if (!libvirtd) {
+    return;
+  }
   const influx = await startInflux(t, '1.8');
-  if (!influx) return;
+  if (!influx) {
+    return;
+  }
   // The daemon's folder: traversable; its read-only socket: group libvirt only.
   chmodSync(libvirtd.dir, 0o711);
   chownSync(libvirtd.socketRo, 0, libvirtGid);
@@ -97,7 +107,9 @@ async function runAsTheUnitDoes(t: TestContext, program: string[]): Promise<void
 
   const helpText = (await execFileAsync(program[0]!, [...program.slice(1), '--help'])).stdout;
   const env: Record<string, string> = { ...unitEnvironment(stateRoot), ...environmentFile(envExample) };
-  for (const key of Object.keys(env)) assert.ok(helpText.includes(key), `${key} (unit or environment file) is not a setting of the exporter`);
+  for (const key of Object.keys(env)) {
+    assert.ok(helpText.includes(key), `${key} (unit or environment file) is not a setting of the exporter`);
+  }
   Object.assign(env, {
     VMT_INFLUX_URL: influx.url,
     VMT_INFLUX_ORG: '',
@@ -132,7 +144,9 @@ async function runAsTheUnitDoes(t: TestContext, program: string[]): Promise<void
   assert.match(status, /^CapBnd:\s+0+$/m);
   assert.match(status, /^NoNewPrivs:\s+1$/m);
   // It wrote nothing but its state: the spill folder is its own, if it made one.
-  for (const entry of readdirSync(stateDir)) assert.equal(entry, 'spill');
+  for (const entry of readdirSync(stateDir)) {
+    assert.equal(entry, 'spill');
+  }
   exporter.signal('SIGTERM');
   assert.equal(await exporter.exited, 0);
 
@@ -149,7 +163,7 @@ async function runAsTheUnitDoes(t: TestContext, program: string[]): Promise<void
 test('npm package: npm pack, installed into an empty prefix offline, runs as the systemd unit runs it', { timeout: BUILD_TIMEOUT * 2 }, async (t) => {
   const work = workFolder(t, 'vmt-npm-');
   const { stdout } = await execFileAsync('npm', ['pack', '--json', '--pack-destination', work], { cwd: exporterRoot, timeout: BUILD_TIMEOUT });
-  const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as [{ filename: string; files: { path: string }[] }];
+  const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as [{ filename: string; files: Array<{ path: string }> }];
   const paths = packed.files.map((f) => f.path);
   assert.ok(paths.includes('dist/src/cli.js'), 'the bin is in the package');
   assert.ok(paths.includes('node_modules/@influxdata/influxdb-client/package.json'), 'the dependencies are bundled');

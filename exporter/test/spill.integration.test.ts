@@ -33,11 +33,17 @@ function smallTmpfs(t: TestContext, size: string): string | undefined {
 describe('spill folder faults', { timeout: 10 * 60_000 }, () => {
   test('a full 64 KiB tmpfs: the exporter keeps collecting, drops the oldest with a counter and a log line', async (t) => {
     const libvirtd = await startPrivateLibvirtd(t);
-    if (!libvirtd) return;
+    if (!libvirtd) {
+      return;
+    }
     const spill = smallTmpfs(t, '64k');
-    if (!spill) return;
+    if (!spill) {
+      return;
+    }
     const influx = await startInflux(t, '1.8');
-    if (!influx) return;
+    if (!influx) {
+      return;
+    }
     const args = [
       '--libvirt-socket', libvirtd.socketRo,
       '--libvirt-uri', 'test:///default',

@@ -8,22 +8,32 @@ import type { DomainReading, MemoryReading, StatsGroupName } from './domain-read
 
 function bigintParam(params: Map<string, TypedParamValue>, key: string): bigint | undefined {
   const value = params.get(key);
-  if (typeof value === 'bigint') return value;
-  if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value);
+  if (typeof value === 'bigint') {
+    return value;
+  }
+  if (typeof value === 'number' && Number.isInteger(value)) {
+    return BigInt(value);
+  }
   return undefined;
 }
 
 function numberParam(params: Map<string, TypedParamValue>, key: string): number | undefined {
   const value = params.get(key);
-  if (typeof value === 'number') return value;
-  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'number') {
+    return value;
+  }
+  if (typeof value === 'bigint') {
+    return Number(value);
+  }
   return undefined;
 }
 
 function readMemory(params: Map<string, TypedParamValue>): MemoryReading | undefined {
-  if (!params.has('balloon.current')) return undefined;
+  if (!params.has('balloon.current')) {
+    return undefined;
+  }
   const memory: MemoryReading = {};
-  const fields: [keyof MemoryReading, string][] = [
+  const fields: Array<[keyof MemoryReading, string]> = [
     ['availableKiB', 'balloon.available'],
     ['usableKiB', 'balloon.usable'],
     ['unusedKiB', 'balloon.unused'],
@@ -31,24 +41,32 @@ function readMemory(params: Map<string, TypedParamValue>): MemoryReading | undef
   ];
   for (const [field, key] of fields) {
     const value = bigintParam(params, key);
-    if (value !== undefined) memory[field] = value;
+    if (value !== undefined) {
+      memory[field] = value;
+    }
   }
   return memory;
 }
 
 function readDisks(params: Map<string, TypedParamValue>): DiskSample[] | undefined {
   const count = numberParam(params, 'block.count');
-  if (count === undefined) return undefined;
+  if (count === undefined) {
+    return undefined;
+  }
   const disks: DiskSample[] = [];
   for (let i = 0; i < count; i++) {
     const device = params.get(`block.${i}.name`);
     // Without the BACKING flag there is one entry per disk (libvirt 9 still sets
     // backingIndex on it, for the top image); names are unique.
-    if (typeof device !== 'string' || disks.some((d) => d.device === device)) continue;
+    if (typeof device !== 'string' || disks.some((d) => d.device === device)) {
+      continue;
+    }
     const readBytes = bigintParam(params, `block.${i}.rd.bytes`);
     const writeBytes = bigintParam(params, `block.${i}.wr.bytes`);
     // A disk without I/O counters this round: no totals rather than a false 0.
-    if (readBytes === undefined || writeBytes === undefined) return undefined;
+    if (readBytes === undefined || writeBytes === undefined) {
+      return undefined;
+    }
     disks.push({
       device,
       readBytes,
@@ -62,11 +80,15 @@ function readDisks(params: Map<string, TypedParamValue>): DiskSample[] | undefin
 
 function readInterfaces(params: Map<string, TypedParamValue>): InterfaceSample[] | undefined {
   const count = numberParam(params, 'net.count');
-  if (count === undefined) return undefined;
+  if (count === undefined) {
+    return undefined;
+  }
   const interfaces: InterfaceSample[] = [];
   for (let i = 0; i < count; i++) {
     const name = params.get(`net.${i}.name`);
-    if (typeof name !== 'string') continue;
+    if (typeof name !== 'string') {
+      continue;
+    }
     const counter = (key: string): bigint => bigintParam(params, `net.${i}.${key}`) ?? 0n;
     interfaces.push({
       interface: name,
@@ -86,11 +108,21 @@ function readInterfaces(params: Map<string, TypedParamValue>): InterfaceSample[]
 /** The groups present in a record, by the collector's names. */
 export function groupsPresent(reading: DomainReading): Set<StatsGroupName> {
   const present = new Set<StatsGroupName>();
-  if (reading.cpu) present.add('cpu');
-  if (reading.vcpus !== undefined) present.add('vcpu');
-  if (reading.memory) present.add('balloon');
-  if (reading.disks) present.add('block');
-  if (reading.interfaces) present.add('interface');
+  if (reading.cpu) {
+    present.add('cpu');
+  }
+  if (reading.vcpus !== undefined) {
+    present.add('vcpu');
+  }
+  if (reading.memory) {
+    present.add('balloon');
+  }
+  if (reading.disks) {
+    present.add('block');
+  }
+  if (reading.interfaces) {
+    present.add('interface');
+  }
   return present;
 }
 
@@ -99,14 +131,24 @@ export function readBulkRecord(record: DomainStatsRecord, monoNs: bigint): Domai
   const { params } = record;
   const reading: DomainReading = { domain: record.domain, state: numberParam(params, 'state.state') ?? 0 };
   const cpuTime = bigintParam(params, 'cpu.time');
-  if (cpuTime !== undefined) reading.cpu = { timeNs: cpuTime, monoNs };
+  if (cpuTime !== undefined) {
+    reading.cpu = { timeNs: cpuTime, monoNs };
+  }
   const vcpus = numberParam(params, 'vcpu.current');
-  if (vcpus !== undefined) reading.vcpus = vcpus;
+  if (vcpus !== undefined) {
+    reading.vcpus = vcpus;
+  }
   const memory = readMemory(params);
-  if (memory) reading.memory = memory;
+  if (memory) {
+    reading.memory = memory;
+  }
   const disks = readDisks(params);
-  if (disks) reading.disks = disks;
+  if (disks) {
+    reading.disks = disks;
+  }
   const interfaces = readInterfaces(params);
-  if (interfaces) reading.interfaces = interfaces;
+  if (interfaces) {
+    reading.interfaces = interfaces;
+  }
   return reading;
 }

@@ -93,14 +93,16 @@ export class Collector {
     const { records, listed } = await this.bulk(client);
     const readings = await mapLimit(records, this.options.concurrency, async ({ record, monoNs }) => {
       const reading = readBulkRecord(record, monoNs);
-      if (reading.domain.id !== -1) await this.fillMissingGroups(client, reading);
+      if (reading.domain.id !== -1) {
+        await this.fillMissingGroups(client, reading);
+      }
       return reading;
     });
     this.forgetOtherRuns(new Set(records.map(({ record }) => runKey(record.domain))));
     return { readings, listed };
   }
 
-  private async bulk(client: StatsClient): Promise<{ records: { record: DomainStatsRecord; monoNs: bigint }[]; listed: Set<string> }> {
+  private async bulk(client: StatsClient): Promise<{ records: Array<{ record: DomainStatsRecord; monoNs: bigint }>; listed: Set<string> }> {
     const flags = GetAllDomainStatsFlag.NOWAIT;
     const before = monoNow();
     try {
@@ -108,7 +110,9 @@ export class Collector {
       const monoNs = (before + monoNow()) / 2n;
       return { records: records.map((record) => ({ record, monoNs })), listed: new Set(records.map((r) => r.domain.uuid)) };
     } catch (error) {
-      if (!(error instanceof CallTimeoutError)) throw error;
+      if (!(error instanceof CallTimeoutError)) {
+        throw error;
+      }
       this.options.onError('timeout');
     }
     // The bulk call stalled on something: ask domain by domain, so one stuck
@@ -135,30 +139,46 @@ export class Collector {
     const key = runKey(reading.domain);
     const present = groupsPresent(reading);
     const seen = this.bulkGroups.get(key) ?? new Set<StatsGroupName>();
-    for (const group of present) seen.add(group);
+    for (const group of present) {
+      seen.add(group);
+    }
     this.bulkGroups.set(key, seen);
     const skipped = this.unprovided.get(key);
     const missing = new Set(ALL_GROUPS.filter((group) => !seen.has(group) && !((skipped?.get(group) ?? 0) > this.now())));
-    if (missing.size === 0 || (this.penaltyUntil.get(key) ?? 0) > this.now()) return;
+    if (missing.size === 0 || (this.penaltyUntil.get(key) ?? 0) > this.now()) {
+      return;
+    }
 
     const { domain } = reading;
     try {
       if (missing.has('cpu') || missing.has('vcpu')) {
         const start = monoNow();
         const info = await client.domainGetInfo(domain);
-        if (missing.has('cpu')) reading.cpu = { timeNs: info.cpuTimeNs, monoNs: (start + monoNow()) / 2n };
-        if (missing.has('vcpu')) reading.vcpus = info.nrVirtCpu;
-        if (missing.has('balloon')) reading.memory = { actualKiB: info.memoryKiB };
+        if (missing.has('cpu')) {
+          reading.cpu = { timeNs: info.cpuTimeNs, monoNs: (start + monoNow()) / 2n };
+        }
+        if (missing.has('vcpu')) {
+          reading.vcpus = info.nrVirtCpu;
+        }
+        if (missing.has('balloon')) {
+          reading.memory = { actualKiB: info.memoryKiB };
+        }
       }
       if (missing.has('balloon')) {
         const stats = memoryFromStats(await client.domainMemoryStats(domain));
-        if (Object.keys(stats).length === 0) this.remember(key, 'balloon');
+        if (Object.keys(stats).length === 0) {
+          this.remember(key, 'balloon');
+        }
         reading.memory = { ...reading.memory, ...stats };
       }
       if (missing.has('block') || missing.has('interface')) {
         const devices = await this.domainDevices(client, domain);
-        if (missing.has('block')) reading.disks = await this.diskStats(client, domain, devices.disks);
-        if (missing.has('interface')) reading.interfaces = await this.interfaceStats(client, domain, devices.interfaces);
+        if (missing.has('block')) {
+          reading.disks = await this.diskStats(client, domain, devices.disks);
+        }
+        if (missing.has('interface')) {
+          reading.interfaces = await this.interfaceStats(client, domain, devices.interfaces);
+        }
       }
     } catch (error) {
       this.countError(error, domain);
@@ -177,7 +197,11 @@ export class Collector {
     const counts = new Map<StatsGroupName, number>();
     const now = this.now();
     for (const skipped of this.unprovided.values()) {
-      for (const [group, until] of skipped) if (until > now) counts.set(group, (counts.get(group) ?? 0) + 1);
+      for (const [group, until] of skipped) {
+        if (until > now) {
+          counts.set(group, (counts.get(group) ?? 0) + 1);
+        }
+      }
     }
     return counts;
   }
@@ -185,7 +209,9 @@ export class Collector {
   private async domainDevices(client: StatsClient, domain: DomainRef): Promise<DomainDevices> {
     const key = runKey(domain);
     const cached = this.devices.get(key);
-    if (cached && this.now() - cached.readAt < this.options.devicesRefreshMs) return cached.devices;
+    if (cached && this.now() - cached.readAt < this.options.devicesRefreshMs) {
+      return cached.devices;
+    }
     const devices = parseDomainDevices(await client.domainGetXMLDesc(domain));
     this.devices.set(key, { devices, readAt: this.now() });
     return devices;
@@ -248,7 +274,11 @@ export class Collector {
   /** Drops what is known of VMs gone and of earlier runs (domain ids) of restarted VMs. */
   private forgetOtherRuns(current: Set<string>): void {
     for (const map of [this.bulkGroups, this.devices, this.penaltyUntil, this.unprovided]) {
-      for (const key of map.keys()) if (!current.has(key)) map.delete(key);
+      for (const key of map.keys()) {
+        if (!current.has(key)) {
+          map.delete(key);
+        }
+      }
     }
   }
 }
@@ -259,7 +289,7 @@ function nonNegative(value: bigint): bigint {
 
 function memoryFromStats(stats: Map<number, bigint>): MemoryReading {
   const memory: MemoryReading = {};
-  const tags: [keyof MemoryReading, number][] = [
+  const tags: Array<[keyof MemoryReading, number]> = [
     ['availableKiB', MemoryStatTag.AVAILABLE],
     ['usableKiB', MemoryStatTag.USABLE],
     ['unusedKiB', MemoryStatTag.UNUSED],
@@ -267,7 +297,9 @@ function memoryFromStats(stats: Map<number, bigint>): MemoryReading {
   ];
   for (const [field, tag] of tags) {
     const value = stats.get(tag);
-    if (value !== undefined) memory[field] = value;
+    if (value !== undefined) {
+      memory[field] = value;
+    }
   }
   return memory;
 }

@@ -23,10 +23,14 @@ function targetDevs(xml: string, element: string, keep: (openTag: string) => boo
   const names: string[] = [];
   const blocks = new RegExp(`(<${element}\\b[^>]*>)([\\s\\S]*?)</${element}>`, 'g');
   for (const [, openTag, body] of xml.matchAll(blocks)) {
-    if (!keep(openTag!)) continue;
+    if (!keep(openTag!)) {
+      continue;
+    }
     const target = /<target\b[^>]*>/.exec(body!);
     const dev = target ? attribute(target[0], 'dev') : undefined;
-    if (dev) names.push(dev);
+    if (dev) {
+      names.push(dev);
+    }
   }
   return names;
 }

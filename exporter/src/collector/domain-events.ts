@@ -103,18 +103,24 @@ export class DomainEventSource {
     await client.registerDomainEvent(DomainEventId.LIFECYCLE);
     await client.registerDomainEvent(DomainEventId.REBOOT);
     const current = await readStates(client);
-    if (this.known !== null) this.reconcile(client, current);
+    if (this.known !== null) {
+      this.reconcile(client, current);
+    }
     this.known = current;
   }
 
   private onLifecycle(client: LibvirtClient, message: LifecycleEventMessage): void {
     const { domain, event, detail } = message;
     this.emit(client, domain, eventName(event), detailName(event, detail), false);
-    if (this.known === null) return;
+    if (this.known === null) {
+      return;
+    }
     const previous = this.known.get(domain.uuid);
     if (event === DomainEventType.UNDEFINED) {
       // A running domain that is undefined lives on as a transient one.
-      if (!previous || normalState(previous.state) === DomainState.SHUTOFF) this.known.delete(domain.uuid);
+      if (!previous || normalState(previous.state) === DomainState.SHUTOFF) {
+        this.known.delete(domain.uuid);
+      }
       return;
     }
     const state = STATE_AFTER[event] ?? previous?.state ?? DomainState.SHUTOFF;
@@ -131,7 +137,9 @@ export class DomainEventSource {
       const reason = reasonName(now.state, now.reason);
       if (!before) {
         this.emit(client, ref, 'defined', 'added', true);
-        if (state !== DomainState.SHUTOFF) this.emit(client, ref, EVENT_INTO[state] ?? stateName(state), reason, true);
+        if (state !== DomainState.SHUTOFF) {
+          this.emit(client, ref, EVENT_INTO[state] ?? stateName(state), reason, true);
+        }
         continue;
       }
       const previousState = normalState(before.state);
@@ -145,9 +153,13 @@ export class DomainEventSource {
       }
     }
     for (const [uuid, before] of known) {
-      if (current.has(uuid)) continue;
+      if (current.has(uuid)) {
+        continue;
+      }
       const ref = { name: before.name, uuid, id: -1 };
-      if (normalState(before.state) !== DomainState.SHUTOFF) this.emit(client, ref, 'stopped', 'unknown', true);
+      if (normalState(before.state) !== DomainState.SHUTOFF) {
+        this.emit(client, ref, 'stopped', 'unknown', true);
+      }
       this.emit(client, ref, 'undefined', 'removed', true);
     }
   }

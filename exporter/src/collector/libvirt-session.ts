@@ -44,14 +44,18 @@ export class LibvirtSession extends EventEmitter<LibvirtSessionEvents> {
 
   /** The open connection, connecting first if needed. Rejects with the connect error while libvirt is unreachable. */
   async get(): Promise<LibvirtClient> {
-    if (this.client && !this.client.closed) return this.client;
+    if (this.client && !this.client.closed) {
+      return this.client;
+    }
     this.connecting ??= this.open().finally(() => (this.connecting = null));
     return this.connecting;
   }
 
   /** A call failed with this error: drop the connection when it means the connection is gone. */
   report(error: unknown): void {
-    if (error instanceof ConnectionClosedError && this.client) this.lost(this.client, error);
+    if (error instanceof ConnectionClosedError && this.client) {
+      this.lost(this.client, error);
+    }
   }
 
   async close(): Promise<void> {
@@ -80,11 +84,15 @@ export class LibvirtSession extends EventEmitter<LibvirtSessionEvents> {
       await client.close();
       throw new ConnectionClosedError('the session was closed');
     }
-    if (this.everConnected) this.reconnects++;
+    if (this.everConnected) {
+      this.reconnects++;
+    }
     this.everConnected = true;
     this.client = client;
     client.once('close', (error?: Error) => {
-      if (error && this.client === client) this.lost(client, error);
+      if (error && this.client === client) {
+        this.lost(client, error);
+      }
     });
     if (this.outageSince !== null) {
       this.options.log.info('connected to libvirt again', {
@@ -101,7 +109,9 @@ export class LibvirtSession extends EventEmitter<LibvirtSessionEvents> {
   }
 
   private lost(client: LibvirtClient, error: Error): void {
-    if (this.client !== client) return;
+    if (this.client !== client) {
+      return;
+    }
     this.client = null;
     void client.close().catch(() => {});
     if (this.outageSince === null && !this.closed) {

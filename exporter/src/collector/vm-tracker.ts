@@ -36,11 +36,17 @@ const KIB = 1024n;
  * no elapsed time: never a spike.
  */
 export function cpuPercent(previous: CpuReading | undefined, current: CpuReading, vcpus: number | undefined): number | undefined {
-  if (!previous || vcpus === undefined || vcpus <= 0) return undefined;
-  if (previous.domainId !== current.domainId) return undefined;
+  if (!previous || vcpus === undefined || vcpus <= 0) {
+    return undefined;
+  }
+  if (previous.domainId !== current.domainId) {
+    return undefined;
+  }
   const busyNs = current.timeNs - previous.timeNs;
   const wallNs = current.monoNs - previous.monoNs;
-  if (busyNs < 0n || wallNs <= 0n) return undefined;
+  if (busyNs < 0n || wallNs <= 0n) {
+    return undefined;
+  }
   const percent = (Number(busyNs) / (Number(wallNs) * vcpus)) * 100;
   // The CPU time and the wall clock are read at slightly different moments.
   return Math.min(100, percent);
@@ -48,12 +54,16 @@ export function cpuPercent(previous: CpuReading | undefined, current: CpuReading
 
 function memoryFields(reading: DomainReading): Pick<VmSample, 'memoryUsagePercent' | 'memoryTotalBytes' | 'memoryUsedBytes'> {
   const memory = reading.memory;
-  if (!memory) return {};
+  if (!memory) {
+    return {};
+  }
   const { availableKiB, usableKiB, unusedKiB, actualKiB } = memory;
   const freeKiB = usableKiB ?? unusedKiB;
   const fields: Pick<VmSample, 'memoryUsagePercent' | 'memoryTotalBytes' | 'memoryUsedBytes'> = {};
   const totalKiB = availableKiB ?? actualKiB;
-  if (totalKiB !== undefined) fields.memoryTotalBytes = totalKiB * KIB;
+  if (totalKiB !== undefined) {
+    fields.memoryTotalBytes = totalKiB * KIB;
+  }
   if (availableKiB !== undefined && availableKiB > 0n && freeKiB !== undefined && freeKiB <= availableKiB) {
     const usedKiB = availableKiB - freeKiB;
     fields.memoryUsedBytes = usedKiB * KIB;
@@ -80,7 +90,11 @@ export class VmTracker {
    * lose their previous reading.
    */
   samples(readings: DomainReading[], listed: Set<string>, timeMs: number, host: string): VmSample[] {
-    for (const uuid of this.cpuByUuid.keys()) if (!listed.has(uuid)) this.cpuByUuid.delete(uuid);
+    for (const uuid of this.cpuByUuid.keys()) {
+      if (!listed.has(uuid)) {
+        this.cpuByUuid.delete(uuid);
+      }
+    }
     return readings.map((reading) => this.sample(reading, timeMs, host));
   }
 
@@ -97,13 +111,17 @@ export class VmTracker {
       interfaces: reading.interfaces ?? [],
       ...memoryFields(reading),
     };
-    if (reading.vcpus !== undefined) sample.vcpus = reading.vcpus;
+    if (reading.vcpus !== undefined) {
+      sample.vcpus = reading.vcpus;
+    }
 
     const previous = this.cpuByUuid.get(domain.uuid);
     if (reading.cpu) {
       const current = { domainId: domain.id, ...reading.cpu };
       const percent = cpuPercent(previous, current, reading.vcpus);
-      if (percent !== undefined) sample.cpuUsagePercent = percent;
+      if (percent !== undefined) {
+        sample.cpuUsagePercent = percent;
+      }
       this.cpuByUuid.set(domain.uuid, current);
     } else if (previous && previous.domainId !== domain.id) {
       this.cpuByUuid.delete(domain.uuid);
@@ -113,10 +131,18 @@ export class VmTracker {
     const diskWrite = sum(reading.disks, (d) => d.writeBytes);
     const netRx = sum(reading.interfaces, (i) => i.rxBytes);
     const netTx = sum(reading.interfaces, (i) => i.txBytes);
-    if (diskRead !== undefined) sample.diskReadBytes = diskRead;
-    if (diskWrite !== undefined) sample.diskWriteBytes = diskWrite;
-    if (netRx !== undefined) sample.networkRxBytes = netRx;
-    if (netTx !== undefined) sample.networkTxBytes = netTx;
+    if (diskRead !== undefined) {
+      sample.diskReadBytes = diskRead;
+    }
+    if (diskWrite !== undefined) {
+      sample.diskWriteBytes = diskWrite;
+    }
+    if (netRx !== undefined) {
+      sample.networkRxBytes = netRx;
+    }
+    if (netTx !== undefined) {
+      sample.networkTxBytes = netTx;
+    }
     return sample;
   }
 }

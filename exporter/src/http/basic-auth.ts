@@ -22,18 +22,28 @@ export class BasicAuth {
   /** true when the Authorization header names a user of the file with the right password. */
   async check(authorization: string | undefined): Promise<boolean> {
     const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization ?? '');
-    if (!match) return false;
+    if (!match) {
+      return false;
+    }
     const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon < 0) return false;
+    if (colon < 0) {
+      return false;
+    }
     const user = decoded.slice(0, colon);
     const password = decoded.slice(colon + 1);
     const key = createHash('sha256').update(user).update('\0').update(password).digest('base64');
-    if (this.verified.has(key)) return true;
+    if (this.verified.has(key)) {
+      return true;
+    }
     const hash = this.users.get(user);
     const ok = await bcrypt.compare(password, hash ?? DUMMY_HASH);
-    if (!ok || hash === undefined) return false;
-    if (this.verified.size >= REMEMBERED) this.verified.clear();
+    if (!ok || hash === undefined) {
+      return false;
+    }
+    if (this.verified.size >= REMEMBERED) {
+      this.verified.clear();
+    }
     this.verified.add(key);
     return true;
   }

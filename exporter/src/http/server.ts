@@ -54,9 +54,15 @@ const PATHS = ['/healthz', '/metrics', '/api/telemetry/vm-telemetry'];
 
 /** The path of a request target (origin form or absolute form), or null when it is neither. Never throws. */
 export function requestPath(target: string | undefined): string | null {
-  if (!target) return null;
-  if (target.startsWith('/')) return target.split('?', 1)[0]!;
-  if (!/^https?:\/\//i.test(target)) return null;
+  if (!target) {
+    return null;
+  }
+  if (target.startsWith('/')) {
+    return target.split('?', 1)[0]!;
+  }
+  if (!/^https?:\/\//i.test(target)) {
+    return null;
+  }
   return URL.canParse(target) ? new URL(target).pathname : null;
 }
 
@@ -139,8 +145,11 @@ export function startHttpServer(
   let open = 0;
   server.on('connection', (socket: Socket) => {
     if (open >= limits.maxConnections) {
-      if (web.tls) socket.destroy();
-      else socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n');
+      if (web.tls) {
+        socket.destroy();
+      } else {
+        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n');
+      }
       socket.destroySoon?.();
       return;
     }

@@ -10,7 +10,7 @@ import type { VmSample } from '../model/sample.js';
 type Metric = 'cpuUsagePercent' | 'memoryUsagePercent' | 'diskReadBytes' | 'diskWriteBytes' | 'networkRxBytes' | 'networkTxBytes';
 
 /** JSON value name, rate name, sample field, rate options. */
-const COLUMNS: [string, string, Metric, RateOptions][] = [
+const COLUMNS: Array<[string, string, Metric, RateOptions]> = [
   ['cpu_usage_percent', 'cpu_rate', 'cpuUsagePercent', { scale: 1, counter: false, gapLimitSeconds: null }],
   ['memory_usage_percent', 'memory_rate', 'memoryUsagePercent', { scale: 1, counter: false, gapLimitSeconds: null }],
   ['disk_read_bytes', 'disk_read_rate', 'diskReadBytes', { scale: MIB, counter: true, gapLimitSeconds: null }],

@@ -19,13 +19,17 @@ const TLS_VERSIONS = { TLS12: 'TLSv1.2', TLS13: 'TLSv1.3' } as const;
 const BCRYPT_HASH = /^\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}$/;
 
 function record(value: unknown, where: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(`${where} must be a mapping`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError(`${where} must be a mapping`);
+  }
   return value as Record<string, unknown>;
 }
 
 function onlyKeys(value: Record<string, unknown>, allowed: string[], where: string): void {
   for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) throw new ConfigError(`${where}: ${key} is not supported (supported: ${allowed.join(', ')})`);
+    if (!allowed.includes(key)) {
+      throw new ConfigError(`${where}: ${key} is not supported (supported: ${allowed.join(', ')})`);
+    }
   }
 }
 
@@ -40,7 +44,9 @@ export function loadWebConfig(path: string): WebConfig {
   onlyKeys(top, ['tls_server_config', 'basic_auth_users'], `web config file ${path}`);
   // Relative file names are relative to the web config file, as in exporter-toolkit.
   const file = (name: unknown, key: string): Buffer => {
-    if (typeof name !== 'string' || name === '') throw new ConfigError(`web config file ${path}: tls_server_config.${key} must be a file name`);
+    if (typeof name !== 'string' || name === '') {
+      throw new ConfigError(`web config file ${path}: tls_server_config.${key} must be a file name`);
+    }
     const full = isAbsolute(name) ? name : resolve(dirname(path), name);
     try {
       return readFileSync(full);
@@ -62,7 +68,9 @@ export function loadWebConfig(path: string): WebConfig {
   if (top['basic_auth_users'] !== undefined && top['basic_auth_users'] !== null) {
     const users = record(top['basic_auth_users'], `web config file ${path}: basic_auth_users`);
     for (const [user, hash] of Object.entries(users)) {
-      if (user.includes(':')) throw new ConfigError(`web config file ${path}: basic_auth_users: user "${user}" holds a colon`);
+      if (user.includes(':')) {
+        throw new ConfigError(`web config file ${path}: basic_auth_users: user "${user}" holds a colon`);
+      }
       if (typeof hash !== 'string' || !BCRYPT_HASH.test(hash)) {
         throw new ConfigError(`web config file ${path}: basic_auth_users.${user} is not a bcrypt hash (make one with: htpasswd -nBC 10 "" | tr -d ':\\n')`);
       }

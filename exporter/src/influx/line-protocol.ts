@@ -9,8 +9,8 @@ export type FieldValue =
 export interface Point {
   measurement: string;
   /** Tag key/value pairs; pairs with an empty value are left out (InfluxDB rejects them). */
-  tags: [string, string][];
-  fields: [string, FieldValue][];
+  tags: Array<[string, string]>;
+  fields: Array<[string, FieldValue]>;
   /** Milliseconds since the epoch (the writer sends precision "ms"). */
   timeMs: number;
 }

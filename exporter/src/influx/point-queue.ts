@@ -25,7 +25,9 @@ export class PointQueue {
   }
 
   push(lines: string[]): void {
-    if (lines.length === 0) return;
+    if (lines.length === 0) {
+      return;
+    }
     this.chunks.push(lines);
     this.memoryLines += lines.length;
     let dropped = 0;
@@ -37,10 +39,14 @@ export class PointQueue {
         const excess = this.memoryLines + oldest.length - this.options.maxMemoryLines;
         dropped += Math.min(excess, oldest.length);
         const kept = oldest.slice(excess);
-        if (kept.length > 0) this.unshiftChunk(kept);
+        if (kept.length > 0) {
+          this.unshiftChunk(kept);
+        }
       }
     }
-    if (dropped > 0) this.options.onDrop(dropped, 'buffer_full');
+    if (dropped > 0) {
+      this.options.onDrop(dropped, 'buffer_full');
+    }
   }
 
   /** Removes and returns up to max of the oldest lines (disk before memory: disk holds older ones). */
@@ -65,7 +71,9 @@ export class PointQueue {
    * shutdown). Returns how many moved; 0 without a spill store.
    */
   spillAll(first: string[]): number {
-    if (!this.options.spill) return 0;
+    if (!this.options.spill) {
+      return 0;
+    }
     let moved = first.length;
     this.report(this.options.spill.append(first));
     while (this.chunks.length > 0) {
@@ -77,7 +85,9 @@ export class PointQueue {
   }
 
   private report(drops: DroppedLines[]): void {
-    for (const { count, reason, detail } of drops) this.options.onDrop(count, reason, detail);
+    for (const { count, reason, detail } of drops) {
+      this.options.onDrop(count, reason, detail);
+    }
   }
 
   private shiftChunk(): string[] {

@@ -77,23 +77,35 @@ export function parseRecords(data: Buffer): ParsedRecords {
   let offset = 0;
   while (offset < data.length) {
     const intact = (): boolean => {
-      if (data.length - offset < HEADER_BYTES || !data.subarray(offset, offset + 4).equals(MAGIC)) return false;
+      if (data.length - offset < HEADER_BYTES || !data.subarray(offset, offset + 4).equals(MAGIC)) {
+        return false;
+      }
       const length = data.readUInt32LE(offset + 4);
       const count = data.readUInt32LE(offset + 8);
       const end = offset + HEADER_BYTES + length;
-      if (end > data.length) return false;
+      if (end > data.length) {
+        return false;
+      }
       const payload = data.subarray(offset + HEADER_BYTES, end);
-      if (crc32(payload) !== data.readUInt32LE(offset + 12)) return false;
+      if (crc32(payload) !== data.readUInt32LE(offset + 12)) {
+        return false;
+      }
       const recordLines = length === 0 ? [''] : payload.toString('utf8').split('\n');
-      if (recordLines.length !== count) return false;
+      if (recordLines.length !== count) {
+        return false;
+      }
       lines.push(...recordLines);
       offset = end;
       return true;
     };
-    if (intact()) continue;
+    if (intact()) {
+      continue;
+    }
     corrupt++;
     const next = data.indexOf(MAGIC, offset + 1);
-    if (next < 0) break;
+    if (next < 0) {
+      break;
+    }
     offset = next;
   }
   return { lines, corrupt };
@@ -150,7 +162,9 @@ export class SpillStore {
   append(lines: string[]): DroppedLines[] {
     const drops: DroppedLines[] = [];
     const add = (reason: DropReason, count: number, detail?: string): void => {
-      if (count > 0) drops.push({ reason, count, ...(detail ? { detail } : {}) });
+      if (count > 0) {
+        drops.push({ reason, count, ...(detail ? { detail } : {}) });
+      }
     };
     for (const record of this.records(lines)) {
       for (;;) {
@@ -189,7 +203,9 @@ export class SpillStore {
       const chunk = this.headLines.slice(this.headOffset, this.headOffset + (max - taken.length));
       taken.push(...chunk);
       this.headOffset += chunk.length;
-      if (this.headOffset >= this.headLines.length) this.dropHead();
+      if (this.headOffset >= this.headLines.length) {
+        this.dropHead();
+      }
     }
     return taken;
   }
@@ -207,7 +223,9 @@ export class SpillStore {
       }
       bytes += lineBytes;
     }
-    if (start < lines.length) yield { data: frameRecord(lines.slice(start)), lines: lines.length - start };
+    if (start < lines.length) {
+      yield { data: frameRecord(lines.slice(start)), lines: lines.length - start };
+    }
   }
 
   /** Writes one record durably at the end of the tail segment, or throws with the segment as it was. */
@@ -223,7 +241,9 @@ export class SpillStore {
     const before = fstatSync(fd).size;
     try {
       let written = 0;
-      while (written < record.data.length) written += writeSync(fd, record.data, written);
+      while (written < record.data.length) {
+        written += writeSync(fd, record.data, written);
+      }
       fdatasyncSync(fd);
     } catch (error) {
       // Leave no torn record behind: the next append would follow it.
@@ -233,7 +253,9 @@ export class SpillStore {
         // the skipped-record check on reading covers it
       }
       closeSync(fd);
-      if (fresh) unlinkSync(tail!.path);
+      if (fresh) {
+        unlinkSync(tail!.path);
+      }
       throw error;
     }
     closeSync(fd);

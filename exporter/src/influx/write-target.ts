@@ -97,7 +97,9 @@ export class V2WriteTarget implements WriteTarget {
     try {
       await this.writeApi.flush();
     } catch (error) {
-      if (error instanceof HttpError) throw classifyStatus(error.statusCode, error.body ?? error.message);
+      if (error instanceof HttpError) {
+        throw classifyStatus(error.statusCode, error.body ?? error.message);
+      }
       throw new WriteError(`InfluxDB unreachable: ${(error as Error).message}`, true);
     }
   }
@@ -116,7 +118,9 @@ export class V1WriteTarget implements WriteTarget {
     const base = urlWithoutCredentials(options.url);
     this.description = `${base} (v1 /write, database ${options.database})`;
     const query = new URLSearchParams({ db: options.database, precision: 'ms' });
-    if (options.retentionPolicy) query.set('rp', options.retentionPolicy);
+    if (options.retentionPolicy) {
+      query.set('rp', options.retentionPolicy);
+    }
     this.endpoint = `${base}/write?${query}`;
     if (options.username) {
       this.authorization = `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`;
@@ -127,8 +131,12 @@ export class V1WriteTarget implements WriteTarget {
     const text = Buffer.from(lines.join('\n') + '\n');
     const compress = text.length > this.options.gzipThresholdBytes;
     const headers: Record<string, string> = { 'Content-Type': 'text/plain; charset=utf-8' };
-    if (compress) headers['Content-Encoding'] = 'gzip';
-    if (this.authorization) headers['Authorization'] = this.authorization;
+    if (compress) {
+      headers['Content-Encoding'] = 'gzip';
+    }
+    if (this.authorization) {
+      headers['Authorization'] = this.authorization;
+    }
     let response: Response;
     try {
       response = await fetch(this.endpoint, {
@@ -142,7 +150,9 @@ export class V1WriteTarget implements WriteTarget {
       throw new WriteError(`InfluxDB unreachable: ${cause ?? (error as Error).message}`, true);
     }
     const body = await response.text();
-    if (response.status !== 204 && response.status !== 200) throw classifyStatus(response.status, body);
+    if (response.status !== 204 && response.status !== 200) {
+      throw classifyStatus(response.status, body);
+    }
   }
 
   async close(): Promise<void> {}

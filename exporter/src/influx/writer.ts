@@ -73,7 +73,9 @@ export class PointWriter {
   }
 
   start(): void {
-    if (this.running) return;
+    if (this.running) {
+      return;
+    }
     this.running = true;
     this.loop = this.run();
   }
@@ -90,7 +92,9 @@ export class PointWriter {
     const until = Date.now() + deadlineMs;
     while (this.hasWork() && Date.now() < until) {
       const ok = await this.writeOnce();
-      if (!ok) await this.sleep(Math.min(this.backoffMs(), Math.max(0, until - Date.now())));
+      if (!ok) {
+        await this.sleep(Math.min(this.backoffMs(), Math.max(0, until - Date.now())));
+      }
     }
     return this.pending.length + this.halfLines() + this.options.queue.size;
   }
@@ -98,7 +102,9 @@ export class PointWriter {
   /** Writes whatever is queued now (tests, --once). Resolves true when everything was written. */
   async flush(): Promise<boolean> {
     while (this.hasWork()) {
-      if (!(await this.writeOnce())) return false;
+      if (!(await this.writeOnce())) {
+        return false;
+      }
     }
     return true;
   }
@@ -132,13 +138,17 @@ export class PointWriter {
         this.wake = null;
         continue;
       }
-      if (!(await this.writeOnce())) await this.sleep(this.backoffMs());
+      if (!(await this.writeOnce())) {
+        await this.sleep(this.backoffMs());
+      }
     }
   }
 
   /** One request. Returns false when it failed and should be retried later. */
   private async writeOnce(): Promise<boolean> {
-    if (this.pending.length === 0) this.pending = this.halves.pop() ?? this.options.queue.take(this.options.batchSize);
+    if (this.pending.length === 0) {
+      this.pending = this.halves.pop() ?? this.options.queue.take(this.options.batchSize);
+    }
     const { log, target } = this.options;
     try {
       await target.write(this.pending);

@@ -243,7 +243,9 @@ export class RpcConnection extends EventEmitter<RpcConnectionEvents> {
       return;
     }
     if (header.type === MessageType.MESSAGE) {
-      if (header.status === MessageStatus.OK) this.emit('message', header.procedure, payload);
+      if (header.status === MessageStatus.OK) {
+        this.emit('message', header.procedure, payload);
+      }
       return;
     }
     if (header.type !== MessageType.REPLY) {

@@ -16,6 +16,7 @@ export const TypedParamType = {
   BOOLEAN: 6,
   STRING: 7,
 } as const;
+// eslint-disable-next-line no-redeclare -- the type of the const's values under its name, a TypeScript idiom the base rule does not know
 export type TypedParamType = (typeof TypedParamType)[keyof typeof TypedParamType];
 
 /** 32-bit integers and doubles are numbers, 64-bit integers are BigInt. */
@@ -59,31 +60,45 @@ export function writeTypedParam(writer: BufferWriter, param: TypedParam): void {
     new XdrError(`typed parameter "${field}" of type ${type} cannot hold ${typeof value} ${String(value)}`);
   switch (type) {
     case TypedParamType.INT:
-      if (typeof value !== 'number') throw mismatch();
+      if (typeof value !== 'number') {
+        throw mismatch();
+      }
       writer.writeInt(value);
       return;
     case TypedParamType.UINT:
-      if (typeof value !== 'number') throw mismatch();
+      if (typeof value !== 'number') {
+        throw mismatch();
+      }
       writer.writeUint(value);
       return;
     case TypedParamType.LLONG:
-      if (typeof value !== 'bigint') throw mismatch();
+      if (typeof value !== 'bigint') {
+        throw mismatch();
+      }
       writer.writeHyper(value);
       return;
     case TypedParamType.ULLONG:
-      if (typeof value !== 'bigint') throw mismatch();
+      if (typeof value !== 'bigint') {
+        throw mismatch();
+      }
       writer.writeUhyper(value);
       return;
     case TypedParamType.DOUBLE:
-      if (typeof value !== 'number') throw mismatch();
+      if (typeof value !== 'number') {
+        throw mismatch();
+      }
       writer.writeDouble(value);
       return;
     case TypedParamType.BOOLEAN:
-      if (typeof value !== 'boolean') throw mismatch();
+      if (typeof value !== 'boolean') {
+        throw mismatch();
+      }
       writer.writeInt(value ? 1 : 0);
       return;
     case TypedParamType.STRING:
-      if (typeof value !== 'string') throw mismatch();
+      if (typeof value !== 'string') {
+        throw mismatch();
+      }
       writer.writeString(value, REMOTE_STRING_MAX);
       return;
   }

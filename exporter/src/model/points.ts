@@ -17,21 +17,23 @@ const float = (value: number): FieldValue => ({ type: 'float', value });
 
 /** Adds [key, field] when the value is present. */
 function optional<T>(
-  fields: [string, FieldValue][],
+  fields: Array<[string, FieldValue]>,
   key: string,
   value: T | undefined,
   make: (v: T) => FieldValue
 ): void {
-  if (value !== undefined) fields.push([key, make(value)]);
+  if (value !== undefined) {
+    fields.push([key, make(value)]);
+  }
 }
 
 export function samplePoints(sample: VmSample): Point[] {
-  const tags: [string, string][] = [
+  const tags: Array<[string, string]> = [
     ['vm', sample.vm],
     ['uuid', sample.uuid],
     ['host', sample.host],
   ];
-  const fields: [string, FieldValue][] = [
+  const fields: Array<[string, FieldValue]> = [
     ['domain_id', integer(sample.domainId)],
     ['state', { type: 'string', value: sample.state }],
   ];
@@ -81,8 +83,10 @@ export function samplePoints(sample: VmSample): Point[] {
 
 /** The vm_event point of one lifecycle event (docs/CONTRACT.md). */
 export function eventPoint(event: VmEvent, host: string): Point {
-  const fields: [string, FieldValue][] = [['source', { type: 'string', value: event.reconciled ? 'reconciled' : 'libvirt' }]];
-  if (event.detail !== '') fields.push(['detail', { type: 'string', value: event.detail }]);
+  const fields: Array<[string, FieldValue]> = [['source', { type: 'string', value: event.reconciled ? 'reconciled' : 'libvirt' }]];
+  if (event.detail !== '') {
+    fields.push(['detail', { type: 'string', value: event.detail }]);
+  }
   return {
     measurement: EVENT_MEASUREMENT,
     tags: [

@@ -22,28 +22,44 @@ export interface RateOptions {
 export const MIB = 1024 * 1024;
 
 function stepSeconds(previous: TimedValue, current: TimedValue, options: RateOptions): number | null {
-  if (previous.v === null || current.v === null) return null;
+  if (previous.v === null || current.v === null) {
+    return null;
+  }
   const dt = current.t - previous.t;
-  if (!(dt > 0)) return null;
-  if (options.gapLimitSeconds !== null && dt > options.gapLimitSeconds) return null;
-  if (options.counter && current.v < previous.v) return null;
+  if (!(dt > 0)) {
+    return null;
+  }
+  if (options.gapLimitSeconds !== null && dt > options.gapLimitSeconds) {
+    return null;
+  }
+  if (options.counter && current.v < previous.v) {
+    return null;
+  }
   return dt;
 }
 
 /** atan(Δ(v/scale)/Δt) in degrees, or null where the contract says so. */
 export function rateDegrees(previous: TimedValue | undefined, current: TimedValue, options: RateOptions): number | null {
-  if (previous === undefined) return null;
+  if (previous === undefined) {
+    return null;
+  }
   const dt = stepSeconds(previous, current, options);
-  if (dt === null) return null;
+  if (dt === null) {
+    return null;
+  }
   const slope = (current.v! / options.scale - previous.v! / options.scale) / dt;
   return (Math.atan(slope) * 180) / Math.PI;
 }
 
 /** Δv/Δt of a counter (bytes/s), or null where the contract says so. */
 export function perSecond(previous: TimedValue | undefined, current: TimedValue, options: RateOptions): number | null {
-  if (previous === undefined) return null;
+  if (previous === undefined) {
+    return null;
+  }
   const dt = stepSeconds(previous, current, { ...options, counter: true });
-  if (dt === null) return null;
+  if (dt === null) {
+    return null;
+  }
   return (current.v! - previous.v!) / dt;
 }
 
@@ -53,8 +69,8 @@ export interface WindowedRateOptions extends RateOptions {
 }
 
 export interface RateSeries {
-  rate: (number | null)[];
-  perSecond: (number | null)[];
+  rate: Array<number | null>;
+  perSecond: Array<number | null>;
 }
 
 /**
@@ -66,8 +82,8 @@ export interface RateSeries {
  * under the same nulls, for gauges and counters alike.
  */
 export function rateSeries(series: TimedValue[], options: WindowedRateOptions): RateSeries {
-  const rate: (number | null)[] = series.map(() => null);
-  const perSecondValues: (number | null)[] = series.map(() => null);
+  const rate: Array<number | null> = series.map(() => null);
+  const perSecondValues: Array<number | null> = series.map(() => null);
   if (options.windowSeconds <= 0) {
     series.forEach((point, i) => {
       rate[i] = rateDegrees(series[i - 1], point, options);
@@ -86,8 +102,12 @@ export function rateSeries(series: TimedValue[], options: WindowedRateOptions): 
   let j = -1;
   present.forEach((i, k) => {
     const cutoff = series[i]!.t - options.windowSeconds;
-    while (j + 1 < k && series[present[j + 1]!]!.t <= cutoff) j++;
-    if (j < 0 || series[present[j]!]!.t > cutoff || broken[k] !== broken[j]) return;
+    while (j + 1 < k && series[present[j + 1]!]!.t <= cutoff) {
+      j++;
+    }
+    if (j < 0 || series[present[j]!]!.t > cutoff || broken[k] !== broken[j]) {
+      return;
+    }
     const reference = series[present[j]!]!;
     const current = series[i]!;
     const dt = current.t - reference.t;

@@ -18,14 +18,16 @@ class FakeConnection extends EventEmitter {
 }
 
 test('one log line when libvirt goes away and one when it is back, whatever the number of attempts', async () => {
-  const logs: { level: string; msg: string }[] = [];
+  const logs: Array<{ level: string; msg: string }> = [];
   let up = true;
   const connections: FakeConnection[] = [];
   const session = new LibvirtSession({
     connectOptions: { socketPath: '/run/x', uri: 'test:///default' },
     log: createLogger('debug', (line) => logs.push(JSON.parse(line) as { level: string; msg: string })),
     connect: async () => {
-      if (!up) throw new SocketMissingError('/run/x');
+      if (!up) {
+        throw new SocketMissingError('/run/x');
+      }
       const connection = new FakeConnection();
       connections.push(connection);
       return connection as unknown as LibvirtClient;
@@ -37,7 +39,9 @@ test('one log line when libvirt goes away and one when it is back, whatever the 
   up = false;
   connections[0]!.drop();
   assert.equal(session.connected, false);
-  for (let i = 0; i < 5; i++) await assert.rejects(session.get(), SocketMissingError);
+  for (let i = 0; i < 5; i++) {
+    await assert.rejects(session.get(), SocketMissingError);
+  }
   up = true;
   const second = await session.get();
   assert.notEqual(second, first);

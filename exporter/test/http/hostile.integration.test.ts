@@ -62,7 +62,7 @@ describe('the exporter HTTP port under hostile input', { timeout: 10 * 60_000 },
     const address = (await exporter.httpBase()).replace('http://', '');
     const next = random(12);
     const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
-    const inputs: { bytes: Buffer; label: string }[] = RAW.map((text) => ({ bytes: Buffer.from(text, 'latin1'), label: JSON.stringify(text.slice(0, 60)) }));
+    const inputs: Array<{ bytes: Buffer; label: string }> = RAW.map((text) => ({ bytes: Buffer.from(text, 'latin1'), label: JSON.stringify(text.slice(0, 60)) }));
     for (let i = 0; i < 600; i++) {
       const line = `${pick(METHODS)} ${pick(TARGETS)} ${pick(VERSIONS)}`;
       const headers = [pick(HEADERS), next() < 0.5 ? pick(HEADERS) : ''].filter(Boolean);
@@ -76,7 +76,9 @@ describe('the exporter HTTP port under hostile input', { timeout: 10 * 60_000 },
       // The client's side is ended after the input: an unfinished request then ends in the parser's 400, not in a wait.
       const answer = await rawExchange(address, [input.bytes], 15_000, 0, true);
       statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
-      if (answer.status === null) unanswered.push(`input ${i} ${input.label}: ${JSON.stringify(answer.text.slice(0, 100))}`);
+      if (answer.status === null) {
+        unanswered.push(`input ${i} ${input.label}: ${JSON.stringify(answer.text.slice(0, 100))}`);
+      }
       assert.equal(exporter.exitCode, null, `the exporter exited after input ${i} ${input.label}:\n${exporter.stderrText}`);
     }
     assert.deepEqual(unanswered, [], 'inputs without a status');
@@ -96,15 +98,23 @@ describe('the exporter HTTP port under hostile input', { timeout: 10 * 60_000 },
     // Eight clients sending a header line each second, never finishing.
     const slow = await Promise.all(Array.from({ length: 8 }, () => idleConnection(address)));
     const dribble = setInterval(() => {
-      for (const { socket } of slow) if (!socket.destroyed) socket.write('X-Slow: 1\r\n');
+      for (const { socket } of slow) {
+        if (!socket.destroyed) {
+          socket.write('X-Slow: 1\r\n');
+        }
+      }
     }, 1000);
     t.after(() => clearInterval(dribble));
-    for (const { socket } of slow) socket.write('GET /metrics HTTP/1.1\r\n');
+    for (const { socket } of slow) {
+      socket.write('GET /metrics HTTP/1.1\r\n');
+    }
     await new Promise((r) => setTimeout(r, 200));
     const refused = await rawExchange(address, ['GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n']);
     assert.equal(refused.status, 503, refused.text);
     const answers = await Promise.all(slow.map(({ closed }) => closed));
-    for (const answer of answers) assert.match(answer, /^HTTP\/1\.1 408 /, 'the header timeout ends each slow client');
+    for (const answer of answers) {
+      assert.match(answer, /^HTTP\/1\.1 408 /, 'the header timeout ends each slow client');
+    }
     clearInterval(dribble);
     assert.equal((await fetch(`http://${address}/metrics`)).status, 200);
     assert.equal(exporter.exitCode, null);

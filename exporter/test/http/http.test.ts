@@ -31,7 +31,7 @@ test('seed JSON: newest values, rates from the last two samples, nulls where abs
     sample(2000, { cpuUsagePercent: 50, diskReadBytes: 1048576n, networkRxBytes: 1n }),
     sample(2000, { vm: 'new', uuid: 'u2', domainId: -1, state: 'shutoff' }),
   ]);
-  const json = telemetryJson(latest.all(), Date.UTC(2025, 11, 4, 10, 30, 45, 123)) as { count: number; timestamp: string; vms: Record<string, unknown>[] };
+  const json = telemetryJson(latest.all(), Date.UTC(2025, 11, 4, 10, 30, 45, 123)) as { count: number; timestamp: string; vms: Array<Record<string, unknown>> };
   assert.equal(json.count, 2);
   assert.equal(json.timestamp, '2025-12-04T10:30:45.123000Z');
   const [newVm, vm] = json.vms;
@@ -154,7 +154,9 @@ test('past the connection cap the next client gets 503, and the port serves agai
   await new Promise((r) => setTimeout(r, 100));
   const refused = await rawExchange(server.address, ['GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n']);
   assert.equal(refused.status, 503, refused.text);
-  for (const { socket } of held) socket.destroy();
+  for (const { socket } of held) {
+    socket.destroy();
+  }
   await new Promise((r) => setTimeout(r, 100));
   const served = await rawExchange(server.address, ['GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n']);
   assert.equal(served.status, 200);

@@ -22,7 +22,9 @@ function contractFieldTypes(from: string, to: string): Map<string, string> {
   const text = whole.slice(start, whole.indexOf(to, start));
   const types = new Map<string, string>();
   for (const match of text.matchAll(/^\| (`[a-z_]+`(?:, `[a-z_]+`)*) \| (integer|float|string) \|/gm)) {
-    for (const name of match[1]!.matchAll(/`([a-z_]+)`/g)) types.set(name[1]!, match[2]!);
+    for (const name of match[1]!.matchAll(/`([a-z_]+)`/g)) {
+      types.set(name[1]!, match[2]!);
+    }
   }
   return types;
 }
@@ -92,7 +94,9 @@ async function writeSamples(server: InfluxServer, api: 'v1' | 'v2'): Promise<voi
 
 async function checkContract(t: TestContext, version: InfluxVersion, api: 'v1' | 'v2'): Promise<void> {
   const server = await startInflux(t, version);
-  if (!server) return;
+  if (!server) {
+    return;
+  }
   await writeSamples(server, api);
 
   const expectedTypes = contractFieldTypes('Measurement `vm_telemetry`', 'Per device');
@@ -115,7 +119,9 @@ async function checkContract(t: TestContext, version: InfluxVersion, api: 'v1' |
 
   for (const measurement of ['vm_disk', 'vm_interface']) {
     const keys = await influxQL(server, `SHOW FIELD KEYS FROM "${measurement}"`);
-    for (const [name, type] of keys[0]!.values) assert.equal(type, 'integer', `${measurement}.${name}`);
+    for (const [name, type] of keys[0]!.values) {
+      assert.equal(type, 'integer', `${measurement}.${name}`);
+    }
   }
 
   const rows = await influxQL(server, `SELECT * FROM "vm_telemetry" WHERE "vm" = 'one-71'`);

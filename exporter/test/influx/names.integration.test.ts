@@ -23,13 +23,15 @@ const names = [...new Set(characters.flatMap((c) => [c, `a${c}`, `${c}z`]))];
 /** The name as docs/CONTRACT.md says it is stored. */
 const stored = (name: string): string => name.replace(/\r/g, '\\r').replace(/\n/g, '\\n').replace(/\\$/, '\u29f5');
 
-const cases: [InfluxVersion, 'v1' | 'v2'][] = [['1.6', 'v1'], ['1.8', 'v2'], ['2.7', 'v2']];
+const cases: Array<[InfluxVersion, 'v1' | 'v2']> = [['1.6', 'v1'], ['1.8', 'v2'], ['2.7', 'v2']];
 
 describe('VM and host names with every character', { timeout: 15 * 60_000 }, () => {
   for (const [version, api] of cases) {
     test(`InfluxDB ${version} (${api} write API): every VM's and host's points arrive`, async (t) => {
       const influx = await startInflux(t, version);
-      if (!influx) return;
+      if (!influx) {
+        return;
+      }
       const now = Date.now();
       const lines = names.flatMap((name, i) => [
         encodePoint({ measurement: 'vm_telemetry', tags: [['vm', name], ['host', 'hv'], ['uuid', `vm-${i}`]], fields: [['vcpus', { type: 'integer', value: i }]], timeMs: now }),
@@ -54,9 +56,13 @@ describe('VM and host names with every character', { timeout: 15 * 60_000 }, () 
       const missing: string[] = [];
       for (const [i, name] of names.entries()) {
         const vm = found.get(`vm-${i}`);
-        if (vm?.['vm'] !== stored(name) || vm['host'] !== 'hv') missing.push(`VM ${JSON.stringify(name)} stored as ${JSON.stringify(vm)}`);
+        if (vm?.['vm'] !== stored(name) || vm['host'] !== 'hv') {
+          missing.push(`VM ${JSON.stringify(name)} stored as ${JSON.stringify(vm)}`);
+        }
         const host = found.get(`host-${i}`);
-        if (host?.['host'] !== stored(name) || host['vm'] !== 'fixed') missing.push(`host ${JSON.stringify(name)} stored as ${JSON.stringify(host)}`);
+        if (host?.['host'] !== stored(name) || host['vm'] !== 'fixed') {
+          missing.push(`host ${JSON.stringify(name)} stored as ${JSON.stringify(host)}`);
+        }
       }
       assert.deepEqual(missing, []);
       t.diagnostic(`InfluxDB ${version}: names ${names.length} as VM and as host (${lines.length} points), refused 0, lost 0`);

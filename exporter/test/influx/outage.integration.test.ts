@@ -17,7 +17,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function outage(t: TestContext, version: InfluxVersion, api: 'v1' | 'v2'): Promise<void> {
   const server = await startInflux(t, version);
-  if (!server) return;
+  if (!server) {
+    return;
+  }
   const logs: string[] = [];
   const writer = new PointWriter({
     target: createWriteTarget({ ...settingsFor(server, api), batchSize: 1000, timeoutMs: 2000 }),
@@ -58,7 +60,9 @@ async function outage(t: TestContext, version: InfluxVersion, api: 'v1' | 'v2'):
 
   const counts = await influxQL(server, `SELECT COUNT("vcpus") FROM "vm_telemetry" GROUP BY "vm"`);
   assert.equal(counts.length, VMS);
-  for (const series of counts) assert.equal(series.values[0]![1], rounds, `samples of ${series.tags!['vm']}`);
+  for (const series of counts) {
+    assert.equal(series.values[0]![1], rounds, `samples of ${series.tags!['vm']}`);
+  }
   assert.equal(writer.stats.written, rounds * VMS);
   assert.equal(logs.filter((l) => l.includes('writing to InfluxDB failed')).length, 1, 'one warning for the outage');
 }

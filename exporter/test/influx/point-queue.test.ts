@@ -17,7 +17,9 @@ afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, f
 
 function drain(queue: PointQueue, batch: number): string[] {
   const out: string[] = [];
-  for (let part = queue.take(batch); part.length > 0; part = queue.take(batch)) out.push(...part);
+  for (let part = queue.take(batch); part.length > 0; part = queue.take(batch)) {
+    out.push(...part);
+  }
   return out;
 }
 
@@ -36,7 +38,9 @@ test('with a spill store nothing is lost and the order is kept across disk and m
   const spill = new SpillStore({ dir: tempDir(), maxBytes: 1 << 20, segmentBytes: 64 });
   const drops: number[] = [];
   const queue = new PointQueue({ maxMemoryLines: 4, spill, onDrop: (n) => drops.push(n) });
-  for (let i = 0; i < 50; i += 5) queue.push(lines(i, 5));
+  for (let i = 0; i < 50; i += 5) {
+    queue.push(lines(i, 5));
+  }
   assert.equal(queue.size, 50);
   assert.ok(spill.size > 0, 'lines went to disk');
   const taken = queue.take(7);

@@ -116,7 +116,9 @@ test('kill -9 in the middle of writes: every acknowledged append survives, torn 
     let out = '';
     proc.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
     // Wait for the first acknowledgement, then a random moment more.
-    for (let i = 0; i < 600 && !out.includes('\n'); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 600 && !out.includes('\n'); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     await new Promise((r) => setTimeout(r, Math.random() * 200));
     proc.kill('SIGKILL');
     await new Promise((r) => proc.once('exit', r));

@@ -18,7 +18,9 @@ class ScriptedTarget implements WriteTarget {
     if (this.refuseLinesWith && lines.some((line) => line.includes(this.refuseLinesWith))) {
       throw new WriteError('HTTP 400: unable to parse', false, 400);
     }
-    if (this.down) throw new WriteError('connect ECONNREFUSED', true);
+    if (this.down) {
+      throw new WriteError('connect ECONNREFUSED', true);
+    }
     this.accepted.push(...lines);
   }
   async close(): Promise<void> {}
@@ -42,7 +44,9 @@ const round = (n: number): string[] => [`vm_telemetry v=${n}i ${n}`, `vm_disk v=
 test('batches respect the batch size and keep sampling order', async () => {
   const target = new ScriptedTarget();
   const writer = setup(target);
-  for (let i = 0; i < 5; i++) writer.enqueue(round(i));
+  for (let i = 0; i < 5; i++) {
+    writer.enqueue(round(i));
+  }
   assert.equal(await writer.flush(), true);
   assert.deepEqual(target.requests, [4, 4, 2]);
   assert.deepEqual(target.accepted, [0, 1, 2, 3, 4].flatMap(round));

@@ -13,12 +13,11 @@ import {
   LibvirtError,
   ProtocolError,
 } from '../../src/libvirt/errors.js';
-import { KEEPALIVE_PROGRAM, MessageType, REMOTE_PROGRAM } from '../../src/libvirt/framing.js';
+import { KEEPALIVE_PROGRAM, MessageType, REMOTE_PROGRAM, type Message } from '../../src/libvirt/framing.js';
 import { AuthType, Procedure } from '../../src/libvirt/procedures.js';
 import { BufferWriter } from '../../src/libvirt/xdr/buffer-writer.js';
 import { capturedPayload } from './fixtures/replies.js';
 import { startFakeDaemon, type PeerSocket } from './fake-daemon.js';
-import type { Message } from '../../src/libvirt/framing.js';
 
 const uint = (value: number) => new BufferWriter().writeUint(value).toBuffer();
 const authList = (...types: number[]) => new BufferWriter().writeArray(types, (w, t) => w.writeInt(t)).toBuffer();
@@ -30,7 +29,9 @@ describe('RpcConnection', () => {
       held.push([message, peer]);
       if (held.length === 3) {
         // Answer in reverse order, each with its own serial as payload.
-        for (const [m, p] of held.reverse()) p.reply(m.header, uint(m.header.serial * 100));
+        for (const [m, p] of held.reverse()) {
+          p.reply(m.header, uint(m.header.serial * 100));
+        }
       }
     });
     const connection = await RpcConnection.open({ socketPath: daemon.socketPath });
@@ -173,9 +174,13 @@ describe('RpcConnection', () => {
 describe('LibvirtClient authentication', () => {
   test('polkit is used when the daemon offers only polkit', async () => {
     const daemon = await startFakeDaemon((message, peer) => {
-      if (message.header.procedure === Procedure.AUTH_LIST) peer.reply(message.header, authList(AuthType.POLKIT));
-      else if (message.header.procedure === Procedure.AUTH_POLKIT) peer.reply(message.header, uint(1));
-      else peer.reply(message.header);
+      if (message.header.procedure === Procedure.AUTH_LIST) {
+        peer.reply(message.header, authList(AuthType.POLKIT));
+      } else if (message.header.procedure === Procedure.AUTH_POLKIT) {
+        peer.reply(message.header, uint(1));
+      } else {
+        peer.reply(message.header);
+      }
     });
     const client = await LibvirtClient.connect({
       socketPath: daemon.socketPath,
@@ -198,8 +203,11 @@ describe('LibvirtClient authentication', () => {
 
   test('a polkit refusal names the read-only socket and the libvirt group', async () => {
     const daemon = await startFakeDaemon((message, peer) => {
-      if (message.header.procedure === Procedure.AUTH_LIST) peer.reply(message.header, authList(AuthType.POLKIT));
-      else peer.replyError(message.header, capturedPayload('DOMAIN_LOOKUP_BY_NAME_MISSING'));
+      if (message.header.procedure === Procedure.AUTH_LIST) {
+        peer.reply(message.header, authList(AuthType.POLKIT));
+      } else {
+        peer.replyError(message.header, capturedPayload('DOMAIN_LOOKUP_BY_NAME_MISSING'));
+      }
     });
     await assert.rejects(LibvirtClient.connect({ socketPath: daemon.socketPath }), (error: unknown) => {
       assert.ok(error instanceof AuthenticationError);
@@ -247,12 +255,15 @@ describe('LibvirtClient domain events', () => {
 
   test('registering returns the callback id; MESSAGEs of registered events arrive decoded, unknown ones are ignored', async () => {
     const daemon = await startFakeDaemon((message, peer) => {
-      if (message.header.procedure === Procedure.AUTH_LIST) peer.reply(message.header, authList(AuthType.NONE));
-      else if (message.header.procedure === Procedure.CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY) {
+      if (message.header.procedure === Procedure.AUTH_LIST) {
+        peer.reply(message.header, authList(AuthType.NONE));
+      } else if (message.header.procedure === Procedure.CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY) {
         peer.reply(message.header, uint(message.payload.readInt32BE(0) + 40));
         peer.send(eventMessage(999), uint(1)); // an event this client does not decode
         peer.send(eventMessage(Procedure.DOMAIN_EVENT_CALLBACK_LIFECYCLE), lifecycle(40, 5, 1));
-      } else peer.reply(message.header);
+      } else {
+        peer.reply(message.header);
+      }
     });
     const client = await LibvirtClient.connect({ socketPath: daemon.socketPath, readOnly: true });
     const received = once(client, 'lifecycle');
@@ -271,10 +282,13 @@ describe('LibvirtClient domain events', () => {
 
   test('an event message that does not decode drops the connection', async () => {
     const daemon = await startFakeDaemon((message, peer) => {
-      if (message.header.procedure === Procedure.AUTH_LIST) peer.reply(message.header, authList(AuthType.NONE));
-      else if (message.header.procedure === Procedure.CONNECT_GET_LIB_VERSION) {
+      if (message.header.procedure === Procedure.AUTH_LIST) {
+        peer.reply(message.header, authList(AuthType.NONE));
+      } else if (message.header.procedure === Procedure.CONNECT_GET_LIB_VERSION) {
         peer.send(eventMessage(Procedure.DOMAIN_EVENT_CALLBACK_LIFECYCLE), uint(1));
-      } else peer.reply(message.header);
+      } else {
+        peer.reply(message.header);
+      }
     });
     const client = await LibvirtClient.connect({ socketPath: daemon.socketPath });
     const closed = once(client, 'close');

@@ -60,7 +60,9 @@ export async function startFakeDaemon(onMessage: (message: Message, peer: PeerSo
     socketPath,
     received,
     async stop() {
-      for (const socket of sockets) socket.destroy();
+      for (const socket of sockets) {
+        socket.destroy();
+      }
       await new Promise<void>((resolve) => server.close(() => resolve()));
       rmSync(dir, { recursive: true, force: true });
     },

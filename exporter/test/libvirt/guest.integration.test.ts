@@ -61,7 +61,9 @@ async function eventually(what: string, check: (record: DomainStatsRecord) => bo
   const deadline = Date.now() + PATIENCE_MS;
   for (;;) {
     const record = await stats();
-    if (check(record)) return record;
+    if (check(record)) {
+      return record;
+    }
     assert.ok(Date.now() < deadline, `${what}: not seen within ${PATIENCE_MS} ms; last sample ${inspect(record)}`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }

@@ -57,12 +57,16 @@ describe('MessageParser', () => {
 
   test('a 2 MiB message arriving in 64 KiB chunks comes out once, intact, with the message after it', () => {
     const payload = Buffer.alloc(2 * 1024 * 1024);
-    for (let i = 0; i < payload.length; i += 4) payload.writeUInt32BE(i, i);
+    for (let i = 0; i < payload.length; i += 4) {
+      payload.writeUInt32BE(i, i);
+    }
     const header = { program: 0x20008086, version: 1, procedure: 344, type: 1, serial: 9, status: 0 };
     const big = encodeMessage(header, payload);
     const input = Buffer.concat([big, frames[0]!]);
     const chunks: Buffer[] = [];
-    for (let at = 0; at < input.length; at += 65536) chunks.push(input.subarray(at, at + 65536));
+    for (let at = 0; at < input.length; at += 65536) {
+      chunks.push(input.subarray(at, at + 65536));
+    }
     const { messages, parser } = parseChunks(chunks);
     assert.equal(messages.length, 2);
     assert.deepEqual(messages[0]!.header, header);

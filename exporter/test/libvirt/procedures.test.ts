@@ -202,7 +202,9 @@ describe('domain event layouts', () => {
   });
 
   test('every lifecycle event type has its detail names', () => {
-    for (const type of Object.values(DomainEventType)) assert.ok(DOMAIN_EVENT_DETAILS[type]!.length > 0, `event ${type}`);
+    for (const type of Object.values(DomainEventType)) {
+      assert.ok(DOMAIN_EVENT_DETAILS[type]!.length > 0, `event ${type}`);
+    }
     assert.equal(DOMAIN_EVENT_DETAILS[DomainEventType.STOPPED]![1], 'destroyed');
     assert.equal(procedureName(318), 'DOMAIN_EVENT_CALLBACK_LIFECYCLE');
   });

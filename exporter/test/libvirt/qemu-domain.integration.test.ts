@@ -64,7 +64,9 @@ before(async () => {
 after(async () => {
   await client?.close();
   await daemon?.stop(); // destroys the domain (transient: gone then)
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (dir) {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 /** `virsh domstats --raw` of our domain as a map. */

@@ -38,7 +38,9 @@ export async function ensureSystemLibvirtd(): Promise<SystemLibvirtd> {
   return {
     release: async () => {
       rmSync(userFile, { force: true });
-      if (!started) return;
+      if (!started) {
+        return;
+      }
       const deadline = Date.now() + RELEASE_WAIT_MS;
       while (otherLiveUsers().length > 0 && Date.now() < deadline) {
         await sleep(200);
@@ -57,7 +59,9 @@ async function withStartLock<T>(run: () => T): Promise<T> {
     } catch {
       // Another test process is running start.sh, or died holding the lock.
       const holder = lockHolder();
-      if (holder !== undefined && !isAlive(holder)) rmSync(START_LOCK, { force: true });
+      if (holder !== undefined && !isAlive(holder)) {
+        rmSync(START_LOCK, { force: true });
+      }
       await sleep(200);
       continue;
     }
@@ -84,7 +88,9 @@ function otherLiveUsers(): string[] {
   return readdirSync(USERS_DIR)
     .filter((name) => name.startsWith('user-'))
     .filter((name) => {
-      if (isAlive(Number(name.slice('user-'.length)))) return true;
+      if (isAlive(Number(name.slice('user-'.length)))) {
+        return true;
+      }
       rmSync(path.join(USERS_DIR, name), { force: true }); // a test process that died
       return false;
     });

@@ -50,7 +50,7 @@ test('the seed JSON has the catalog seed fields, their rates named and computed 
   ] as const) {
     const previous = sample(1000, before);
     const latest = sample(3000, after);
-    const [vm] = (telemetryJson([{ previous, latest }], 3000) as { vms: Record<string, unknown>[] }).vms;
+    const [vm] = (telemetryJson([{ previous, latest }], 3000) as { vms: Array<Record<string, unknown>> }).vms;
     const seed = catalog.filter((m) => m.seedRateName !== undefined);
     assert.deepEqual(Object.keys(vm!), ['id', 'name', ...seed.flatMap((m) => [m.name, m.seedRateName])]);
     for (const m of seed) {

@@ -10,9 +10,9 @@ interface RateVector {
   scale: number;
   gap_limit_seconds: number | null;
   window_seconds?: number;
-  points: [number, number | null][];
-  expected_rate: (number | null)[];
-  expected_per_second: (number | null)[] | null;
+  points: Array<[number, number | null]>;
+  expected_rate: Array<number | null>;
+  expected_per_second: Array<number | null> | null;
 }
 const vectorFile = JSON.parse(
   readFileSync(new URL('../../../testdata/rate-vectors.json', import.meta.url), 'utf8')
@@ -44,7 +44,9 @@ describe('rate vectors of testdata/rate-vectors.json', () => {
           assertClose(whole.perSecond[i]!, vector.expected_per_second[i]!, `rateSeries per_second[${i}]`);
         }
       });
-      if ((vector.window_seconds ?? 0) > 0) return;
+      if ((vector.window_seconds ?? 0) > 0) {
+        return;
+      }
       series.forEach((point, i) => {
         assertClose(rateDegrees(series[i - 1], point, options), vector.expected_rate[i]!, `rate[${i}]`);
         if (vector.expected_per_second !== null) {

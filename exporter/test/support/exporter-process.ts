@@ -71,8 +71,12 @@ export class ExporterProcess {
     const until = Date.now() + timeoutMs;
     for (;;) {
       const line = this.logs.find(predicate);
-      if (line) return line;
-      if (Date.now() > until) throw new Error(`no such log line within ${timeoutMs} ms; logs:\n${this.stderrText}`);
+      if (line) {
+        return line;
+      }
+      if (Date.now() > until) {
+        throw new Error(`no such log line within ${timeoutMs} ms; logs:\n${this.stderrText}`);
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -92,7 +96,9 @@ export class ExporterProcess {
   }
 
   kill(): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGKILL');
+    }
   }
 
   count(msg: string): number {
@@ -105,8 +111,12 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
   const until = Date.now() + timeoutMs;
   for (;;) {
     const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    if (value !== undefined) {
+      return value;
+    }
+    if (Date.now() > until) {
+      throw new Error(`timed out waiting for ${what}`);
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -115,6 +125,8 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
 export async function metricValue(base: string, line: string): Promise<number> {
   const text = await (await fetch(`${base}/metrics`)).text();
   const found = text.split('\n').find((l) => l.startsWith(`${line} `));
-  if (!found) throw new Error(`no ${line} in /metrics`);
+  if (!found) {
+    throw new Error(`no ${line} in /metrics`);
+  }
   return Number(found.slice(line.length + 1));
 }

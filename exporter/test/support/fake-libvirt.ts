@@ -84,11 +84,17 @@ export class FakeLibvirt implements StatsClient {
       params.set('vcpu.current', vm.vcpus);
       params.set('balloon.current', vm.memory.get(MemoryStatTag.ACTUAL_BALLOON)!);
       const available = vm.memory.get(MemoryStatTag.AVAILABLE);
-      if (available !== undefined) params.set('balloon.available', available);
+      if (available !== undefined) {
+        params.set('balloon.available', available);
+      }
       const usable = vm.memory.get(MemoryStatTag.USABLE);
-      if (usable !== undefined) params.set('balloon.usable', usable);
+      if (usable !== undefined) {
+        params.set('balloon.usable', usable);
+      }
       const unused = vm.memory.get(MemoryStatTag.UNUSED);
-      if (unused !== undefined) params.set('balloon.unused', unused);
+      if (unused !== undefined) {
+        params.set('balloon.unused', unused);
+      }
       params.set('block.count', vm.disks.size);
       [...vm.disks].forEach(([name, d], i) => {
         params.set(`block.${i}.name`, name);
@@ -114,7 +120,9 @@ export class FakeLibvirt implements StatsClient {
     if (domains.length) {
       return Promise.all(domains.map((d) => this.call('bulk1', d, (vm) => this.record(vm))));
     }
-    if (this.bulkError) throw this.bulkError;
+    if (this.bulkError) {
+      throw this.bulkError;
+    }
     return this.vms.map((vm) => this.record(vm));
   }
 

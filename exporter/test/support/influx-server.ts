@@ -51,7 +51,9 @@ export async function startInflux(t: TestContext, version: InfluxVersion): Promi
     bucket: env['INFLUX_BUCKET'] ?? '',
     dir,
   };
-  if (!server.url || !server.database) throw new Error(`scripts/influxdb/start.sh ${version} printed no INFLUX_URL or INFLUX_DB`);
+  if (!server.url || !server.database) {
+    throw new Error(`scripts/influxdb/start.sh ${version} printed no INFLUX_URL or INFLUX_DB`);
+  }
   return server;
 }
 
@@ -68,7 +70,9 @@ export async function stopForRestart(server: InfluxServer): Promise<() => Promis
   await stopInflux(server.dir);
   return async () => {
     const env = await runScript('influxdb/start.sh', [server.version, server.dir], { timeoutMs: START_TIMEOUT_MS });
-    if (env['INFLUX_URL'] !== server.url) throw new Error(`InfluxDB ${server.version} restarted at ${env['INFLUX_URL']}, not at ${server.url}`);
+    if (env['INFLUX_URL'] !== server.url) {
+      throw new Error(`InfluxDB ${server.version} restarted at ${env['INFLUX_URL']}, not at ${server.url}`);
+    }
   };
 }
 
@@ -83,9 +87,11 @@ export interface InfluxQLSeries {
 export async function influxQL(server: InfluxServer, query: string): Promise<InfluxQLSeries[]> {
   const params = new URLSearchParams({ db: server.database, q: query, epoch: 'ms' });
   const headers: Record<string, string> = {};
-  if (server.token) headers['Authorization'] = `Token ${server.token}`;
+  if (server.token) {
+    headers['Authorization'] = `Token ${server.token}`;
+  }
   const response = await fetch(`${server.url}/query?${params}`, { headers });
-  const body = (await response.json()) as { results?: { series?: InfluxQLSeries[]; error?: string }[]; error?: string };
+  const body = (await response.json()) as { results?: Array<{ series?: InfluxQLSeries[]; error?: string }>; error?: string };
   if (!response.ok || body.error || body.results?.[0]?.error) {
     throw new Error(`InfluxQL ${query}: HTTP ${response.status} ${body.error ?? body.results?.[0]?.error ?? ''}`);
   }

@@ -73,7 +73,9 @@ export class PrivateLibvirtd {
 
   /** Stops the daemon, its guests and its namespace, and deletes its folder. */
   async stop(): Promise<void> {
-    if (this.pid > 0) this.thaw(); // a frozen daemon cannot handle stop.sh's SIGTERM
+    if (this.pid > 0) {
+      this.thaw(); // a frozen daemon cannot handle stop.sh's SIGTERM
+    }
     try {
       await runScript('libvirt/stop.sh', ['--private', this.dir], { timeoutMs: STOP_TIMEOUT_MS });
     } finally {

@@ -35,7 +35,9 @@ export function processRuns(pid: number): boolean {
 async function waitFor(what: string, pid: number, done: () => boolean): Promise<void> {
   const deadline = Date.now() + PATIENCE_MS;
   while (!done()) {
-    if (Date.now() > deadline) throw new Error(`process ${pid} not ${what} within ${PATIENCE_MS} ms: threads ${threadStates(pid).join('')}`);
+    if (Date.now() > deadline) {
+      throw new Error(`process ${pid} not ${what} within ${PATIENCE_MS} ms: threads ${threadStates(pid).join('')}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
@@ -54,5 +56,7 @@ export async function freezeProcess(pid: number): Promise<void> {
 
 /** SIGCONT (a no-op on a process that is not stopped or gone). */
 export function thawProcess(pid: number): void {
-  if (processRuns(pid)) process.kill(pid, 'SIGCONT');
+  if (processRuns(pid)) {
+    process.kill(pid, 'SIGCONT');
+  }
 }

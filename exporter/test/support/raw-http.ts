@@ -17,7 +17,7 @@ export interface RawAnswer {
  * the server to answer and close; `halfClose` ends the client's side after
  * the last chunk, as a client that has nothing more to send.
  */
-export function rawExchange(address: string, chunks: (string | Buffer)[], waitMs = 5000, gapMs = 0, halfClose = false): Promise<RawAnswer> {
+export function rawExchange(address: string, chunks: Array<string | Buffer>, waitMs = 5000, gapMs = 0, halfClose = false): Promise<RawAnswer> {
   const separator = address.lastIndexOf(':');
   const host = address.slice(0, separator).replace(/^\[(.*)\]$/, '$1');
   const port = Number(address.slice(separator + 1));
@@ -27,11 +27,17 @@ export function rawExchange(address: string, chunks: (string | Buffer)[], waitMs
     let timer: NodeJS.Timeout | undefined;
     const socket: Socket = connect({ port, host, allowHalfOpen: true }, async () => {
       for (const [i, chunk] of chunks.entries()) {
-        if (i > 0 && gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
-        if (socket.destroyed || socket.writableEnded) break;
+        if (i > 0 && gapMs > 0) {
+          await new Promise((r) => setTimeout(r, gapMs));
+        }
+        if (socket.destroyed || socket.writableEnded) {
+          break;
+        }
         socket.write(chunk);
       }
-      if (halfClose && !socket.destroyed) socket.end();
+      if (halfClose && !socket.destroyed) {
+        socket.end();
+      }
       timer = setTimeout(() => socket.destroy(), waitMs);
     });
     socket.on('data', (data) => (text += data.toString('latin1')));

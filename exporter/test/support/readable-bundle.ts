@@ -20,7 +20,9 @@ let folder: string | undefined;
 /** Path of a bundle of `entry` (relative to exporter/) that every user can run with plain `node`. */
 export function readableBundle(entry: string): string {
   const existing = bundles.get(entry);
-  if (existing) return existing;
+  if (existing) {
+    return existing;
+  }
   if (folder === undefined) {
     const made = mkdtempSync(join(tmpdir(), 'vmt-exporter-bundle-'));
     process.once('exit', () => rmSync(made, { recursive: true, force: true }));

@@ -19,7 +19,9 @@ export function parseScriptEnv(output: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const line of output.split('\n')) {
     const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
-    if (match) env[match[1]!] = match[2]!;
+    if (match) {
+      env[match[1]!] = match[2]!;
+    }
   }
   return env;
 }
@@ -45,7 +47,9 @@ export async function runScript(script: string, args: string[], options: ScriptO
 
 /** Skips the test because `what` cannot start, or fails it under CI=true. */
 export function unavailable(t: TestContext, what: string, why: string): undefined {
-  if (process.env['CI'] === 'true') throw new Error(`${what} is required under CI=true but cannot start: ${why}`);
+  if (process.env['CI'] === 'true') {
+    throw new Error(`${what} is required under CI=true but cannot start: ${why}`);
+  }
   t.skip(`${what} cannot start here (CI=true would fail): ${why}`);
   return undefined;
 }
