@@ -17,26 +17,19 @@ import {
   dataFrameFromJSON,
   type DataFrame,
   type DataFrameJSON,
-  FieldConfigOptionsRegistry,
-  type FieldConfigPropertyItem,
   type FieldConfigSource,
   type FieldDisplay,
   FieldType,
   formattedValueToString,
   getFieldDisplayValues,
-  displayNameOverrideProcessor,
-  numberOverrideProcessor,
-  stringOverrideProcessor,
-  thresholdsOverrideProcessor,
-  unitOverrideProcessor,
-  valueMappingsOverrideProcessor,
-  identityOverrideProcessor,
   type ReduceDataOptions,
   VizOrientation,
 } from '@grafana/data';
 import { BarGauge } from '@grafana/ui';
 import { BarGaugeDisplayMode } from '@grafana/schema';
 import { createRoot } from 'react-dom/client';
+
+import { standardOptions } from './fieldOptions';
 
 interface PanelEntry {
   id: number;
@@ -69,32 +62,7 @@ declare global {
 window.gauges = { drawn: [] };
 const theme = createTheme({ colors: { mode: 'dark' } });
 
-// The standard field options Grafana registers at start-up (core's
-// getAllStandardFieldConfigs), with the processors @grafana/data exports.
-function standardOption(id: string, process: FieldConfigPropertyItem['process'], settings: object = {}): FieldConfigPropertyItem {
-  return {
-    id,
-    path: id,
-    name: id,
-    process,
-    settings,
-    shouldApply: () => true,
-    override: () => null,
-    editor: () => null,
-  } as unknown as FieldConfigPropertyItem;
-}
-
-const registry = new FieldConfigOptionsRegistry(() => [
-  standardOption('displayName', displayNameOverrideProcessor),
-  standardOption('unit', unitOverrideProcessor),
-  standardOption('decimals', numberOverrideProcessor, { integer: true, min: 0, max: 15 }),
-  standardOption('min', numberOverrideProcessor),
-  standardOption('max', numberOverrideProcessor),
-  standardOption('noValue', stringOverrideProcessor),
-  standardOption('thresholds', thresholdsOverrideProcessor),
-  standardOption('mappings', valueMappingsOverrideProcessor),
-  standardOption('color', identityOverrideProcessor),
-]);
+const registry = standardOptions();
 
 function lastValue(frames: DataFrame[], name: string): number | null {
   for (const frame of frames) {
