@@ -76,7 +76,10 @@ async function serve() {
 async function shownVMs(page) {
   return page.locator('[role="row"]').evaluateAll((rows) =>
     rows
-      .map((r) => ({ top: r.getBoundingClientRect().top, cells: [...r.querySelectorAll('[role="cell"], [role="gridcell"]')].map((c) => c.textContent) }))
+      .map((r) => ({
+        top: r.getBoundingClientRect().top,
+        cells: [...r.querySelectorAll('[role="cell"], [role="gridcell"]')].map((c) => c.textContent),
+      }))
       .filter((r) => r.cells.length > 0)
       .sort((a, b) => a.top - b.top)
       .map((r) => r.cells[0])
@@ -89,18 +92,29 @@ async function main() {
   }
   check('the dashboard has the Fleet overview panel', panel !== undefined);
   const frame = JSON.parse(fs.readFileSync(answerFile, 'utf8')).results.A.frames[0];
-  const build_ = spawnSync(process.execPath, [path.join(root, 'node_modules/webpack-cli/bin/cli.js'), '-c', path.join(here, 'webpack.config.cjs')], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 300000,
-  });
+  const build_ = spawnSync(
+    process.execPath,
+    [path.join(root, 'node_modules/webpack-cli/bin/cli.js'), '-c', path.join(here, 'webpack.config.cjs')],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 300000,
+    }
+  );
   if (build_.status !== 0) {
     throw new Error(`page build failed:\n${build_.stdout}\n${build_.stderr}`);
   }
   const { server, url } = await serve();
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1420, height: 760 } });
@@ -111,11 +125,19 @@ async function main() {
     await page.waitForFunction(() => window.fleet?.done, null, { timeout: 60000 });
     const state = await page.evaluate(() => window.fleet);
     check('the fleet page rendered', !state.error, state.error);
-    check(`the table has a row per VM (${frame.data.values[0].length})`, state.rows === frame.data.values[0].length, `${state.rows} rows`);
+    check(
+      `the table has a row per VM (${frame.data.values[0].length})`,
+      state.rows === frame.data.values[0].length,
+      `${state.rows} rows`
+    );
 
     const byCPU = expectedOrder(frame, 'cpu_usage_percent', true);
     const first = await shownVMs(page);
-    check('opens sorted by CPU % descending (the panel\'s sortBy)', first.length > 5 && first.every((vm, i) => vm === byCPU[i]), `shown ${first.slice(0, 8)}, want ${byCPU.slice(0, 8)}`);
+    check(
+      "opens sorted by CPU % descending (the panel's sortBy)",
+      first.length > 5 && first.every((vm, i) => vm === byCPU[i]),
+      `shown ${first.slice(0, 8)}, want ${byCPU.slice(0, 8)}`
+    );
     await page.screenshot({ path: shot, clip: { x: 0, y: 0, width: 1416, height: 700 } });
     console.log(`screenshot ${path.relative(root, shot)}`);
 
@@ -125,7 +147,11 @@ async function main() {
     const byMemAsc = expectedOrder(frame, 'memory_usage_percent', false);
     const byMemDesc = expectedOrder(frame, 'memory_usage_percent', true);
     const matches = (want) => second.length > 5 && second.every((vm, i) => vm === want[i]);
-    check('a click on "Memory %" sorts the rows by memory', matches(byMemAsc) || matches(byMemDesc), `shown ${second.slice(0, 8)}, want ${byMemAsc.slice(0, 8)} or ${byMemDesc.slice(0, 8)}`);
+    check(
+      'a click on "Memory %" sorts the rows by memory',
+      matches(byMemAsc) || matches(byMemDesc),
+      `shown ${second.slice(0, 8)}, want ${byMemAsc.slice(0, 8)} or ${byMemDesc.slice(0, 8)}`
+    );
     check('the order changed', second.join() !== first.join());
     check('no uncaught page errors', errors.length === 0, errors.join('\n'));
   } finally {

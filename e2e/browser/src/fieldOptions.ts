@@ -13,7 +13,11 @@ import {
   valueMappingsOverrideProcessor,
 } from '@grafana/data';
 
-export function standardOption(id: string, process: FieldConfigPropertyItem['process'], settings: object = {}): FieldConfigPropertyItem {
+export function standardOption(
+  id: string,
+  process: FieldConfigPropertyItem['process'],
+  settings: object = {}
+): FieldConfigPropertyItem {
   return {
     id,
     path: id,

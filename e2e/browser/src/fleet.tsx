@@ -48,10 +48,8 @@ const registry = standardOptions([
 ]);
 
 async function main() {
-  const [panel, answer]: [Panel, { results: Record<string, { frames?: DataFrameJSON[]; error?: string }> }] = await Promise.all([
-    (await fetch('/panel.json')).json(),
-    (await fetch('/fleet.json')).json(),
-  ]);
+  const [panel, answer]: [Panel, { results: Record<string, { frames?: DataFrameJSON[]; error?: string }> }] =
+    await Promise.all([(await fetch('/panel.json')).json(), (await fetch('/fleet.json')).json()]);
   const result = answer.results.A;
   if (!result || result.error || !result.frames?.length) {
     throw new Error(`fleet answer without a frame: ${result?.error ?? 'no result A'}`);
@@ -62,7 +60,9 @@ async function main() {
     if (t.id !== 'organize') {
       throw new Error(`transformation ${t.id} is not drawn by this page`);
     }
-    frames = await firstValueFrom(standardTransformers.organizeFieldsTransformer.operator(t.options as never, context)(of(frames)));
+    frames = await firstValueFrom(
+      standardTransformers.organizeFieldsTransformer.operator(t.options as never, context)(of(frames))
+    );
   }
   const [frame] = applyFieldOverrides({
     data: frames,
