@@ -82,7 +82,8 @@ async function main() {
     const harness = () => page.evaluate(() => window.harness);
 
     const vmsAnswer = await (await fetch(`${server.url}/api/datasources/uid/${DATASOURCE_UID}/resources/vms`)).json();
-    const vmNames = vmsAnswer.vms.map((vm) => vm.name);
+    // The picker labels a VM "<name> on <host>" and stores its reference <host>/<name>.
+    const vmChoices = vmsAnswer.vms.map((vm) => ({ label: `${vm.name} on ${vm.host}`, ref: vm.ref }));
     server.requests.length = 0;
 
     await check('dist/module.js is an AMD module whose dependencies are all create-plugin externals', async () => {
@@ -152,17 +153,17 @@ async function main() {
       const runsBefore = (await harness()).runs;
       await editor.locator('#query-vms').click();
       // The saved query already holds one-71; pick another VM of the answer.
-      const pick = vmNames.filter((name) => name !== 'one-71').pop();
-      assert(pick, `the vms resource lists no VM besides one-71: ${JSON.stringify(vmNames)}`);
-      for (const name of vmNames) {
-        await page.getByText(name, { exact: true }).last().waitFor();
+      const pick = vmChoices.filter((vm) => vm.ref !== 'kvm1/one-71').pop();
+      assert(pick, `the vms resource lists no VM besides one-71: ${JSON.stringify(vmChoices)}`);
+      for (const { label } of vmChoices) {
+        await page.getByText(label, { exact: true }).last().waitFor();
       }
       await page.getByText('$vm', { exact: true }).waitFor();
       await page.screenshot({ path: path.join(artifacts, 'query-editor-vm-picker.png') });
-      await page.getByText(pick, { exact: true }).last().click();
+      await page.getByText(pick.label, { exact: true }).last().click();
       await page.keyboard.press('Escape');
       const state = await harness();
-      assert(state.query.vms.includes(pick), `picked ${pick}, query has ${state.query.vms}`);
+      assert(state.query.vms.includes(pick.ref), `picked ${pick.ref}, query has ${state.query.vms}`);
       assert(state.runs > runsBefore, 'picking a VM did not run the query');
       const asked = server.requests.filter((r) => r.resource === 'vms' && r.uid === DATASOURCE_UID);
       assert(asked.length > 0, `the editor never asked the vms resource: ${JSON.stringify(server.requests)}`);

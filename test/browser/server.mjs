@@ -34,7 +34,7 @@ export const STAND_IN_VMS = [
   { name: 'one-71', host: 'kvm1', uuid: '6c0f5a43-0d1e-4b39-9a51-2f3c0c2e7101' },
   { name: 'one-72', host: 'kvm1', uuid: '6c0f5a43-0d1e-4b39-9a51-2f3c0c2e7102' },
   { name: 'web-01', host: 'kvm2', uuid: '6c0f5a43-0d1e-4b39-9a51-2f3c0c2e7103' },
-];
+].map((vm) => ({ ...vm, ref: `${vm.host}/${vm.name}` })); // a VM is (host, name): docs/CONTRACT.md
 
 // The metrics resource as the backend serves it: the catalog without the seed names.
 const STAND_IN_METRICS = JSON.parse(fs.readFileSync(path.join(root, 'pkg/models/metrics.json'), 'utf8')).metrics.map(
