@@ -60,8 +60,9 @@ func dataSourceFor(s *testenv.InfluxServer) grafanahost.DataSource {
 }
 
 // t0 starts the known series: one-71 goes 40 → 50 % CPU in 1 s (84.3° in
-// the contract), one-72 stays flat.
-var t0 = time.Date(2025, 12, 4, 10, 30, 45, 0, time.UTC)
+// the contract), one-72 stays flat. It is set just before each server's write:
+// the health check and the vms resource look at recent data only.
+var t0 time.Time
 
 func knownSeries() string {
 	var b strings.Builder
@@ -92,6 +93,7 @@ func TestLaunchedPlugin(t *testing.T) {
 	for _, version := range []string{testenv.InfluxV16, testenv.InfluxV18, testenv.InfluxV27} {
 		t.Run("InfluxDB"+version, func(t *testing.T) {
 			server := testenv.StartInflux(t, version)
+			t0 = time.Now().Truncate(time.Second).Add(-10 * time.Second)
 			server.Write(t, knownSeries())
 			p := launch(t, exe)
 			ds := dataSourceFor(server)
@@ -138,8 +140,9 @@ func TestLaunchedPlugin(t *testing.T) {
 					t.Fatalf("A: error %v, %d frames; want one frame", a.Error, len(a.Frames))
 				}
 				frame := a.Frames[0]
-				if frame.Name != "one-71" || frame.Rows() != 3 {
-					t.Fatalf("A: frame %q with %d rows, want one-71 with 3", frame.Name, frame.Rows())
+				// A VM is (host, name): its frame is named <host>/<name>.
+				if frame.Name != "kvm1/one-71" || frame.Rows() != 3 {
+					t.Fatalf("A: frame %q with %d rows, want kvm1/one-71 with 3", frame.Name, frame.Rows())
 				}
 				rates, index := frame.FieldByName("cpu_usage_percent_rate")
 				if index < 0 {
