@@ -361,15 +361,6 @@ func fieldSchema(f *data.Frame) string {
 	return b.String()
 }
 
-func floatAt(t *testing.T, f *data.Frame, name string) *float64 {
-	t.Helper()
-	field, index := f.FieldByName(name)
-	if index < 0 {
-		t.Fatalf("frame %s has no field %s: %s", f.Name, name, fieldSchema(f))
-	}
-	return field.At(0).(*float64)
-}
-
 // previousSample is the written sample right before at.
 func previousSample(written map[int64]float64, at time.Time) (time.Time, float64) {
 	var best int64
