@@ -9,7 +9,8 @@ usage() { echo "usage: $0 NAME" >&2; exit 2; }
 source "$(dirname "$0")/../lib/common.sh"
 name=$1
 state=/run/vmt-guests/$name.env
-recorded() { sed -n "s/^$1=//p" "$state" 2>/dev/null; }
+# No record (the guest was stopped already) reads as empty values, not an error.
+recorded() { sed -n "s/^$1=//p" "$state" 2>/dev/null || true; }
 GUEST_DIR=$(recorded GUEST_DIR) GUEST_NETNS=$(recorded GUEST_NETNS) GUEST_TAP=$(recorded GUEST_TAP)
 GUEST_PEER=$(recorded GUEST_PEER) GUEST_URI=$(recorded GUEST_URI)
 readonly URI=${GUEST_URI:-${LIBVIRT_URI:-qemu:///system}}
