@@ -30,8 +30,12 @@ function check(name, ok, detail = '') {
   }
 }
 
-// Grafana's SI byte-rate steps (unit "Bps": B/s, kB/s, MB/s, ...).
-const SI = { 'B/s': 1, 'kB/s': 1e3, 'MB/s': 1e6, 'GB/s': 1e9, 'TB/s': 1e12 };
+// Grafana's byte-rate steps: SI for unit "Bps" (B/s, kB/s, MB/s, ...), IEC for
+// "binBps" (B/s, KiB/s, MiB/s, ...), which the provisioned dashboard uses.
+const BYTE_RATE_STEPS = {
+  Bps: { 'B/s': 1, 'kB/s': 1e3, 'MB/s': 1e6, 'GB/s': 1e9, 'TB/s': 1e12 },
+  binBps: { 'B/s': 1, 'KiB/s': 1024, 'MiB/s': 1024 ** 2, 'GiB/s': 1024 ** 3, 'TiB/s': 1024 ** 4 },
+};
 
 /** What the text of a gauge must look like for its unit, and the number it stands for. */
 function parseShown(gauge) {
@@ -47,8 +51,12 @@ function parseShown(gauge) {
       m = /^(-?\d+(?:\.\d+)?)%$/.exec(text);
       return m && { value: Number(m[1]), digits: (m[1].split('.')[1] ?? '').length };
     case 'Bps':
-      m = /^(-?\d+(?:\.\d+)?) (B\/s|kB\/s|MB\/s|GB\/s|TB\/s)$/.exec(text);
-      return m && { value: Number(m[1]) * SI[m[2]], digits: (m[1].split('.')[1] ?? '').length, scale: SI[m[2]] };
+    case 'binBps': {
+      const steps = BYTE_RATE_STEPS[unit];
+      m = /^(-?\d+(?:\.\d+)?) (\S+)$/.exec(text);
+      const scale = m && steps[m[2]];
+      return scale ? { value: Number(m[1]) * scale, digits: (m[1].split('.')[1] ?? '').length, scale } : null;
+    }
     default:
       return null;
   }
@@ -121,7 +129,7 @@ async function main() {
           check(name, false, `text does not have the form of unit ${g.unit}`);
           continue;
         }
-        if (g.decimals !== undefined && g.unit !== 'Bps') {
+        if (g.decimals !== undefined && !(g.unit in BYTE_RATE_STEPS)) {
           check(`${name}: ${g.decimals} decimal(s)`, shown.digits === g.decimals, `${shown.digits} shown`);
         }
         const tolerance = (0.5 * (shown.scale ?? 1)) / 10 ** shown.digits + 1e-9;
