@@ -19,6 +19,12 @@
 # scenario) go to DIR; profiling adds to its CPU figures.
 # VMT_PEER_EXPORTER_FLAGS: extra exporter flags, split on spaces (e.g.
 # "--influx-gzip-threshold 100000000" to compare without gzip).
+# The exporter listens on a free loopback port; its overruns (rounds that took longer
+# than the interval) are read from its /metrics at the end of each scenario, the whole
+# run counted (warm-up included).
+# Ends with two summary lines (read by the top-level `npm run bench`):
+#   exporter: guests=2 cpu_ratio=R1 rss_ratio=R2
+#   exporter: vms=500 cpu_pct=P cpu_ratio=R3 overruns=O
 set -euo pipefail
 window_s=${1:-60}
 [[ $window_s =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [SECONDS]" >&2; exit 2; }
@@ -55,6 +61,12 @@ eval "$("$scripts/influxdb/start.sh" 1.8 "$work/influx")"
 eval "$("$scripts/libvirt/start.sh" --private "$work/libvirt" --netns "$netns")"
 export LIBVIRT_URI LIBVIRT_NETNS
 
+free_loopback_port() {
+  node -e "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })"
+}
+overruns() { # URL of /metrics
+  curl -fsS "$1" | awk '$1 == "vmt_collection_overruns_total" { print $2 }'
+}
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); print ($12 + $13) / hz }' "/proc/$1/stat"; }
 peak_rss_mib() { awk '/^VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 influxql() { # DATABASE QUERY: JSON result
@@ -72,7 +84,8 @@ computed() {
     jq -r '.results[0].series[]? | "    \(.name): \([.values[][0]] | join(" "))"'
 }
 
-# side_by_side TITLE EXPORTER_URI TELEGRAF_URI VMS: runs both at once, prints the table.
+# side_by_side TITLE EXPORTER_URI TELEGRAF_URI VMS: runs both at once, prints the table;
+# leaves the figures in the globals cpu_ratio, rss_ratio, cpu_pct and overrun_count.
 side_by_side() {
   local title=$1 exporter_uri=$2 telegraf_uri=$3 vms=$4
   influxql vm_telemetry 'DROP SERIES FROM /.*/' >/dev/null
@@ -91,9 +104,11 @@ side_by_side() {
   database = "telegraf"
   skip_database_creation = true
 CONF
+  local port
+  port=$(free_loopback_port)
   node ${VMT_PEER_CPU_PROF:+--cpu-prof --cpu-prof-dir "$VMT_PEER_CPU_PROF"} dist/src/cli.js --libvirt-socket "$LIBVIRT_SOCK_RO" --libvirt-uri "$exporter_uri" \
     --influx-url "$INFLUX_URL" --influx-api v1 --influx-database vm_telemetry \
-    --listen '' --log-level warn "${extra_flags[@]}" &
+    --listen "127.0.0.1:$port" --log-level warn "${extra_flags[@]}" &
   local exporter_pid=$!
   "$telegraf" --config "$work/telegraf.conf" --quiet &
   local telegraf_pid=$!
@@ -113,6 +128,10 @@ CONF
   to_ns=$(date +%s%N)
   load=$(cut -d' ' -f1-3 /proc/loadavg)
   exporter_rss=$(peak_rss_mib "$exporter_pid") telegraf_rss=$(peak_rss_mib "$telegraf_pid")
+  overrun_count=$(overruns "http://127.0.0.1:$port/metrics")
+  cpu_ratio=$(awk -v a="$exporter_cpu" -v b="$telegraf_cpu" 'BEGIN { print (b > 0 ? sprintf("%.2f", a / b) : "n/a") }')
+  rss_ratio=$(awk -v a="$exporter_rss" -v b="$telegraf_rss" 'BEGIN { print (b > 0 ? sprintf("%.2f", a / b) : "n/a") }')
+  cpu_pct=$(awk -v a="$exporter_cpu" -v w="$window_s" 'BEGIN { printf "%.2f", a / w * 100 }')
   kill "$exporter_pid" "$telegraf_pid"
   wait "$exporter_pid" "$telegraf_pid" 2>/dev/null || true
   pids=()
@@ -139,6 +158,7 @@ CONF
   computed vm_telemetry
   echo "  telegraf stores (database telegraf):"
   computed telegraf
+  echo "  exporter overruns (whole run, from its /metrics): $overrun_count"
 }
 
 echo "peer benchmark: node $(node --version), $(nproc) cores, libvirt $(virsh --version), InfluxDB 1.8 at $INFLUX_URL"
@@ -149,6 +169,7 @@ for i in 0 1; do
 done
 side_by_side "A. real QEMU guests (loads cpu, all)" \
   qemu:///system "qemu:///system?socket=$LIBVIRT_SOCK" 2
+guests_line="exporter: guests=2 cpu_ratio=$cpu_ratio rss_ratio=$rss_ratio"
 for guest in "${guests[@]}"; do "$scripts/guest/stop.sh" "$guest"; done
 
 node_xml=$work/node-$TEST_DRIVER_VMS.xml
@@ -157,3 +178,6 @@ node --import tsx --input-type=module \
   "$node_xml" "$TEST_DRIVER_VMS"
 side_by_side "B. test driver node XML" \
   "test://$node_xml" "test://$node_xml?socket=$LIBVIRT_SOCK" "$TEST_DRIVER_VMS"
+vms_line="exporter: vms=$TEST_DRIVER_VMS cpu_pct=$cpu_pct cpu_ratio=$cpu_ratio overruns=$overrun_count"
+echo "$guests_line"
+echo "$vms_line"
