@@ -135,8 +135,8 @@ if [[ -n $grafana ]]; then
   [[ -d $homepath/public ]] || homepath=/usr/share/grafana
   subcommand=()
   [[ $(basename "$grafana") == grafana ]] && subcommand=(server)
-  # InfluxDB 1.8 runs without authentication here: any token is accepted.
-  INFLUX_TOKEN=demo INFLUX_ORG='' INFLUX_BUCKET='' \
+  # InfluxDB 1.8 runs without authentication here: any user is accepted.
+  INFLUX_READER_USER=demo INFLUX_READER_PASSWORD=demo \
     GF_PATHS_DATA=$gf/data GF_PATHS_LOGS=$gf/logs GF_PATHS_PLUGINS=$gf/plugins \
     GF_PATHS_PROVISIONING=$gf/provisioning GF_SERVER_HTTP_ADDR=127.0.0.1 GF_SERVER_HTTP_PORT=$grafana_port \
     GF_SECURITY_ADMIN_PASSWORD=$admin_password GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS=$PLUGIN_ID \

@@ -597,11 +597,11 @@ func readAlertRules(t *testing.T, repo string) []provisioning.AlertRule {
 // file names the compose host "influxdb", which only resolves in compose.
 func provisionedSettings(t *testing.T, repo string, influx *influxServer) *backend.DataSourceInstanceSettings {
 	t.Helper()
-	env := map[string]string{"INFLUX_TOKEN": influx.Token, "INFLUX_ORG": influx.Org, "INFLUX_BUCKET": influx.Bucket}
-	if influx.Token == "" {
-		// InfluxDB 1.8 here runs without authentication and ignores the token,
+	env := map[string]string{"INFLUX_READER_USER": influx.Reader, "INFLUX_READER_PASSWORD": influx.ReaderPassword}
+	if influx.Reader == "" {
+		// InfluxDB 1.8 here runs without authentication and ignores the user,
 		// but the provisioned data source asks for one.
-		env["INFLUX_TOKEN"] = "unused-by-influxdb-1.8"
+		env["INFLUX_READER_USER"], env["INFLUX_READER_PASSWORD"] = "unused-by-influxdb-1.8", "unused"
 	}
 	all, err := provisioning.ReadDataSources(filepath.Join(repo, "provisioning/datasources"), func(k string) (string, bool) {
 		v, ok := env[k]

@@ -46,6 +46,8 @@ func withEnv(extra map[string]string) []string {
 
 type influxServer struct {
 	Version, URL, DB, Org, Bucket, Token string
+	// Reader and ReaderPassword: the compose stack's read-only user (2.7 only).
+	Reader, ReaderPassword string
 }
 
 // startInflux starts InfluxDB 2.7 (what compose users run); when 2.7
@@ -72,7 +74,8 @@ func startInflux(t *testing.T, repo string) *influxServer {
 	}
 	t.Cleanup(func() { _ = exec.Command(filepath.Join(repo, "scripts/influxdb/stop.sh"), dir).Run() })
 	s := &influxServer{Version: env["INFLUX_VERSION"], URL: env["INFLUX_URL"], DB: env["INFLUX_DB"],
-		Org: env["INFLUX_ORG"], Bucket: env["INFLUX_BUCKET"], Token: env["INFLUX_TOKEN"]}
+		Org: env["INFLUX_ORG"], Bucket: env["INFLUX_BUCKET"], Token: env["INFLUX_TOKEN"],
+		Reader: env["INFLUX_READER_USER"], ReaderPassword: env["INFLUX_READER_PASSWORD"]}
 	t.Logf("InfluxDB %s at %s", s.Version, s.URL)
 	return s
 }

@@ -76,11 +76,14 @@ func TestComposeServices(t *testing.T) {
 		t.Errorf("project name %q, want COMPOSE_PROJECT_NAME from .env", project.Name)
 	}
 
-	want := []string{"exporter", "exporter-test-driver", "grafana", "influxdb", "libvirtd-test"}
+	want := []string{"exporter", "exporter-test-driver", "grafana", "influxdb", "libvirtd-test", "secrets-check"}
 	if got := project.ServiceNames(); !slices.Equal(got, want) {
 		t.Fatalf("services %v, want %v", got, want)
 	}
 	for name, service := range project.Services {
+		if name == "secrets-check" {
+			continue // a one-shot, checked in TestComposeRefusesPlaceholderSecrets
+		}
 		if service.Restart != types.RestartPolicyUnlessStopped {
 			t.Errorf("%s: restart %q, want unless-stopped", name, service.Restart)
 		}
@@ -94,15 +97,20 @@ func TestComposeServices(t *testing.T) {
 	}
 
 	wantDependencies := map[string][]string{
-		"grafana":              {"influxdb"},
-		"exporter":             {"influxdb"},
-		"exporter-test-driver": {"influxdb", "libvirtd-test"},
+		"influxdb":             {"secrets-check"},
+		"grafana":              {"influxdb", "secrets-check"},
+		"exporter":             {"influxdb", "secrets-check"},
+		"exporter-test-driver": {"influxdb", "libvirtd-test", "secrets-check"},
 	}
 	for name, service := range project.Services {
 		var deps []string
 		for dep, config := range service.DependsOn {
 			deps = append(deps, dep)
-			if config.Condition != types.ServiceConditionHealthy {
+			if dep == "secrets-check" {
+				if config.Condition != types.ServiceConditionCompletedSuccessfully {
+					t.Errorf("%s waits for secrets-check to be %q, want service_completed_successfully", name, config.Condition)
+				}
+			} else if config.Condition != types.ServiceConditionHealthy {
 				t.Errorf("%s waits for %s to be %q, want service_healthy", name, dep, config.Condition)
 			}
 		}
@@ -252,7 +260,11 @@ func TestComposeInfluxDB(t *testing.T) {
 		"DOCKER_INFLUXDB_INIT_MODE":        "setup",
 		"DOCKER_INFLUXDB_INIT_ORG":         env["INFLUX_ORG"],
 		"DOCKER_INFLUXDB_INIT_BUCKET":      env["INFLUX_BUCKET"],
-		"DOCKER_INFLUXDB_INIT_ADMIN_TOKEN": env["INFLUX_TOKEN"],
+		"DOCKER_INFLUXDB_INIT_ADMIN_TOKEN": env["INFLUX_ADMIN_TOKEN"],
+		"INFLUX_WRITER_USER":               env["INFLUX_WRITER_USER"],
+		"INFLUX_WRITER_PASSWORD":           env["INFLUX_WRITER_PASSWORD"],
+		"INFLUX_READER_USER":               env["INFLUX_READER_USER"],
+		"INFLUX_READER_PASSWORD":           env["INFLUX_READER_PASSWORD"],
 		"DOCKER_INFLUXDB_INIT_USERNAME":    env["INFLUX_ADMIN_USER"],
 		"DOCKER_INFLUXDB_INIT_PASSWORD":    env["INFLUX_ADMIN_PASSWORD"],
 	} {
@@ -293,6 +305,119 @@ func TestComposeInfluxDB(t *testing.T) {
 	}
 	if !mapped {
 		t.Error("no init script maps the data source's database to the bucket (influx v1 dbrp create --db … --bucket-id $DOCKER_INFLUXDB_INIT_BUCKET_ID)")
+	}
+	// The one script that creates the writer and the reader runs after the
+	// DBRP mapping (run-parts order) and is what scripts/influxdb/start.sh
+	// runs on every 2.7 test server (see TestLeastPrivilegeUsers).
+	if !slices.Contains(scripts, filepath.Join("influxdb", "init", "20-least-privilege.sh")) ||
+		slices.Index(scripts, filepath.Join("influxdb", "init", "20-least-privilege.sh")) < slices.Index(scripts, filepath.Join("influxdb", "init", "10-dbrp.sh")) {
+		t.Errorf("init scripts %v: want 20-least-privilege.sh after 10-dbrp.sh", scripts)
+	}
+	start, err := os.ReadFile(filepath.Join(repoRoot, "scripts", "influxdb", "start.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(start), "provisioning/influxdb/init/20-least-privilege.sh") {
+		t.Error("scripts/influxdb/start.sh does not run 20-least-privilege.sh: the test servers would not have the compose stack's users")
+	}
+}
+
+// TestComposeKeepsTheAdminTokenInInfluxDB: only InfluxDB (and the check of
+// placeholders) sees the admin token; the exporter writes and Grafana reads as
+// v1 users of their own (provisioning/influxdb/init/20-least-privilege.sh).
+func TestComposeKeepsTheAdminTokenInInfluxDB(t *testing.T) {
+	project, err := loadCompose(t, []string{envExampleFile}, allProfiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := exampleEnv(t)
+	for name, service := range project.Services {
+		if name == "influxdb" || name == "secrets-check" {
+			continue
+		}
+		for key, value := range environmentOf(service) {
+			for _, secret := range []string{"INFLUX_ADMIN_TOKEN", "INFLUX_ADMIN_PASSWORD"} {
+				if value == env[secret] {
+					t.Errorf("%s: %s holds the value of %s", name, key, secret)
+				}
+			}
+		}
+	}
+	genv := environmentOf(project.Services["grafana"])
+	if genv["INFLUX_READER_USER"] != env["INFLUX_READER_USER"] || genv["INFLUX_READER_PASSWORD"] != env["INFLUX_READER_PASSWORD"] {
+		t.Error("Grafana does not get the read-only user from .env")
+	}
+	for _, secret := range []string{"INFLUX_WRITER_PASSWORD"} {
+		for key, value := range genv {
+			if value == env[secret] {
+				t.Errorf("grafana: %s holds the value of %s", key, secret)
+			}
+		}
+	}
+}
+
+// TestComposeRefusesPlaceholderSecrets runs the compose stack's
+// secrets-check service script with .env.example (refused, naming every
+// placeholder) and with real secrets (accepted).
+func TestComposeRefusesPlaceholderSecrets(t *testing.T) {
+	project, err := loadCompose(t, []string{envExampleFile}, allProfiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := project.Services["secrets-check"]
+	if check.Restart != types.RestartPolicyNo && check.Restart != "" {
+		t.Errorf("secrets-check: restart %q, want no (a one-shot)", check.Restart)
+	}
+	checkMount(t, check, "/secrets-check.sh", types.VolumeTypeBind, "./provisioning/secrets-check.sh", true)
+	if !slices.Equal(check.Entrypoint, types.ShellCommand{"bash", "/secrets-check.sh"}) {
+		t.Errorf("secrets-check: entrypoint %v, want bash /secrets-check.sh", check.Entrypoint)
+	}
+	if check.Image != project.Services["influxdb"].Image {
+		t.Errorf("secrets-check: image %q, want InfluxDB's %q (no extra image to pull)", check.Image, project.Services["influxdb"].Image)
+	}
+	checked := environmentOf(check)
+	env := exampleEnv(t)
+	var placeholders []string
+	for key, value := range env {
+		if strings.HasPrefix(value, "change-this-") {
+			placeholders = append(placeholders, key)
+			if checked[key] != value {
+				t.Errorf("secrets-check does not see %s: its placeholder would pass", key)
+			}
+		}
+	}
+	if len(placeholders) < 5 {
+		t.Fatalf("placeholders %v in .env.example: want every secret to be one", placeholders)
+	}
+
+	run := func(environment map[string]string) (string, error) {
+		cmd := exec.Command("bash", filepath.Join("secrets-check.sh"))
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+		for key, value := range environment {
+			cmd.Env = append(cmd.Env, key+"="+value)
+		}
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	out, err := run(checked)
+	if err == nil {
+		t.Errorf("secrets-check accepts the placeholders of .env.example: %s", out)
+	}
+	for _, key := range placeholders {
+		if !strings.Contains(out, key) {
+			t.Errorf("secrets-check's refusal does not name %s: %s", key, out)
+		}
+	}
+	real := map[string]string{}
+	for key := range checked {
+		real[key] = "s3cret-" + strings.ToLower(key)
+	}
+	if out, err := run(real); err != nil {
+		t.Errorf("secrets-check refuses real secrets: %v: %s", err, out)
+	}
+	real["INFLUX_READER_PASSWORD"] = env["INFLUX_READER_PASSWORD"]
+	if out, err := run(real); err == nil || !strings.Contains(out, "INFLUX_READER_PASSWORD") || strings.Contains(out, "GRAFANA_ADMIN_PASSWORD") {
+		t.Errorf("one placeholder left: %v: %s, want a refusal naming INFLUX_READER_PASSWORD alone", err, out)
 	}
 }
 
@@ -336,8 +461,8 @@ func TestComposeExporters(t *testing.T) {
 			}
 		}
 		for key, want := range map[string]string{
-			"VMT_INFLUX_URL": "http://influxdb:8086", "VMT_INFLUX_API": "v2",
-			"VMT_INFLUX_TOKEN": env["INFLUX_TOKEN"], "VMT_INFLUX_ORG": env["INFLUX_ORG"], "VMT_INFLUX_BUCKET": env["INFLUX_BUCKET"],
+			"VMT_INFLUX_URL": "http://influxdb:8086", "VMT_INFLUX_API": "v1", "VMT_INFLUX_DATABASE": "vm_telemetry",
+			"VMT_INFLUX_USERNAME": env["INFLUX_WRITER_USER"], "VMT_INFLUX_PASSWORD": env["INFLUX_WRITER_PASSWORD"],
 			"VMT_LIBVIRT_URI": uri, "VMT_LIBVIRT_SOCKET": "/run/libvirt/libvirt-sock-ro", "VMT_INTERVAL": "1s",
 		} {
 			if eenv[key] != want {
@@ -349,9 +474,34 @@ func TestComposeExporters(t *testing.T) {
 			t.Errorf("%s: the healthcheck does not ask /healthz on the port of VMT_LISTEN %q", name, eenv["VMT_LISTEN"])
 		}
 	}
-	checkMount(t, project.Services["exporter"], "/run/libvirt", types.VolumeTypeBind, "/run/libvirt", true)
+	// The read-only socket and nothing else of libvirt: the host's socket file,
+	// or the sidecar's volume, from which the sidecar removes the read-write
+	// and admin sockets (provisioning/libvirt-test/start.sh).
+	checkMount(t, project.Services["exporter"], "/run/libvirt/libvirt-sock-ro", types.VolumeTypeBind, "/run/libvirt/libvirt-sock-ro", true)
 	checkMount(t, project.Services["exporter-test-driver"], "/run/libvirt", types.VolumeTypeVolume, "libvirt-test-run", true)
-	checkMount(t, project.Services["libvirtd-test"], "/run/libvirt", types.VolumeTypeVolume, "libvirt-test-run", false)
+	checkMount(t, project.Services["libvirtd-test"], "/run/libvirt-shared", types.VolumeTypeVolume, "libvirt-test-run", false)
+	for name := range uris {
+		for _, volume := range project.Services[name].Volumes {
+			if strings.Contains(volume.Source, "libvirt") && volume.Source != "/run/libvirt/libvirt-sock-ro" && volume.Source != "libvirt-test-run" {
+				t.Errorf("%s mounts %s: want the read-only socket alone", name, volume.Source)
+			}
+		}
+	}
+	sidecar, err := os.ReadFile(filepath.Join("libvirt-test", "start.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sidecarDockerfile, err := os.ReadFile(filepath.Join("libvirt-test", "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(sidecarDockerfile), `unix_sock_dir = "/run/libvirt-shared"`) ||
+		!strings.Contains(string(sidecar), `rm -f "$shared/libvirt-sock" "$shared/libvirt-admin-sock"`) {
+		t.Error("the sidecar does not keep its read-write and admin sockets out of the volume the exporter mounts")
+	}
+	if hc := strings.Join(project.Services["libvirtd-test"].HealthCheck.Test, " "); !strings.Contains(hc, "socket=/run/libvirt-shared/libvirt-sock-ro") {
+		t.Errorf("the sidecar's healthcheck %q does not use the read-only socket (the read-write one is gone)", hc)
+	}
 	// The image's spill folder (VMT_BUFFER_SPILL_DIR) outlives the container.
 	for name := range uris {
 		checkMount(t, project.Services[name], "/var/lib/vm-telemetry-exporter", types.VolumeTypeVolume, "exporter-spill", false)
@@ -429,7 +579,7 @@ func TestComposeKeepsSecretsInTheEnvFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{"INFLUX_TOKEN", "INFLUX_ADMIN_PASSWORD", "GRAFANA_ADMIN_PASSWORD"} {
+	for _, key := range []string{"INFLUX_ADMIN_TOKEN", "INFLUX_ADMIN_PASSWORD", "INFLUX_WRITER_PASSWORD", "INFLUX_READER_PASSWORD", "GRAFANA_ADMIN_PASSWORD"} {
 		value := exampleEnv(t)[key]
 		if value == "" {
 			t.Errorf(".env.example has no %s", key)

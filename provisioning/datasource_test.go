@@ -3,6 +3,7 @@ package provisioning_test
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -151,16 +152,15 @@ func TestDatasourceProvisioning(t *testing.T) {
 			t.Errorf("jsonData.%s looks like a secret: jsonData reaches the browser", key)
 		}
 	}
-	expectJSON := map[string]any{"authType": "token", "queryLanguage": "influxql", "database": "vm_telemetry", "measurement": "vm_telemetry"}
+	// The compose stack's read-only v1 user (provisioning/influxdb/init/20-least-privilege.sh).
+	expectJSON := map[string]any{"authType": "basic", "username": "${INFLUX_READER_USER}", "queryLanguage": "influxql",
+		"database": "vm_telemetry", "measurement": "vm_telemetry"}
 	for key, want := range expectJSON {
 		if ds.JSONData[key] != want {
-			t.Errorf("jsonData.%s = %v, want %v (InfluxDB 2.x, InfluxQL through DBRP, token auth)", key, ds.JSONData[key], want)
+			t.Errorf("jsonData.%s = %v, want %v (InfluxDB 2.x, InfluxQL through DBRP, the read-only user)", key, ds.JSONData[key], want)
 		}
 	}
 
-	if len(ds.SecureJSONData) == 0 {
-		t.Error("no secureJsonData: token auth needs secureJsonData.token")
-	}
 	secretVariables := map[string]bool{}
 	for key, value := range ds.SecureJSONData {
 		if !slices.Contains(secureKeys, key) {
@@ -173,8 +173,8 @@ func TestDatasourceProvisioning(t *testing.T) {
 		}
 		secretVariables[match[1]+match[2]] = true
 	}
-	if _, ok := ds.SecureJSONData["token"]; !ok {
-		t.Error("secureJsonData.token missing for authType token")
+	if !slices.Equal(mapsKeys(ds.SecureJSONData), []string{"password"}) {
+		t.Errorf("secureJsonData holds %v, want the reader's password alone (no admin token)", mapsKeys(ds.SecureJSONData))
 	}
 	for key, value := range ds.JSONData {
 		text, _ := value.(string)
@@ -190,8 +190,36 @@ func TestDatasourceProvisioning(t *testing.T) {
 // hands the result to the backend's settings loader, as Grafana would on the
 // first query.
 func TestDatasourceSettingsLoadInBackend(t *testing.T) {
+	env := map[string]string{"INFLUX_READER_USER": "reader-from-env", "INFLUX_READER_PASSWORD": "password-from-env-3f9a"}
+	instance := provisionedInstance(t, env, "")
+	settings, err := models.LoadSettings(instance)
+	if err != nil {
+		t.Fatalf("the backend refuses the provisioned settings: %v", err)
+	}
+	if err := settings.Validate(); err != nil {
+		t.Fatalf("the backend's validation refuses the provisioned settings: %v", err)
+	}
+	printed, err := json.Marshal(settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if settings.AuthType != models.AuthBasic || settings.Username != env["INFLUX_READER_USER"] || settings.QueryLanguage != models.LanguageInfluxQL {
+		t.Errorf("authType %q, username %q, queryLanguage %q: want basic, $INFLUX_READER_USER and influxql", settings.AuthType, settings.Username, settings.QueryLanguage)
+	}
+	if strings.Contains(string(printed), env["INFLUX_READER_PASSWORD"]) {
+		t.Errorf("the password shows in the settings' JSON: %s", printed)
+	}
+	if settings.Secrets.Password != env["INFLUX_READER_PASSWORD"] {
+		t.Errorf("the password from $INFLUX_READER_PASSWORD did not reach the backend's secrets")
+	}
+}
+
+// provisionedInstance expands the data source file the way Grafana does, with
+// env as Grafana's environment, into the settings Grafana hands the backend
+// (url, when set, replaces the compose host's).
+func provisionedInstance(t *testing.T, env map[string]string, url string) backend.DataSourceInstanceSettings {
+	t.Helper()
 	ds := loadDatasources(t).Datasources[0]
-	env := map[string]string{"INFLUX_TOKEN": "token-from-env-3f9a", "INFLUX_ORG": "org-from-env", "INFLUX_BUCKET": "bucket-from-env"}
 	for _, name := range datasourceEnvVariables(t) {
 		if _, ok := env[name]; !ok {
 			t.Errorf("the file reads $%s, which this test (and docker-compose.yml) must provide", name)
@@ -212,31 +240,14 @@ func TestDatasourceSettingsLoadInBackend(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	settings, err := models.LoadSettings(backend.DataSourceInstanceSettings{
-		UID: ds.UID, Name: ds.Name, URL: ds.URL, JSONData: rawJSONData, DecryptedSecureJSONData: secure,
-	})
-	if err != nil {
-		t.Fatalf("the backend refuses the provisioned settings: %v", err)
+	if url == "" {
+		url = ds.URL
 	}
-	if err := settings.Validate(); err != nil {
-		t.Fatalf("the backend's validation refuses the provisioned settings: %v", err)
-	}
-	printed, err := json.Marshal(settings)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if settings.Organization != env["INFLUX_ORG"] || settings.Bucket != env["INFLUX_BUCKET"] {
-		t.Errorf("organization/bucket %q/%q, want them from $INFLUX_ORG/$INFLUX_BUCKET", settings.Organization, settings.Bucket)
-	}
-	if settings.AuthType != models.AuthToken || settings.QueryLanguage != models.LanguageInfluxQL {
-		t.Errorf("authType %q, queryLanguage %q: want token and influxql", settings.AuthType, settings.QueryLanguage)
-	}
-	if strings.Contains(string(printed), env["INFLUX_TOKEN"]) {
-		t.Errorf("the token shows in the settings' JSON: %s", printed)
-	}
-	if settings.Secrets.Token != env["INFLUX_TOKEN"] {
-		t.Errorf("the token from $INFLUX_TOKEN did not reach the backend's secrets")
-	}
+	return backend.DataSourceInstanceSettings{UID: ds.UID, Name: ds.Name, URL: url, JSONData: rawJSONData, DecryptedSecureJSONData: secure}
+}
+
+func mapsKeys(m map[string]string) []string {
+	return slices.Sorted(maps.Keys(m))
 }
 
 func TestDatasourceFileIsUnderProvisioningDatasources(t *testing.T) {

@@ -39,7 +39,7 @@ func TestInterpolateFollowsGrafanasRules(t *testing.T) {
 
 func TestProvisionedDataSourceSettings(t *testing.T) {
 	all, err := ReadDataSources("../../provisioning/datasources", env(map[string]string{
-		"INFLUX_TOKEN": "tok-123", "INFLUX_ORG": "vmt", "INFLUX_BUCKET": "vm_telemetry"}))
+		"INFLUX_READER_USER": "reader", "INFLUX_READER_PASSWORD": "pw-123"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,18 +51,18 @@ func TestProvisionedDataSourceSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if settings.DecryptedSecureJSONData["token"] != "tok-123" {
-		t.Fatalf("token not substituted: %v", settings.DecryptedSecureJSONData)
+	if settings.DecryptedSecureJSONData["password"] != "pw-123" {
+		t.Fatalf("password not substituted: %v", settings.DecryptedSecureJSONData)
 	}
 	var jd map[string]any
 	if err := json.Unmarshal(settings.JSONData, &jd); err != nil {
 		t.Fatal(err)
 	}
-	if jd["organization"] != "vmt" || jd["authType"] != "token" {
+	if jd["username"] != "reader" || jd["authType"] != "basic" {
 		t.Fatalf("jsonData = %v", jd)
 	}
-	if strings.Contains(string(settings.JSONData), "tok-123") {
-		t.Fatal("the token leaked into jsonData")
+	if strings.Contains(string(settings.JSONData), "pw-123") {
+		t.Fatal("the password leaked into jsonData")
 	}
 }
 

@@ -4,9 +4,12 @@
 # vm_telemetry, and prints sourceable lines on stdout:
 #   INFLUX_VERSION INFLUX_URL INFLUX_PID INFLUX_DB INFLUX_RP INFLUX_LOG
 #   and on 2.7: INFLUX_ORG INFLUX_ORG_ID INFLUX_BUCKET INFLUX_BUCKET_ID INFLUX_TOKEN
-#               INFLUX_USERNAME INFLUX_PASSWORD
+#               INFLUX_USERNAME INFLUX_PASSWORD INFLUX_WRITER_USER INFLUX_WRITER_PASSWORD
+#               INFLUX_READER_USER INFLUX_READER_PASSWORD
 # (2.7: set up through POST /api/v2/setup, plus a DBRP mapping vm_telemetry/autogen ->
-# the bucket so InfluxQL on /query works; 1.8: Flux enabled on /api/v2/query.)
+# the bucket so InfluxQL on /query works, plus the compose stack's write-only and
+# read-only v1 users (provisioning/influxdb/init/20-least-privilege.sh); 1.8: Flux
+# enabled on /api/v2/query.)
 # Run again on the same WORKDIR while the server lives: prints the same lines. Run
 # again after stop.sh WORKDIR: starts the same server again (same port, data and
 # credentials; only INFLUX_PID changes), as a test of an outage does.
@@ -23,6 +26,7 @@ workdir=$(cd "$2" && pwd)
 env_file=$workdir/influx.env
 log_file=$workdir/influxd.log
 readonly DATABASE=vm_telemetry RETENTION_POLICY=autogen ORG=vmt READY_TIMEOUT_S=90
+readonly WRITER=vmt-exporter READER=vmt-grafana
 
 case $version in
   1.6)
@@ -130,6 +134,13 @@ setup_2x() {
     -d "{\"orgID\":\"$org_id\",\"bucketID\":\"$bucket_id\",\"database\":\"$DATABASE\",\"retention_policy\":\"$RETENTION_POLICY\",\"default\":true}") ||
     die "POST /api/v2/dbrps failed on $url"
   [[ -n $(json_field id <<<"$dbrp") ]] || die "no DBRP mapping created: $dbrp"
+  writer_password=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  reader_password=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  INFLUX_HOST=$url DOCKER_INFLUXDB_INIT_ADMIN_TOKEN=$token DOCKER_INFLUXDB_INIT_ORG_ID=$org_id \
+    DOCKER_INFLUXDB_INIT_BUCKET_ID=$bucket_id INFLUX_WRITER_USER=$WRITER INFLUX_WRITER_PASSWORD=$writer_password \
+    INFLUX_READER_USER=$READER INFLUX_READER_PASSWORD=$reader_password \
+    "$VMT_SCRIPTS/../provisioning/influxdb/init/20-least-privilege.sh" >&2 ||
+    die "the least-privilege users were not created on $url"
 }
 
 print_env() {
@@ -147,6 +158,10 @@ print_env() {
     echo "INFLUX_TOKEN=$token"
     echo "INFLUX_USERNAME=vmt"
     echo "INFLUX_PASSWORD=$password"
+    echo "INFLUX_WRITER_USER=$WRITER"
+    echo "INFLUX_WRITER_PASSWORD=$writer_password"
+    echo "INFLUX_READER_USER=$READER"
+    echo "INFLUX_READER_PASSWORD=$reader_password"
   fi
 }
 
