@@ -20,8 +20,6 @@ func (w *fluxWriter) str(s string) { w.b.WriteString(FluxString(s)) }
 
 func (w *fluxWriter) time(t time.Time) { w.b.WriteString(t.UTC().Format(time.RFC3339Nano)) }
 
-// fluxEpoch is the start of reads without a lower bound.
-var fluxEpoch = time.Unix(0, 0)
 
 // source writes from/range/filter for the measurement, the fields and the
 // selection. A regex selection needs the regexPrelude before the script.
@@ -192,18 +190,14 @@ func BuildFluxRange(bucket, measurement string, req RangeRequest) (string, error
 
 // BuildFluxNewest writes the Flux of the newest points of each VM.
 func BuildFluxNewest(bucket, measurement string, req NewestRequest) (string, error) {
-	if len(req.Fields) == 0 || req.Count <= 0 {
-		return "", fmt.Errorf("a newest-points query needs fields and a positive count")
+	if len(req.Fields) == 0 || req.Count <= 0 || req.Since.IsZero() {
+		return "", fmt.Errorf("a newest-points query needs fields, a positive count and a lower time bound")
 	}
 	w := &fluxWriter{}
 	if err := w.prelude(req.Selection); err != nil {
 		return "", err
 	}
-	since := req.Since
-	if since.IsZero() {
-		since = fluxEpoch
-	}
-	w.source(bucket, measurement, since, time.Time{}, req.Fields, req.Selection)
+	w.source(bucket, measurement, req.Since, time.Time{}, req.Fields, req.Selection)
 	fmt.Fprintf(&w.b, "\n  |> tail(n: %d)", req.Count)
 	w.code(fluxKeep)
 	return w.b.String(), nil

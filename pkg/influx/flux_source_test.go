@@ -3,6 +3,7 @@ package influx
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // fluxSkeleton replaces every string literal of a Flux script by "S" and
@@ -53,8 +54,8 @@ func checkFluxQueries(t *testing.T, vm, pattern, host string) {
 	if ValidateRegex(pattern) != nil {
 		return
 	}
-	benignRegex, _ := fluxSkeleton(t, mustFlux(t)(BuildFluxNewest("b", "m", NewestRequest{Selection: Selection{VMRegex: "x"}, Fields: []string{"f"}, Count: 2})))
-	script = mustFlux(t)(BuildFluxNewest("b", "m", NewestRequest{Selection: Selection{VMRegex: pattern}, Fields: []string{"f"}, Count: 2}))
+	benignRegex, _ := fluxSkeleton(t, mustFlux(t)(BuildFluxNewest("b", "m", NewestRequest{Selection: Selection{VMRegex: "x"}, Fields: []string{"f"}, Count: 2, Since: time.Unix(1, 0)})))
+	script = mustFlux(t)(BuildFluxNewest("b", "m", NewestRequest{Selection: Selection{VMRegex: pattern}, Fields: []string{"f"}, Count: 2, Since: time.Unix(1, 0)}))
 	skeleton, literals = fluxSkeleton(t, script)
 	if skeleton != benignRegex {
 		t.Fatalf("script for regex %q has other code than a benign one:\n%s", pattern, script)
@@ -107,4 +108,27 @@ func FuzzFluxQueries(f *testing.F) {
 		f.Add(v, "^"+v+"$", v)
 	}
 	f.Fuzz(checkFluxQueries)
+}
+
+// TestNewestNeedsALowerTimeBound: a newest-points read without Since would
+// scan every shard (Flux from 1970, InfluxQL without a time condition), so
+// both builders refuse it; with it, the bound is in the query.
+func TestNewestNeedsALowerTimeBound(t *testing.T) {
+	unbounded := NewestRequest{Fields: []string{"cpu_usage_percent"}, Count: 2}
+	if q, err := BuildFluxNewest("b", "m", unbounded); err == nil {
+		t.Errorf("Flux newest without Since: %s", q)
+	}
+	if q, err := BuildInfluxQLNewest("m", unbounded); err == nil {
+		t.Errorf("InfluxQL newest without Since: %s", q)
+	}
+	bounded := unbounded
+	bounded.Since = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	flux, err := BuildFluxNewest("b", "m", bounded)
+	if err != nil || !strings.Contains(flux, "range(start: 2026-05-01T12:00:00Z)") {
+		t.Errorf("Flux newest: %v\n%s", err, flux)
+	}
+	influxQL, err := BuildInfluxQLNewest("m", bounded)
+	if err != nil || !strings.Contains(influxQL, "time >= '2026-05-01T12:00:00Z'") {
+		t.Errorf("InfluxQL newest: %v\n%s", err, influxQL)
+	}
 }

@@ -169,8 +169,8 @@ func BuildInfluxQLRange(measurement string, req RangeRequest) (string, error) {
 
 // BuildInfluxQLNewest writes the SELECT of the newest points of each VM.
 func BuildInfluxQLNewest(measurement string, req NewestRequest) (string, error) {
-	if len(req.Fields) == 0 || req.Count <= 0 {
-		return "", fmt.Errorf("a newest-points query needs fields and a positive count")
+	if len(req.Fields) == 0 || req.Count <= 0 || req.Since.IsZero() {
+		return "", fmt.Errorf("a newest-points query needs fields, a positive count and a lower time bound")
 	}
 	w := &influxQLWriter{}
 	w.keyword("SELECT ")
@@ -182,11 +182,7 @@ func BuildInfluxQLNewest(measurement string, req NewestRequest) (string, error) 
 	}
 	w.keyword(" FROM ")
 	w.ident(measurement)
-	if req.Since.IsZero() {
-		w.where(time.Time{}, time.Time{}, req.Selection)
-	} else {
-		w.where(req.Since, farFuture, req.Selection)
-	}
+	w.where(req.Since, farFuture, req.Selection)
 	w.keyword(" GROUP BY ")
 	w.groupByTags()
 	w.keyword(fmt.Sprintf(" ORDER BY time DESC LIMIT %d", req.Count))

@@ -86,7 +86,8 @@ type RangeRequest struct {
 }
 
 // NewestRequest reads the newest Count points of each selected VM, not older
-// than Since (zero: no bound).
+// than Since, which is required: a read without a lower time bound would scan
+// every shard of the retention.
 type NewestRequest struct {
 	Selection
 	Fields []string

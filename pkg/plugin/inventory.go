@@ -15,9 +15,11 @@ import (
 const recentWindow = time.Hour
 
 // inventoryRequest lists the VMs of sel seen in tr, or in the recent window
-// before now when tr is unset.
+// before now when tr is unset or no range at all: empty, reversed, or
+// starting before 1970 (a zero time.Time arrives through gRPC as year 1,
+// which Flux would read from 1970 on).
 func inventoryRequest(sel influx.Selection, tr backend.TimeRange, now time.Time) influx.InventoryRequest {
-	if tr.From.IsZero() || tr.To.IsZero() || tr.To.Before(tr.From) {
+	if tr.From.Before(earliestTime) || !tr.To.After(tr.From) {
 		return influx.InventoryRequest{Selection: sel, From: now.Add(-recentWindow), To: now}
 	}
 	return influx.InventoryRequest{Selection: sel, From: tr.From, To: tr.To}

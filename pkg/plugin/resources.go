@@ -145,9 +145,10 @@ func (d *Datasource) serveVMTelemetry(w http.ResponseWriter, r *http.Request) {
 }
 
 // SeedTelemetry builds the seed-compatible JSON from the newest two points
-// of each VM, rates with the default scales and no gap limit.
+// of each VM seen in the recent window, rates with the default scales and no
+// gap limit.
 func (d *Datasource) SeedTelemetry(ctx context.Context, now time.Time) (SeedTelemetry, error) {
-	series, err := d.Source.Newest(ctx, influx.NewestRequest{Fields: append([]string{"domain_id"}, seedMetrics...), Count: 2})
+	series, err := d.Source.Newest(ctx, influx.NewestRequest{Fields: append([]string{"domain_id"}, seedMetrics...), Count: 2, Since: now.Add(-recentWindow)})
 	if err != nil {
 		return SeedTelemetry{}, err
 	}
