@@ -42,12 +42,14 @@ type Datasource struct {
 	Source influx.Source
 
 	resources backend.CallResourceHandler
+	// streams caps the live streams of the process (liveStreams).
+	streams *streamSlots
 }
 
 // NewDatasource builds an instance from Grafana's settings. Bad settings do
 // not fail the instance: CheckHealth and queries report them precisely.
 func NewDatasource(_ context.Context, instance backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
-	d := &Datasource{}
+	d := &Datasource{streams: liveStreams}
 	d.resources = newResourceHandler(d)
 	settings, err := models.LoadSettings(instance)
 	if err != nil {

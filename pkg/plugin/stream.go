@@ -69,13 +69,19 @@ func (d *Datasource) parseStream(path string, raw json.RawMessage) (liveStream, 
 }
 
 // SubscribeStream admits a subscriber to live/<key> when the key matches the
-// query in the request's data; Grafana calls it for every subscriber.
+// query in the request's data and the channel runs already or the process
+// has room for one more stream (maxLiveStreams); Grafana calls it for every
+// subscriber.
 func (d *Datasource) SubscribeStream(_ context.Context, req *backend.SubscribeStreamRequest) (*backend.SubscribeStreamResponse, error) {
 	if _, err := d.parseStream(req.Path, req.Data); err != nil {
 		log.DefaultLogger.Warn("refused a live subscription", "path", req.Path, "error", err.Error())
 		if errors.Is(err, errUnknownStreamPath) {
 			return &backend.SubscribeStreamResponse{Status: backend.SubscribeStreamStatusNotFound}, nil
 		}
+		return &backend.SubscribeStreamResponse{Status: backend.SubscribeStreamStatusPermissionDenied}, nil
+	}
+	if !d.streams.admits(channelKey(req.PluginContext, req.Path)) {
+		log.DefaultLogger.Warn("refused a live subscription", "path", req.Path, "error", d.streams.full().Error())
 		return &backend.SubscribeStreamResponse{Status: backend.SubscribeStreamStatusPermissionDenied}, nil
 	}
 	return &backend.SubscribeStreamResponse{Status: backend.SubscribeStreamStatusOK}, nil
@@ -102,6 +108,11 @@ func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamReques
 	if d.SettingsErr != nil {
 		return d.SettingsErr
 	}
+	release, err := d.streams.acquire(channelKey(req.PluginContext, req.Path))
+	if err != nil {
+		return fmt.Errorf("live stream %s: %w", req.Path, err)
+	}
+	defer release()
 	logger := log.DefaultLogger.With("path", req.Path)
 	logger.Debug("live stream started", "interval", stream.interval.String())
 	defer logger.Debug("live stream stopped")

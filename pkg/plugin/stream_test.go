@@ -113,3 +113,58 @@ func TestSubscribeStreamStatuses(t *testing.T) {
 		t.Errorf("PublishStream: %v %v, want permission denied", publish, err)
 	}
 }
+
+// TestLiveStreamCap: with the process's streams all taken, a new channel is
+// refused at subscription and at RunStream (with an error naming the cap),
+// a running channel still admits subscribers, and a stream that ends frees
+// its slot.
+func TestLiveStreamCap(t *testing.T) {
+	d := streamDatasource(t, 0)
+	d.streams = newStreamSlots(2)
+	pc := backend.PluginContext{DataSourceInstanceSettings: &backend.DataSourceInstanceSettings{UID: "vmt"}}
+	hostModel := func(host string) string { return strings.Replace(model("1000"), `"schemaVersion":1`, `"schemaVersion":1,"host":"`+host+`"`, 1) }
+	subscribe := func(host string) backend.SubscribeStreamStatus {
+		path, data := channel(t, hostModel(host))
+		resp, err := d.SubscribeStream(context.Background(), &backend.SubscribeStreamRequest{PluginContext: pc, Path: path, Data: data})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.Status
+	}
+	var releases []func()
+	for _, host := range []string{"kvm1", "kvm2"} {
+		if status := subscribe(host); status != backend.SubscribeStreamStatusOK {
+			t.Fatalf("%s: status %v with room left", host, status)
+		}
+		path, _ := channel(t, hostModel(host))
+		release, err := d.streams.acquire(channelKey(pc, path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		releases = append(releases, release)
+	}
+	if status := subscribe("kvm3"); status != backend.SubscribeStreamStatusPermissionDenied {
+		t.Errorf("a third channel with two running and a cap of two: status %v, want permission denied", status)
+	}
+	if status := subscribe("kvm1"); status != backend.SubscribeStreamStatusOK {
+		t.Errorf("a running channel refused a subscriber: status %v", status)
+	}
+	path, data := channel(t, hostModel("kvm3"))
+	err := d.RunStream(context.Background(), &backend.RunStreamRequest{PluginContext: pc, Path: path, Data: data}, nil)
+	if err == nil || !strings.Contains(err.Error(), "runs 2 live streams already") {
+		t.Errorf("RunStream of a third channel: %v, want an error naming the cap", err)
+	}
+	// The same path on another data source is another channel.
+	other := backend.PluginContext{DataSourceInstanceSettings: &backend.DataSourceInstanceSettings{UID: "other"}}
+	if d.streams.admits(channelKey(other, path)) {
+		t.Error("a channel of another data source passed a full cap")
+	}
+	releases[0]()
+	releases[0]() // a second release of the same run changes nothing
+	if status := subscribe("kvm3"); status != backend.SubscribeStreamStatusOK {
+		t.Errorf("after one stream ended: status %v, want OK", status)
+	}
+	if !d.streams.admits(channelKey(pc, path)) || len(d.streams.running) != 1 {
+		t.Errorf("running %v after one release, want kvm2's channel alone", d.streams.running)
+	}
+}
