@@ -54,7 +54,7 @@ type provisionedDatasource struct {
 // jsonDataKeys and secureKeys are the settings of docs/PLUGIN-API.md.
 var (
 	jsonDataKeys = []string{"authType", "username", "database", "retentionPolicy", "measurement", "queryLanguage",
-		"organization", "bucket", "timeoutSeconds", "tlsSkipVerify", "tlsWithCACert", "streamIntervalMs", "maxPointsPerQuery"}
+		"organization", "bucket", "rollups", "rollupBucket", "timeoutSeconds", "tlsSkipVerify", "tlsWithCACert", "streamIntervalMs", "maxPointsPerQuery"}
 	secureKeys = []string{"token", "password", "tlsCACert"}
 )
 

@@ -79,6 +79,9 @@ export interface VmDataSourceOptions extends DataSourceJsonData {
   queryLanguage?: QueryLanguage;
   organization?: string;
   bucket?: string;
+  /** InfluxDB holds the 1-minute rollups of docs/CONTRACT.md. */
+  rollups?: boolean;
+  rollupBucket?: string;
   timeoutSeconds?: number;
   tlsSkipVerify?: boolean;
   tlsWithCACert?: boolean;

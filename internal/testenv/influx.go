@@ -1,9 +1,13 @@
 package testenv
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -122,4 +126,51 @@ func (s *InfluxServer) do(t testing.TB, method, target string, body io.Reader) a
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	return answer{status: resp.StatusCode, body: string(raw)}
+}
+
+// rollupsScript sets up and backfills the 1-minute rollups of
+// docs/CONTRACT.md; the compose stack and the demo run the same file.
+const rollupsScript = "../provisioning/influxdb/init/15-rollups.sh"
+
+// rollupsEnv is what rollupsScript reads: the server's INFLUX_* lines and
+// rollups kept forever (the tests' samples have fixed dates).
+func (s *InfluxServer) rollupsEnv() []string {
+	env := []string{"VMT_ROLLUP_RETENTION=INF"}
+	for _, key := range []string{"INFLUX_URL", "INFLUX_VERSION", "INFLUX_DB", "INFLUX_TOKEN", "INFLUX_ORG_ID", "INFLUX_BUCKET"} {
+		env = append(env, key+"="+s.Env[key])
+	}
+	return env
+}
+
+// SetUpRollups creates the rollups' retention policy and continuous query
+// (1.x) or bucket, DBRP mapping and task (2.x).
+func (s *InfluxServer) SetUpRollups(t testing.TB) {
+	t.Helper()
+	if _, err := RunScript(time.Minute, s.rollupsEnv(), rollupsScript, "setup"); err != nil {
+		t.Fatalf("setting up the rollups on InfluxDB %s: %v", s.Version, err)
+	}
+}
+
+// BackfillRollups computes the rollups of [from, to) (whole minutes) now,
+// with the statement the continuous query or task runs each minute.
+func (s *InfluxServer) BackfillRollups(t testing.TB, from, to time.Time) {
+	t.Helper()
+	if _, err := RunScript(5*time.Minute, s.rollupsEnv(), rollupsScript, "backfill", from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339)); err != nil {
+		t.Fatalf("backfilling the rollups on InfluxDB %s: %v", s.Version, err)
+	}
+}
+
+// RollupsScriptOutput runs the rollups script's printing command
+// ("statement": the CQ's SELECT … INTO; "flux": the task's script).
+func (s *InfluxServer) RollupsScriptOutput(t testing.TB, command string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(Scripts(), rollupsScript), command)
+	cmd.Env = append(os.Environ(), s.rollupsEnv()...)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("rollups script %s: %v", command, err)
+	}
+	return strings.TrimSpace(string(out))
 }

@@ -54,7 +54,7 @@ func TestInfluxQLAdHocFilters(t *testing.T) {
 func TestFluxAdHocFilters(t *testing.T) {
 	build := func(key, op, value string) string {
 		sel := Selection{Filters: []TagFilter{{Key: key, Operator: op, Value: value}}}
-		return mustFlux(t)(BuildFluxRange("b", "m", RangeRequest{Selection: sel, From: testFrom, To: testTo, Fields: []Field{{Name: "f"}}}))
+		return mustFlux(t)(BuildFluxRange("b", "", "m", RangeRequest{Selection: sel, From: testFrom, To: testTo, Fields: []Field{{Name: "f"}}}))
 	}
 	for _, op := range []string{"=", "!=", "=~", "!~"} {
 		benign, _ := fluxSkeleton(t, build("host", op, "x"))
@@ -75,7 +75,7 @@ func TestFluxAdHocFilters(t *testing.T) {
 			}
 		}
 	}
-	if _, err := BuildFluxRange("b", "m", RangeRequest{Selection: Selection{Filters: []TagFilter{{Key: "vm", Operator: "<", Value: "x"}}}, From: testFrom, To: testTo, Fields: []Field{{Name: "f"}}}); err == nil {
+	if _, err := BuildFluxRange("b", "", "m", RangeRequest{Selection: Selection{Filters: []TagFilter{{Key: "vm", Operator: "<", Value: "x"}}}, From: testFrom, To: testTo, Fields: []Field{{Name: "f"}}}); err == nil {
 		t.Error("operator < accepted")
 	}
 }

@@ -135,10 +135,19 @@ const fluxKeep = "\n  |> keep(columns: [\"_time\", \"_value\", \"_field\", \"vm\
 
 // BuildFluxRange writes the Flux of a RangeRequest; aggregated reads use
 // aggregateWindow per aggregate function, timestamped at window start like
-// InfluxQL's GROUP BY time.
-func BuildFluxRange(bucket, measurement string, req RangeRequest) (string, error) {
+// InfluxQL's GROUP BY time. With RollupBefore, each aggregate's buckets
+// before it come from rollupBucket (the fields' rollup columns, which the
+// reader maps back to the fields), united with the rest from bucket.
+func BuildFluxRange(bucket, rollupBucket, measurement string, req RangeRequest) (string, error) {
 	if len(req.Fields) == 0 {
 		return "", fmt.Errorf("a range query needs at least one field")
+	}
+	rollup, rollupOK, raw, rawOK, err := req.parts()
+	if err != nil {
+		return "", err
+	}
+	if rollupOK && rollupBucket == "" {
+		return "", fmt.Errorf("a rollup read needs the rollup bucket")
 	}
 	w := &fluxWriter{}
 	if err := w.prelude(req.Selection); err != nil {
@@ -155,7 +164,7 @@ func BuildFluxRange(bucket, measurement string, req RangeRequest) (string, error
 	}
 	// Fields grouped by aggregate, in first-seen order.
 	var order []string
-	byAggregate := map[string][]string{}
+	byAggregate := map[string][]Field{}
 	for _, f := range req.Fields {
 		if !isAggregate(f.Aggregate) {
 			return "", fmt.Errorf("aggregate %q is unknown: want mean, last, max or min", f.Aggregate)
@@ -163,27 +172,39 @@ func BuildFluxRange(bucket, measurement string, req RangeRequest) (string, error
 		if _, seen := byAggregate[f.Aggregate]; !seen {
 			order = append(order, f.Aggregate)
 		}
-		byAggregate[f.Aggregate] = append(byAggregate[f.Aggregate], f.Name)
+		byAggregate[f.Aggregate] = append(byAggregate[f.Aggregate], f)
 	}
 	every := fmt.Sprintf("%dms", durationMillis(req.Interval))
-	for i, agg := range order {
-		fmt.Fprintf(&w.b, "agg%d = ", i)
-		w.source(bucket, measurement, req.From, req.To, byAggregate[agg], req.Selection)
+	var results []string
+	aggregated := func(name, from string, part RangeRequest, fields []string, agg string) {
+		fmt.Fprintf(&w.b, "%s = ", name)
+		w.source(from, measurement, part.From, part.To, fields, req.Selection)
 		fmt.Fprintf(&w.b, "\n  |> aggregateWindow(every: %s, fn: %s, createEmpty: false, timeSrc: \"_start\")", every, agg)
 		w.code(fluxKeep)
 		w.code("\n\n")
+		results = append(results, name)
 	}
-	if len(order) == 1 {
-		w.code("agg0")
-	} else {
-		w.code("union(tables: [")
-		for i := range order {
-			if i > 0 {
-				w.code(", ")
+	for i, agg := range order {
+		fields := byAggregate[agg]
+		if rollupOK {
+			columns := make([]string, len(fields))
+			for j, f := range fields {
+				columns[j] = rollupColumn(f)
 			}
-			fmt.Fprintf(&w.b, "agg%d", i)
+			aggregated(fmt.Sprintf("rollup%d", i), rollupBucket, rollup, columns, agg)
 		}
-		w.code("])")
+		if rawOK {
+			names := make([]string, len(fields))
+			for j, f := range fields {
+				names[j] = f.Name
+			}
+			aggregated(fmt.Sprintf("agg%d", i), bucket, raw, names, agg)
+		}
+	}
+	if len(results) == 1 {
+		w.code(results[0])
+	} else {
+		w.code("union(tables: [" + strings.Join(results, ", ") + "])")
 	}
 	return w.b.String(), nil
 }
@@ -224,12 +245,15 @@ type FluxSource struct {
 	Client       *Client
 	Organization string
 	Bucket       string
+	// RollupBucket holds the 1-minute rollups (docs/CONTRACT.md) that range
+	// reads with RollupBefore take.
+	RollupBucket string
 	Measurement  string
 }
 
 // Range implements Source.
 func (s *FluxSource) Range(ctx context.Context, req RangeRequest) ([]VMSeries, error) {
-	q, err := BuildFluxRange(s.Bucket, s.Measurement, req)
+	q, err := BuildFluxRange(s.Bucket, s.RollupBucket, s.Measurement, req)
 	if err != nil {
 		return nil, err
 	}
@@ -237,7 +261,13 @@ func (s *FluxSource) Range(ctx context.Context, req RangeRequest) ([]VMSeries, e
 	for i, f := range req.Fields {
 		names[i] = f.Name
 	}
-	return s.readSeries(ctx, q, names, 0)
+	b := newSeriesBuilder(names)
+	if !req.RollupBefore.IsZero() {
+		for i, f := range req.Fields {
+			b.alias(rollupColumn(f), i)
+		}
+	}
+	return s.read(ctx, q, b, 0)
 }
 
 // Newest implements Source.
@@ -250,10 +280,14 @@ func (s *FluxSource) Newest(ctx context.Context, req NewestRequest) ([]VMSeries,
 }
 
 func (s *FluxSource) readSeries(ctx context.Context, q string, fields []string, keep int) ([]VMSeries, error) {
-	if len(fields) > maxFields {
+	return s.read(ctx, q, newSeriesBuilder(fields), keep)
+}
+
+// read fills b from the answer of q, each row's _field naming its column.
+func (s *FluxSource) read(ctx context.Context, q string, b *seriesBuilder, keep int) ([]VMSeries, error) {
+	if len(b.fields) > maxFields {
 		return nil, fmt.Errorf("at most %d fields per query", maxFields)
 	}
-	b := newSeriesBuilder(fields)
 	err := s.Client.Flux(ctx, s.Organization, q, func(row FluxRow) error {
 		value, ok, err := fluxNumber(row)
 		isText := row.Type("_value") == "string"

@@ -133,11 +133,35 @@ func (w *influxQLWriter) groupByTags() {
 
 // BuildInfluxQLRange writes the SELECT of a RangeRequest: raw points, or
 // GROUP BY time(interval) with each field's aggregate, per vm/host/uuid.
+// With RollupBefore, the buckets before it come from a first SELECT of the
+// rollup retention policy's namesake measurement (each field read from its
+// rollup column and named as the field), the rest from a second one.
 func BuildInfluxQLRange(measurement string, req RangeRequest) (string, error) {
 	if len(req.Fields) == 0 {
 		return "", fmt.Errorf("a range query needs at least one field")
 	}
+	rollup, rollupOK, raw, rawOK, err := req.parts()
+	if err != nil {
+		return "", err
+	}
 	w := &influxQLWriter{}
+	if rollupOK {
+		if err := w.rangeSelect(measurement, rollup, true); err != nil {
+			return "", err
+		}
+	}
+	if rawOK {
+		if rollupOK {
+			w.keyword("; ")
+		}
+		if err := w.rangeSelect(measurement, raw, false); err != nil {
+			return "", err
+		}
+	}
+	return w.statement()
+}
+
+func (w *influxQLWriter) rangeSelect(measurement string, req RangeRequest, fromRollup bool) error {
 	w.keyword("SELECT ")
 	for i, f := range req.Fields {
 		if i > 0 {
@@ -145,15 +169,23 @@ func BuildInfluxQLRange(measurement string, req RangeRequest) (string, error) {
 		}
 		if req.Interval > 0 {
 			if !isAggregate(f.Aggregate) {
-				return "", fmt.Errorf("aggregate %q is unknown: want mean, last, max or min", f.Aggregate)
+				return fmt.Errorf("aggregate %q is unknown: want mean, last, max or min", f.Aggregate)
 			}
 			w.keyword(f.Aggregate + "(")
-			w.ident(f.Name)
+			if fromRollup {
+				w.ident(rollupColumn(f))
+			} else {
+				w.ident(f.Name)
+			}
 			w.keyword(") AS ")
 		}
 		w.ident(f.Name)
 	}
 	w.keyword(" FROM ")
+	if fromRollup {
+		w.ident(RollupRetentionPolicy)
+		w.keyword(".")
+	}
 	w.ident(measurement)
 	w.where(req.From, req.To, req.Selection)
 	w.keyword(" GROUP BY ")
@@ -164,7 +196,7 @@ func BuildInfluxQLRange(measurement string, req RangeRequest) (string, error) {
 	if req.Interval > 0 {
 		w.keyword(" fill(none)")
 	}
-	return w.statement()
+	return nil
 }
 
 // BuildInfluxQLNewest writes the SELECT of the newest points of each VM.

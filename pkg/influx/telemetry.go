@@ -2,6 +2,7 @@ package influx
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"sort"
@@ -78,11 +79,55 @@ type Field struct {
 // RangeRequest reads the fields of the selected VMs over [From, To]: raw
 // points when Interval is 0, else one aggregated point per Interval (buckets
 // aligned to the Unix epoch, timestamped at their start).
+//
+// RollupBefore, when set, reads the buckets before it from the 1-minute
+// rollups of docs/CONTRACT.md instead of the 1-s samples: each field from
+// its rollup column <aggregate>_<name>, aggregated again with the same
+// function. Interval must then be a whole number of minutes and
+// RollupBefore a bucket boundary, so that no bucket mixes the two.
 type RangeRequest struct {
 	Selection
-	Fields   []Field
-	From, To time.Time
-	Interval time.Duration
+	Fields       []Field
+	From, To     time.Time
+	Interval     time.Duration
+	RollupBefore time.Time
+}
+
+// RollupRetentionPolicy holds the 1-minute rollups on InfluxDB 1.x, and
+// names their bucket's DBRP mapping on 2.x (docs/CONTRACT.md).
+const RollupRetentionPolicy = "rollup_1m"
+
+// rollupColumn is the rollup field that holds a field's aggregate.
+func rollupColumn(f Field) string { return f.Aggregate + "_" + f.Name }
+
+// parts splits the request into its rollup part and its 1-s part, either
+// of which may be empty (ok false). The rollup part ends just before
+// RollupBefore: both languages read inclusive upper bounds.
+func (req RangeRequest) parts() (rollup RangeRequest, rollupOK bool, raw RangeRequest, rawOK bool, err error) {
+	raw, rawOK = req, true
+	if req.RollupBefore.IsZero() || !req.RollupBefore.After(req.From) {
+		raw.RollupBefore = time.Time{}
+		return RangeRequest{}, false, raw, true, nil
+	}
+	if req.Interval < time.Minute || req.Interval%time.Minute != 0 || req.RollupBefore.UnixNano()%int64(req.Interval) != 0 {
+		return RangeRequest{}, false, RangeRequest{}, false, fmt.Errorf("a rollup read needs buckets of whole minutes and a bucket boundary, got %s and %s", req.Interval, req.RollupBefore.Format(time.RFC3339Nano))
+	}
+	for _, f := range req.Fields {
+		switch f.Aggregate {
+		case "mean", "max", "last":
+		default:
+			return RangeRequest{}, false, RangeRequest{}, false, fmt.Errorf("the rollups hold no %q aggregate of %s", f.Aggregate, f.Name)
+		}
+	}
+	rollup = req
+	rollup.RollupBefore = time.Time{}
+	if req.RollupBefore.Before(req.To) || req.RollupBefore.Equal(req.To) {
+		rollup.To = req.RollupBefore.Add(-time.Nanosecond)
+		raw.From, raw.RollupBefore = req.RollupBefore, time.Time{}
+	} else {
+		rawOK = false
+	}
+	return rollup, true, raw, rawOK, nil
 }
 
 // NewestRequest reads the newest Count points of each selected VM, not older
@@ -178,6 +223,9 @@ func newSeriesBuilder(fields []string) *seriesBuilder {
 	}
 	return &seriesBuilder{fields: fields, index: index, vms: map[VMID]*vmColumns{}, text: make([]bool, len(fields))}
 }
+
+// alias lets answers name field i by another name too (a rollup column).
+func (b *seriesBuilder) alias(name string, i int) { b.index[name] = i }
 
 // fieldIndex says which column a field name fills; ok is false for fields
 // not asked for.

@@ -41,7 +41,13 @@ type Settings struct {
 	QueryLanguage   string
 	Organization    string
 	// Bucket is the Flux bucket, already defaulted to <database>/<rp or autogen>.
-	Bucket         string
+	Bucket string
+	// Rollups says that InfluxDB holds the 1-minute rollups of
+	// docs/CONTRACT.md: long ranges are read from them.
+	Rollups bool
+	// RollupBucket is the Flux bucket of the rollups, defaulted from Bucket:
+	// <database>/rollup_1m for a 1.x "<database>/<rp>" bucket, else <bucket>_1m.
+	RollupBucket   string
 	Timeout        time.Duration
 	TLSSkipVerify  bool
 	TLSWithCACert  bool
@@ -80,6 +86,8 @@ type jsonData struct {
 	QueryLanguage     string         `json:"queryLanguage"`
 	Organization      string         `json:"organization"`
 	Bucket            string         `json:"bucket"`
+	Rollups           bool           `json:"rollups"`
+	RollupBucket      string         `json:"rollupBucket"`
 	TimeoutSeconds    flexibleNumber `json:"timeoutSeconds"`
 	TLSSkipVerify     bool           `json:"tlsSkipVerify"`
 	TLSWithCACert     bool           `json:"tlsWithCACert"`
@@ -149,6 +157,8 @@ func LoadSettings(instance backend.DataSourceInstanceSettings) (Settings, error)
 		QueryLanguage:     orDefault(jd.QueryLanguage, LanguageInfluxQL),
 		Organization:      jd.Organization,
 		Bucket:            jd.Bucket,
+		Rollups:           jd.Rollups,
+		RollupBucket:      jd.RollupBucket,
 		Timeout:           DefaultTimeout,
 		TLSSkipVerify:     jd.TLSSkipVerify,
 		TLSWithCACert:     jd.TLSWithCACert,
@@ -180,6 +190,13 @@ func LoadSettings(instance backend.DataSourceInstanceSettings) (Settings, error)
 	}
 	if s.Bucket == "" {
 		s.Bucket = s.Database + "/" + orDefault(s.RetentionPolicy, "autogen")
+	}
+	if s.RollupBucket == "" {
+		if database, _, isV1 := strings.Cut(s.Bucket, "/"); isV1 {
+			s.RollupBucket = database + "/" + influx.RollupRetentionPolicy
+		} else {
+			s.RollupBucket = s.Bucket + "_1m"
+		}
 	}
 	if err := s.Validate(); err != nil {
 		return Settings{}, err

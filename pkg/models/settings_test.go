@@ -96,3 +96,25 @@ func TestMaxPointsPerQuery(t *testing.T) {
 		t.Errorf("maxPointsPerQuery %d (%v), want 20000 from a provisioning string", s.MaxPointsPerQuery, err)
 	}
 }
+
+// TestRollupSettings: rollups are off unless asked for; their Flux bucket
+// follows the contract's names from the raw one.
+func TestRollupSettings(t *testing.T) {
+	for _, tc := range []struct{ jsonData, wantBucket string }{
+		{`{}`, "vm_telemetry/rollup_1m"},
+		{`{"database":"db","retentionPolicy":"week"}`, "db/rollup_1m"},
+		{`{"bucket":"telemetry"}`, "telemetry_1m"},
+		{`{"bucket":"telemetry","rollupBucket":"minutes"}`, "minutes"},
+	} {
+		s, err := LoadSettings(instance("http://127.0.0.1:8086", tc.jsonData, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Rollups || s.RollupBucket != tc.wantBucket {
+			t.Errorf("%s: rollups %v, bucket %q, want off and %q", tc.jsonData, s.Rollups, s.RollupBucket, tc.wantBucket)
+		}
+	}
+	if s, err := LoadSettings(instance("http://127.0.0.1:8086", `{"rollups":true}`, nil)); err != nil || !s.Rollups {
+		t.Errorf("rollups true: %v %+v", err, s)
+	}
+}

@@ -17,12 +17,17 @@ import (
 // handleMetrics answers queryType "metrics": one wide frame per VM.
 func (d *Datasource) handleMetrics(ctx context.Context, qc queryContext, q models.Query) backend.DataResponse {
 	plan := planRange(qc.query.TimeRange, qc.query.Interval, qc.query.MaxDataPoints)
+	// The rollups hold no minimum: a min aggregation reads the 1-s data.
+	if d.Settings.Rollups && q.Aggregation != "min" {
+		plan = plan.onRollups(time.Now())
+	}
 	series, err := d.Source.Range(ctx, influx.RangeRequest{
-		Selection: q.Selection(),
-		Fields:    rangeFields(q, plan),
-		From:      readStart(plan.From, q, plan.Bucket),
-		To:        plan.To,
-		Interval:  plan.Bucket,
+		Selection:    q.Selection(),
+		Fields:       rangeFields(q, plan),
+		From:         readStart(plan.From, q, plan.Bucket),
+		To:           plan.To,
+		Interval:     plan.Bucket,
+		RollupBefore: plan.RollupBefore,
 	})
 	if err != nil {
 		return errorResponse(err)

@@ -175,6 +175,7 @@ func runSuite(t *testing.T, srv *testenv.InfluxServer, languages []string) {
 		})
 	}
 	t.Run("raw InfluxQL", func(t *testing.T) { testRaw(t, target{server: srv, language: models.LanguageInfluxQL}) })
+	t.Run("rollups", func(t *testing.T) { testRollups(t, srv, languages) })
 }
 
 func fieldByName(t *testing.T, frame *data.Frame, name string) *data.Field {

@@ -25,10 +25,44 @@ var (
 )
 
 // rangePlan says how to read a time range: raw points (Bucket 0) or one
-// aggregated point per Bucket, buckets aligned to the Unix epoch.
+// aggregated point per Bucket, buckets aligned to the Unix epoch; with
+// RollupBefore set, the buckets before it from the 1-minute rollups.
 type rangePlan struct {
-	From, To time.Time
-	Bucket   time.Duration
+	From, To     time.Time
+	Bucket       time.Duration
+	RollupBefore time.Time
+}
+
+// rollupStep is the rollups' resolution, and rollupSettled how long after
+// a minute begins its rollup is final (docs/CONTRACT.md: each run, once a
+// minute, recomputes the last two whole minutes).
+const (
+	rollupStep    = time.Minute
+	rollupSettled = 3 * time.Minute
+)
+
+// onRollups reads the plan's buckets from the 1-minute rollups where they
+// are final, when its buckets are at least a minute: the 1-s data is then
+// more than 60 times what the panel shows. The bucket grows to whole
+// minutes so that rollup minutes fill it exactly (an aggregate of them is
+// the aggregate of the same bucket of 1-s samples), and the buckets from
+// the last unsettled minute on are read from the 1-s data.
+func (p rangePlan) onRollups(now time.Time) rangePlan {
+	if p.Bucket < rollupStep {
+		return p
+	}
+	p.Bucket = ceilDiv(p.Bucket, rollupStep) * rollupStep
+	p.From = floorTo(p.From, p.Bucket)
+	if before := floorTo(now.Add(-rollupSettled), p.Bucket); before.After(p.From) {
+		p.RollupBefore = before
+	}
+	return p
+}
+
+// floorTo is t rounded down to a multiple of d since the Unix epoch.
+func floorTo(t time.Time, d time.Duration) time.Time {
+	ns := t.UnixNano()
+	return time.Unix(0, ns-mod(ns, int64(d))).UTC()
 }
 
 // planRange aggregates when the range holds more raw points than the panel
@@ -49,8 +83,7 @@ func planRange(tr backend.TimeRange, interval time.Duration, maxDataPoints int64
 	bucket = ceilDiv(bucket, time.Millisecond) * time.Millisecond
 	plan.Bucket = bucket
 	// Start at a bucket boundary so that InfluxQL and Flux give the same buckets.
-	fromNs := plan.From.UnixNano()
-	plan.From = time.Unix(0, fromNs-mod(fromNs, int64(bucket))).UTC()
+	plan.From = floorTo(plan.From, bucket)
 	return plan
 }
 

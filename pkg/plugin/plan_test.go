@@ -56,3 +56,43 @@ func TestPlanRangeHostile(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanOnRollups: buckets of a minute or more read the settled part of
+// the range from the rollups, in buckets of whole minutes.
+func TestPlanOnRollups(t *testing.T) {
+	now := time.Date(2025, 12, 11, 12, 0, 30, 0, time.UTC)
+	week := backend.TimeRange{From: now.Add(-7 * 24 * time.Hour), To: now}
+	plan := planRange(week, time.Second, 1000).onRollups(now)
+	// 604.8 s buckets grow to 11 min.
+	if plan.Bucket != 11*time.Minute || plan.From.UnixNano()%int64(plan.Bucket) != 0 || plan.From.After(week.From) || week.From.Sub(plan.From) >= plan.Bucket {
+		t.Errorf("week: bucket %v from %v, want 11-min buckets from the boundary at or before %v", plan.Bucket, plan.From, week.From)
+	}
+	// The newest settled bucket boundary: not after now − 3 min.
+	if want := time.Date(2025, 12, 11, 11, 55, 0, 0, time.UTC); !plan.RollupBefore.Equal(floorTo(want, 11*time.Minute)) || plan.RollupBefore.After(now.Add(-rollupSettled)) {
+		t.Errorf("week: rollups before %v, want the 11-min boundary at or before %v", plan.RollupBefore, want)
+	}
+
+	for _, tc := range []struct {
+		name      string
+		tr        backend.TimeRange
+		max       int64
+		rollup    bool
+		wantWhole bool // the whole range from the rollups
+	}{
+		{"an hour at 1000 points stays on 1-s data", backend.TimeRange{From: now.Add(-time.Hour), To: now}, 1000, false, false},
+		{"an hour at 60 points: 1-min buckets", backend.TimeRange{From: now.Add(-time.Hour), To: now}, 60, true, false},
+		{"last 2 min at 1 point: nothing settled", backend.TimeRange{From: now.Add(-2 * time.Minute), To: now}, 1, false, false},
+		{"a past day: all from the rollups", backend.TimeRange{From: now.Add(-48 * time.Hour), To: now.Add(-24 * time.Hour)}, 100, true, true},
+	} {
+		plan := planRange(tc.tr, time.Second, tc.max).onRollups(now)
+		if got := !plan.RollupBefore.IsZero(); got != tc.rollup {
+			t.Errorf("%s: rollups %v (before %v), want %v", tc.name, got, plan.RollupBefore, tc.rollup)
+		}
+		if tc.rollup && (plan.Bucket%time.Minute != 0 || plan.RollupBefore.UnixNano()%int64(plan.Bucket) != 0 || !plan.RollupBefore.After(plan.From)) {
+			t.Errorf("%s: bucket %v, rollups before %v from %v: not whole minutes on a boundary", tc.name, plan.Bucket, plan.RollupBefore, plan.From)
+		}
+		if tc.wantWhole && plan.RollupBefore.Before(plan.To) {
+			t.Errorf("%s: rollups only before %v, the range ends at %v", tc.name, plan.RollupBefore, plan.To)
+		}
+	}
+}

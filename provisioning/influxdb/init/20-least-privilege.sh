@@ -52,22 +52,41 @@ api() {
   printf '%s' "$answer"
 }
 
-# authorize USER PASSWORD ACTION: a v1 authorization for USER that may only ACTION
-# (read or write) the bucket.
+# bucket_id NAME: the id of the org's bucket NAME, empty when there is none.
+bucket_id() {
+  curl -sS "$INFLUX_HOST/api/v2/buckets?orgID=$DOCKER_INFLUXDB_INIT_ORG_ID&name=$1" \
+    -H "Authorization: Token $DOCKER_INFLUXDB_INIT_ADMIN_TOKEN" | tr -d '\n' |
+    { grep -o '"id":[[:space:]]*"[0-9a-f]*"' || true; } | head -n 1 | grep -o '[0-9a-f]\{16\}' || true
+}
+
+# authorize USER PASSWORD ACTION BUCKET_ID...: a v1 authorization for USER that may only
+# ACTION (read or write) those buckets.
 authorize() {
-  local user password action=$3 created id
+  local name=$1 user password action=$3 created id bucket permissions=""
   user=$(json_string "$1")
   password=$(json_string "$2")
+  shift 3
+  for bucket in "$@"; do
+    permissions+="${permissions:+,}{\"action\":\"$action\",\"resource\":{\"type\":\"buckets\",
+    \"orgID\":\"$DOCKER_INFLUXDB_INIT_ORG_ID\",\"id\":\"$bucket\"}}"
+  done
   created=$(api POST /private/legacy/authorizations "{\"orgID\":\"$DOCKER_INFLUXDB_INIT_ORG_ID\",\"token\":$user,
-    \"description\":\"VM Telemetry: $action only, bucket $DOCKER_INFLUXDB_INIT_BUCKET_ID\",
-    \"permissions\":[{\"action\":\"$action\",\"resource\":{\"type\":\"buckets\",
-    \"orgID\":\"$DOCKER_INFLUXDB_INIT_ORG_ID\",\"id\":\"$DOCKER_INFLUXDB_INIT_BUCKET_ID\"}}]}")
+    \"description\":\"VM Telemetry: $action only, bucket $*\",
+    \"permissions\":[$permissions]}")
   # The authorization's own id is the first "id" of the answer.
   id=$(grep -o '"id": *"[0-9a-f]*"' <<<"$created" | head -n 1 | grep -o '[0-9a-f]\{16\}')
   [[ -n $id ]] || { echo "20-least-privilege.sh: no authorization id in: $created" >&2; return 1; }
   api POST "/private/legacy/authorizations/$id/password" "{\"password\":$password}" >/dev/null
-  echo "20-least-privilege.sh: $1 may $action bucket $DOCKER_INFLUXDB_INIT_BUCKET_ID only"
+  echo "20-least-privilege.sh: $name may $action bucket $* only"
 }
 
-authorize "$INFLUX_WRITER_USER" "$INFLUX_WRITER_PASSWORD" write
-authorize "$INFLUX_READER_USER" "$INFLUX_READER_PASSWORD" read
+# The reader also reads the bucket's 1-minute rollups (15-rollups.sh: <bucket>_1m), where
+# they exist; the writer never writes them (InfluxDB's task does).
+bucket_name=$(curl -sS "$INFLUX_HOST/api/v2/buckets/$DOCKER_INFLUXDB_INIT_BUCKET_ID" \
+  -H "Authorization: Token $DOCKER_INFLUXDB_INIT_ADMIN_TOKEN" | tr -d '\n' |
+  { grep -o '"name":[[:space:]]*"[^"]*"' || true; } | head -n 1 | sed 's/.*"\([^"]*\)"$/\1/')
+rollup_bucket_id=
+if [[ -n $bucket_name ]]; then rollup_bucket_id=$(bucket_id "${bucket_name}_1m"); fi
+
+authorize "$INFLUX_WRITER_USER" "$INFLUX_WRITER_PASSWORD" write "$DOCKER_INFLUXDB_INIT_BUCKET_ID"
+authorize "$INFLUX_READER_USER" "$INFLUX_READER_PASSWORD" read "$DOCKER_INFLUXDB_INIT_BUCKET_ID" $rollup_bucket_id

@@ -24,4 +24,12 @@ describe('InfluxDbSettings', () => {
       },
     });
   });
+
+  it('turns the 1-minute rollups on and, for Flux, names their bucket', async () => {
+    const { last } = renderSettingsEditor(InfluxDbSettings, settings({ jsonData: { queryLanguage: 'flux' } }));
+    expect(document.getElementById('config-rollup-bucket')).toBeNull();
+    await userEvent.click(document.getElementById('config-rollups')!);
+    await userEvent.type(document.getElementById('config-rollup-bucket')!, 'vms_1m');
+    expect(last()).toMatchObject({ jsonData: { rollups: true, rollupBucket: 'vms_1m' } });
+  });
 });

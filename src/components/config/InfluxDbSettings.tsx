@@ -1,6 +1,6 @@
 import React, { ChangeEvent } from 'react';
 import { SelectableValue } from '@grafana/data';
-import { Field, FieldSet, Input, RadioButtonGroup } from '@grafana/ui';
+import { Field, FieldSet, Input, RadioButtonGroup, Switch } from '@grafana/ui';
 
 import { QueryLanguage } from '../../types';
 import { INPUT_WIDTH, settingsChanges, SettingsProps } from './settingsPart';
@@ -10,7 +10,10 @@ const QUERY_LANGUAGES: Array<SelectableValue<QueryLanguage>> = [
   { label: 'Flux', value: 'flux', description: '/api/v2/query: InfluxDB 1.8+ and 2.x' },
 ];
 
-/** Where the telemetry lives: server URL, query language, database and measurement (and Flux's org and bucket). */
+/**
+ * Where the telemetry lives: server URL, query language, database and measurement (and Flux's org and
+ * bucket), and whether InfluxDB holds the 1-minute rollups that long ranges are read from.
+ */
 export function InfluxDbSettings(props: SettingsProps) {
   const { options, onOptionsChange } = props;
   const { jsonData } = options;
@@ -74,6 +77,26 @@ export function InfluxDbSettings(props: SettingsProps) {
             <Input id="config-bucket" width={INPUT_WIDTH} value={jsonData.bucket ?? ''} onChange={onText('bucket')} />
           </Field>
         </>
+      )}
+      <Field
+        label="1-minute rollups"
+        description="InfluxDB keeps 1-minute rollups (provisioning/influxdb/init/15-rollups.sh): ranges whose buckets are a minute or more read them"
+      >
+        <Switch
+          id="config-rollups"
+          value={jsonData.rollups ?? false}
+          onChange={(event) => setJsonData({ rollups: event.currentTarget.checked })}
+        />
+      </Field>
+      {queryLanguage === 'flux' && jsonData.rollups && (
+        <Field label="Rollup bucket" description="Empty: <bucket>_1m, or <database>/rollup_1m for a 1.8 bucket">
+          <Input
+            id="config-rollup-bucket"
+            width={INPUT_WIDTH}
+            value={jsonData.rollupBucket ?? ''}
+            onChange={onText('rollupBucket')}
+          />
+        </Field>
       )}
     </FieldSet>
   );

@@ -1,0 +1,97 @@
+package influx
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/influxdata/influxql"
+)
+
+// rollupRequest reads a day in 10-min buckets, the first 20 hours from the rollups.
+func rollupRequest() RangeRequest {
+	from := time.Date(2025, 12, 4, 0, 0, 0, 0, time.UTC)
+	return RangeRequest{
+		Selection: Selection{VMs: []string{"kvm1/web"}},
+		Fields:    []Field{{Name: "cpu_usage_percent", Aggregate: "mean"}, {Name: "disk_read_bytes", Aggregate: "last"}},
+		From:      from, To: from.Add(24 * time.Hour), Interval: 10 * time.Minute,
+		RollupBefore: from.Add(20 * time.Hour),
+	}
+}
+
+func TestInfluxQLRangeOnRollups(t *testing.T) {
+	q, err := BuildInfluxQLRange("vm_telemetry", rollupRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `SELECT mean("mean_cpu_usage_percent") AS "cpu_usage_percent", last("last_disk_read_bytes") AS "disk_read_bytes" FROM "rollup_1m"."vm_telemetry"` +
+		` WHERE time >= '2025-12-04T00:00:00Z' AND time <= '2025-12-04T19:59:59.999999999Z' AND (("vm" = 'web' AND "host" = 'kvm1')) GROUP BY time(600000ms), "vm", "host", "uuid" fill(none); ` +
+		`SELECT mean("cpu_usage_percent") AS "cpu_usage_percent", last("disk_read_bytes") AS "disk_read_bytes" FROM "vm_telemetry"` +
+		` WHERE time >= '2025-12-04T20:00:00Z' AND time <= '2025-12-05T00:00:00Z' AND (("vm" = 'web' AND "host" = 'kvm1')) GROUP BY time(600000ms), "vm", "host", "uuid" fill(none)`
+	if q != want {
+		t.Errorf("got\n%s\nwant\n%s", q, want)
+	}
+	parsed, err := influxql.ParseQuery(q)
+	if err != nil || len(parsed.Statements) != 2 {
+		t.Fatalf("parsing back: %v, %d statements", err, len(parsed.Statements))
+	}
+	if m := parsed.Statements[0].(*influxql.SelectStatement).Sources[0].(*influxql.Measurement); m.RetentionPolicy != RollupRetentionPolicy || m.Name != "vm_telemetry" {
+		t.Errorf("first statement reads %s.%s, want the rollups", m.RetentionPolicy, m.Name)
+	}
+
+	// A range that ended before the rollups' settled part: rollups only.
+	past := rollupRequest()
+	past.RollupBefore = past.To.Add(time.Hour)
+	q, err = BuildInfluxQLRange("vm_telemetry", past)
+	if err != nil || strings.Count(q, "SELECT") != 1 || !strings.Contains(q, `"rollup_1m"."vm_telemetry"`) || !strings.Contains(q, "time <= '2025-12-05T00:00:00Z'") {
+		t.Errorf("past range: %v\n%s", err, q)
+	}
+	// RollupBefore at or before the start: the 1-s data only.
+	recent := rollupRequest()
+	recent.RollupBefore = recent.From
+	if q, err = BuildInfluxQLRange("vm_telemetry", recent); err != nil || strings.Contains(q, "rollup") || strings.Count(q, "SELECT") != 1 {
+		t.Errorf("recent range: %v\n%s", err, q)
+	}
+}
+
+func TestFluxRangeOnRollups(t *testing.T) {
+	script, err := BuildFluxRange("vm_telemetry", "vm_telemetry_1m", "vm_telemetry", rollupRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, part := range []string{
+		"rollup0 = from(bucket: \"vm_telemetry_1m\")\n  |> range(start: 2025-12-04T00:00:00Z, stop: 2025-12-04T20:00:00Z)\n  |> filter(fn: (r) => r._measurement == \"vm_telemetry\" and (r._field == \"mean_cpu_usage_percent\"))",
+		"agg0 = from(bucket: \"vm_telemetry\")\n  |> range(start: 2025-12-04T20:00:00Z, stop: 2025-12-05T00:00:00.000000001Z)\n  |> filter(fn: (r) => r._measurement == \"vm_telemetry\" and (r._field == \"cpu_usage_percent\"))",
+		"(r._field == \"last_disk_read_bytes\")",
+		"aggregateWindow(every: 600000ms, fn: last, createEmpty: false, timeSrc: \"_start\")",
+		"union(tables: [rollup0, agg0, rollup1, agg1])",
+	} {
+		if !strings.Contains(script, part) {
+			t.Errorf("script lacks %q:\n%s", part, script)
+		}
+	}
+	if _, err := BuildFluxRange("b", "", "m", rollupRequest()); err == nil {
+		t.Error("a rollup read without a rollup bucket was accepted")
+	}
+}
+
+// TestRollupRequestRefused: what the rollups cannot answer is an error,
+// never a silently different read.
+func TestRollupRequestRefused(t *testing.T) {
+	for name, change := range map[string]func(*RangeRequest){
+		"min aggregate":         func(r *RangeRequest) { r.Fields[0].Aggregate = "min" },
+		"90-s buckets":          func(r *RangeRequest) { r.Interval = 90 * time.Second },
+		"30-s buckets":          func(r *RangeRequest) { r.Interval = 30 * time.Second },
+		"raw points":            func(r *RangeRequest) { r.Interval = 0 },
+		"off a bucket boundary": func(r *RangeRequest) { r.RollupBefore = r.RollupBefore.Add(time.Minute) },
+	} {
+		req := rollupRequest()
+		change(&req)
+		if q, err := BuildInfluxQLRange("vm_telemetry", req); err == nil {
+			t.Errorf("%s: InfluxQL accepted:\n%s", name, q)
+		}
+		if q, err := BuildFluxRange("b", "b_1m", "m", req); err == nil {
+			t.Errorf("%s: Flux accepted:\n%s", name, q)
+		}
+	}
+}

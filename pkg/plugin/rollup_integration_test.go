@@ -1,0 +1,261 @@
+//go:build integration
+
+package plugin
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/vmtelemetry/libvirt-datasource/internal/testenv"
+	"github.com/vmtelemetry/libvirt-datasource/pkg/influx"
+)
+
+// tRoll starts the rollup series: two hours of 1-s samples, on an hour.
+var tRoll = time.Date(2025, 12, 6, 0, 0, 0, 0, time.UTC)
+
+const rollSpan = 2 * time.Hour
+
+// rollupSeries: roll-a and roll-b sampled every second over [start, start+span):
+// gauges that wander within each minute, a byte counter that grows 1000 B/s
+// on roll-a and restarts (a VM restart) after 4000 s on roll-b.
+func rollupSeries(vms []string, start time.Time, span time.Duration) string {
+	var b strings.Builder
+	for i := 0; i < int(span/time.Second); i++ {
+		for k, vm := range vms {
+			cpu := 50 + 40*math.Sin(float64(i)/97+float64(k))
+			mem := 30 + float64((i*7+k)%600)/20
+			disk := int64(i) * 1000
+			if k == 1 && i >= 4000 {
+				disk = int64(i-4000) * 300
+			}
+			fmt.Fprintf(&b, "vm_telemetry,vm=%s,host=kvm%d,uuid=uuid-%s cpu_usage_percent=%.4f,memory_usage_percent=%.3f,disk_read_bytes=%di,domain_id=%di %d\n",
+				vm, k+1, vm, cpu, mem, disk, k+90, start.Add(time.Duration(i)*time.Second).UnixNano())
+		}
+	}
+	return b.String()
+}
+
+// testRollups: long ranges read from the 1-minute rollups, set up and
+// backfilled by provisioning/influxdb/init/15-rollups.sh, give the frames
+// the 1-s data gives (docs/CONTRACT.md, "Rates over a rollup step"), on
+// every query language the server speaks.
+func testRollups(t *testing.T, srv *testenv.InfluxServer, languages []string) {
+	srv.SetUpRollups(t)
+	srv.Write(t, rollupSeries([]string{"roll-a", "roll-b"}, tRoll, rollSpan))
+	srv.BackfillRollups(t, tRoll, tRoll.Add(rollSpan))
+
+	// Near now: the newest buckets are not settled in the rollups yet and
+	// come from the 1-s data, the older ones from the rollups.
+	// 40 min into 10 points: 4-min buckets, as many as on the 1-s data.
+	recentEnd := time.Now().UTC().Truncate(time.Second)
+	recentStart := recentEnd.Add(-40 * time.Minute)
+	srv.Write(t, rollupSeries([]string{"roll-c"}, recentStart, 40*time.Minute))
+	srv.BackfillRollups(t, recentStart.Truncate(time.Minute), recentEnd.Truncate(time.Minute))
+
+	models := []struct{ name, model string }{
+		{"mean", `{"schemaVersion":1,"vmMode":"regex","vmRegex":"^roll-[ab]$","metrics":["cpu_usage_percent","memory_usage_percent","disk_read_bytes"],"aggregation":"mean"}`},
+		{"max", `{"schemaVersion":1,"vmMode":"regex","vmRegex":"^roll-[ab]$","metrics":["cpu_usage_percent","disk_read_bytes"],"aggregation":"max"}`},
+		{"last, windowed rates", `{"schemaVersion":1,"vmMode":"regex","vmRegex":"^roll-[ab]$","metrics":["cpu_usage_percent","disk_read_bytes"],"aggregation":"last","rateWindowSeconds":900}`},
+	}
+	for _, language := range languages {
+		tg := target{server: srv, language: language}
+		t.Run(language, func(t *testing.T) {
+			raw := tg.datasource(t, nil)
+			rolled := tg.datasource(t, map[string]any{"rollups": true})
+			// 2 h into 24 points: 5-min buckets, read from 5 rollup minutes each.
+			for _, m := range models {
+				query := dataQuery("A", m.model, tRoll, tRoll.Add(rollSpan), 24, time.Second)
+				want := framesOf(t, raw, query)
+				got := framesOf(t, rolled, query)
+				if len(want) != 2 || want[0].Rows() != 24 {
+					t.Fatalf("%s: the 1-s data gave %d frames (%d rows), want 2 of 24 buckets", m.name, len(want), want[0].Rows())
+				}
+				compareFrames(t, m.name, got, want)
+				if executed := got[0].Meta.ExecutedQueryString; !strings.Contains(executed, rollupLocation(tg)) {
+					t.Errorf("%s: the query did not read the rollups (%s):\n%s", m.name, rollupLocation(tg), executed)
+				}
+			}
+			// A 1-hour range at 1000 points (3.6-s buckets) stays on the 1-s data.
+			hour := framesOf(t, rolled, dataQuery("A", models[0].model, tRoll, tRoll.Add(time.Hour), 1000, time.Second))
+			if executed := hour[0].Meta.ExecutedQueryString; strings.Contains(executed, rollupLocation(tg)) {
+				t.Errorf("buckets under a minute read the rollups:\n%s", executed)
+			}
+			// min has no rollup: the 1-s data answers.
+			minModel := strings.Replace(models[1].model, `"max"`, `"min"`, 1)
+			minQuery := dataQuery("A", minModel, tRoll, tRoll.Add(rollSpan), 24, time.Second)
+			compareFrames(t, "min", framesOf(t, rolled, minQuery), framesOf(t, raw, minQuery))
+
+			// The recent range: rollup buckets and 1-s buckets side by side.
+			recent := dataQuery("A", `{"schemaVersion":1,"vmMode":"list","vms":["roll-c"],"metrics":["cpu_usage_percent","disk_read_bytes"],"aggregation":"max"}`,
+				recentStart, recentEnd, 10, time.Second)
+			got := framesOf(t, rolled, recent)
+			compareFrames(t, "recent", got, framesOf(t, raw, recent))
+			if executed := got[0].Meta.ExecutedQueryString; !strings.Contains(executed, rollupLocation(tg)) {
+				t.Errorf("recent range: the older buckets did not come from the rollups:\n%s", executed)
+			}
+		})
+	}
+
+	// The answer is the rollups': a 1-s sample changed after the rollup
+	// changes the 1-s answer, not the rollup one.
+	query := dataQuery("A", models[1].model, tRoll, tRoll.Add(rollSpan), 24, time.Second)
+	tg := target{server: srv, language: languages[0]}
+	before := framesOf(t, tg.datasource(t, map[string]any{"rollups": true}), query)
+	srv.Write(t, fmt.Sprintf("vm_telemetry,vm=roll-a,host=kvm1,uuid=uuid-roll-a cpu_usage_percent=1000 %d\n", tRoll.Add(10*time.Minute).UnixNano()))
+	compareFrames(t, "after a 1-s sample changed", framesOf(t, tg.datasource(t, map[string]any{"rollups": true}), query), before)
+	if changed := framesOf(t, tg.datasource(t, nil), query); *fieldByName(t, changed[0], "cpu_usage_percent").At(2).(*float64) != 1000 {
+		t.Errorf("the changed 1-s sample is not in the 1-s answer: %v", changed[0].Fields[1])
+	}
+
+	if srv.IsV2() {
+		t.Run("the task's own run", func(t *testing.T) { testRollupTask(t, srv) })
+	} else {
+		// No API runs a continuous query on demand: the one defined must be
+		// the statement the backfills above ran.
+		cqs := srv.Query(t, "SHOW CONTINUOUS QUERIES")
+		statement := strings.ReplaceAll(srv.RollupsScriptOutput(t, "statement"), `"`, "")
+		if !strings.Contains(cqs, "RESAMPLE EVERY 1m FOR 2m BEGIN "+statement+" END") {
+			t.Errorf("continuous query is not the backfill's statement %q resampling 2 minutes every minute:\n%s", statement, cqs)
+		}
+	}
+}
+
+// rollupLocation is how the executed query names the rollups.
+func rollupLocation(tg target) string {
+	if tg.language == "flux" {
+		if tg.server.IsV2() {
+			return fmt.Sprintf(`from(bucket: "%s_1m")`, tg.server.Bucket)
+		}
+		return fmt.Sprintf(`from(bucket: "%s/%s")`, tg.server.Database, influx.RollupRetentionPolicy)
+	}
+	return fmt.Sprintf(`FROM "%s"."vm_telemetry"`, influx.RollupRetentionPolicy)
+}
+
+// testRollupTask runs the provisioned task once through the API, scheduled
+// at the end of two minutes of samples, and reads its rollup.
+func testRollupTask(t *testing.T, srv *testenv.InfluxServer) {
+	start := time.Date(2025, 12, 7, 0, 0, 0, 0, time.UTC)
+	srv.Write(t, rollupSeries([]string{"roll-t"}, start, 2*time.Minute))
+	var tasks struct {
+		Tasks []struct{ ID, Name string }
+	}
+	apiV2(t, srv, http.MethodGet, "/api/v2/tasks?orgID="+srv.Env["INFLUX_ORG_ID"]+"&name=vm_telemetry_rollup_1m", nil, &tasks)
+	if len(tasks.Tasks) != 1 {
+		t.Fatalf("want one task vm_telemetry_rollup_1m, got %+v", tasks.Tasks)
+	}
+	id := tasks.Tasks[0].ID
+	var run struct{ ID string }
+	apiV2(t, srv, http.MethodPost, "/api/v2/tasks/"+id+"/runs", map[string]string{"scheduledFor": start.Add(2 * time.Minute).Format(time.RFC3339)}, &run)
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		var status struct{ Status string }
+		apiV2(t, srv, http.MethodGet, "/api/v2/tasks/"+id+"/runs/"+run.ID, nil, &status)
+		if status.Status == "success" {
+			break
+		}
+		if status.Status == "failed" || status.Status == "canceled" || time.Now().After(deadline) {
+			t.Fatalf("task run %s: %s", run.ID, status.Status)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	d := target{server: srv, language: "influxql"}.datasource(t, nil)
+	query := dataQuery("A", `{"schemaVersion":1,"vmMode":"list","vms":["roll-t"],"metrics":["cpu_usage_percent","disk_read_bytes"],"aggregation":"mean"}`,
+		start, start.Add(2*time.Minute), 2, time.Second)
+	want := framesOf(t, d, query)
+	got := framesOf(t, target{server: srv, language: "influxql"}.datasource(t, map[string]any{"rollups": true}), query)
+	if got[0].Rows() != 2 {
+		t.Fatalf("the task's rollup has %d minutes, want 2", got[0].Rows())
+	}
+	compareFrames(t, "task run", got, want)
+}
+
+// apiV2 sends a JSON request with the server's token and decodes the answer.
+func apiV2(t *testing.T, srv *testenv.InfluxServer, method, path string, body, answer any) {
+	t.Helper()
+	var payload io.Reader
+	if body != nil {
+		raw, _ := json.Marshal(body)
+		payload = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(context.Background(), method, srv.URL+path, payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Token "+srv.Token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("%s %s: HTTP %d: %s", method, path, resp.StatusCode, raw)
+	}
+	if err := json.Unmarshal(raw, answer); err != nil {
+		t.Fatalf("%s %s: %v: %s", method, path, err, raw)
+	}
+}
+
+func framesOf(t *testing.T, d *Datasource, query backend.DataQuery) data.Frames {
+	t.Helper()
+	dr := run(t, d, nil, query).Responses[query.RefID]
+	if dr.Error != nil {
+		t.Fatalf("query: %v", dr.Error)
+	}
+	return dr.Frames
+}
+
+// compareFrames requires the same frames, fields and times, and values
+// equal to 1e-9 (relative): a mean of minute means is summed in another
+// order than the mean of the samples.
+func compareFrames(t *testing.T, what string, got, want data.Frames) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d frames, want %d", what, len(got), len(want))
+	}
+	for i := range want {
+		g, w := got[i], want[i]
+		if g.Name != w.Name || len(g.Fields) != len(w.Fields) || g.Rows() != w.Rows() {
+			t.Fatalf("%s: frame %q with %d fields × %d rows, want %q with %d × %d (%v / %v)", what, g.Name, len(g.Fields), g.Rows(), w.Name, len(w.Fields), w.Rows(), fieldNames(g), fieldNames(w))
+		}
+		for f := range w.Fields {
+			for r := 0; r < w.Rows(); r++ {
+				gv, wv := g.Fields[f].At(r), w.Fields[f].At(r)
+				if !sameCell(gv, wv) {
+					t.Errorf("%s: %s %s row %d = %v, want %v", what, w.Name, w.Fields[f].Name, r, deref(gv), deref(wv))
+				}
+			}
+		}
+	}
+}
+
+func sameCell(a, b any) bool {
+	fa, okA := a.(*float64)
+	fb, okB := b.(*float64)
+	if !okA || !okB {
+		return fmt.Sprint(deref(a)) == fmt.Sprint(deref(b))
+	}
+	if fa == nil || fb == nil {
+		return fa == nil && fb == nil
+	}
+	return math.Abs(*fa-*fb) <= 1e-9*math.Max(1, math.Abs(*fb))
+}
+
+func deref(v any) any {
+	if f, ok := v.(*float64); ok && f != nil {
+		return *f
+	}
+	return v
+}

@@ -1,0 +1,73 @@
+//go:build integration
+
+package provisioning_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/vmtelemetry/libvirt-datasource/internal/testenv"
+	"github.com/vmtelemetry/libvirt-datasource/pkg/plugin"
+)
+
+// TestRollupsAsTheReader runs the compose stack's init scripts in their order
+// on a real InfluxDB 2.7 (10-dbrp.sh's mapping is start.sh's): 15-rollups.sh
+// makes the rollup bucket and its task, then 20-least-privilege.sh lets
+// Grafana's reader read that bucket too, and the provisioned data source, as
+// that reader, answers a long range from the rollups.
+func TestRollupsAsTheReader(t *testing.T) {
+	server := testenv.StartInflux(t, testenv.InfluxV27)
+	server.SetUpRollups(t)
+	reader, password := "vmt-rollup-reader", "rollup-reader-password"
+	if _, err := testenv.RunScript(time.Minute, []string{
+		"INFLUX_HOST=" + server.URL, "DOCKER_INFLUXDB_INIT_ADMIN_TOKEN=" + server.Token,
+		"DOCKER_INFLUXDB_INIT_ORG_ID=" + server.Env["INFLUX_ORG_ID"], "DOCKER_INFLUXDB_INIT_BUCKET_ID=" + server.Env["INFLUX_BUCKET_ID"],
+		"INFLUX_WRITER_USER=vmt-rollup-writer", "INFLUX_WRITER_PASSWORD=rollup-writer-password",
+		"INFLUX_READER_USER=" + reader, "INFLUX_READER_PASSWORD=" + password,
+	}, "../provisioning/influxdb/init/20-least-privilege.sh"); err != nil {
+		t.Fatal(err)
+	}
+
+	start := time.Date(2025, 12, 8, 0, 0, 0, 0, time.UTC)
+	var lines strings.Builder
+	for i := 0; i < 3600; i++ {
+		fmt.Fprintf(&lines, "vm_telemetry,vm=rollup-web,host=kvm1,uuid=u-r cpu_usage_percent=%d,domain_id=1i %d\n", i%60, start.Add(time.Duration(i)*time.Second).UnixNano())
+	}
+	server.Write(t, lines.String())
+	server.BackfillRollups(t, start, start.Add(time.Hour))
+
+	instance := provisionedInstance(t, map[string]string{"INFLUX_READER_USER": reader, "INFLUX_READER_PASSWORD": password}, server.URL)
+	created, err := plugin.NewDatasource(context.Background(), instance)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := created.(*plugin.Datasource)
+	defer ds.Dispose()
+	model, _ := json.Marshal(map[string]any{"refId": "A", "schemaVersion": 1, "metrics": []string{"cpu_usage_percent"}, "outputs": []string{"value"}})
+	// An hour into 12 points: 5-min buckets, from the rollups.
+	response, err := ds.QueryData(context.Background(), &backend.QueryDataRequest{
+		PluginContext: backend.PluginContext{DataSourceInstanceSettings: &instance},
+		Queries: []backend.DataQuery{{RefID: "A", JSON: model, MaxDataPoints: 12, Interval: time.Second,
+			TimeRange: backend.TimeRange{From: start, To: start.Add(time.Hour)}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer := response.Responses["A"]
+	if answer.Error != nil || len(answer.Frames) != 1 || answer.Frames[0].Rows() != 12 {
+		t.Fatalf("the reader's long range: %v, %d frames", answer.Error, len(answer.Frames))
+	}
+	if executed := answer.Frames[0].Meta.ExecutedQueryString; !strings.Contains(executed, `FROM "rollup_1m"."vm_telemetry"`) {
+		t.Errorf("not read from the rollups:\n%s", executed)
+	}
+	// The mean of 0..59 in every bucket.
+	if !framesHold(answer, 29.5) {
+		t.Errorf("rollup buckets hold no mean 29.5: %v", answer.Frames[0].Fields[1])
+	}
+}
