@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -40,33 +41,62 @@ func sample(vm int, second int64, at time.Time) string {
 		vmName(vm), vm%4, vm, cpu, mem, second*65536, second*32768, second*131072, second*16384, vm+1, at.UnixNano())
 }
 
-// write stores the data set in batches of 10 000 lines.
+// write stores the data set in batches of 10 000 lines, two batches in
+// flight (InfluxDB parses one while the next is made), printing progress
+// every tenth of a long data set.
 func (s dataSet) write(ctx context.Context, db influxDB) error {
 	started := time.Now()
-	var batch strings.Builder
-	lines := 0
-	flush := func() error {
-		if lines == 0 {
-			return nil
-		}
-		err := db.write(ctx, batch.String())
-		batch.Reset()
-		lines = 0
-		return err
+	batches := make(chan string, 2)
+	errs := make(chan error, 2)
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for batch := range batches {
+				if err := db.write(ctx, batch); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
 	}
+	var batch strings.Builder
+	lines, tenth := 0, max(1, s.seconds()/10)
+	var failed error
+produce:
 	for second := 1; second <= s.seconds(); second++ {
 		at := s.start().Add(time.Duration(second) * time.Second)
 		for vm := 0; vm < s.vms; vm++ {
 			batch.WriteString(sample(vm, int64(second), at))
 			if lines++; lines == 10000 {
-				if err := flush(); err != nil {
-					return err
+				select {
+				case batches <- batch.String():
+				case failed = <-errs:
+					break produce
 				}
+				batch.Reset()
+				lines = 0
 			}
 		}
+		if s.seconds() >= 86400 && second%tenth == 0 {
+			fmt.Printf("  %d %% written after %s\n", second*100/s.seconds(), time.Since(started).Round(time.Second))
+		}
 	}
-	if err := flush(); err != nil {
-		return err
+	if failed == nil && lines > 0 {
+		select {
+		case batches <- batch.String():
+		case failed = <-errs:
+		}
+	}
+	close(batches)
+	wg.Wait()
+	close(errs)
+	if failed == nil {
+		failed = <-errs
+	}
+	if failed != nil {
+		return failed
 	}
 	fmt.Printf("  written in %s\n", time.Since(started).Round(time.Millisecond))
 	return nil

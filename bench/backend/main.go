@@ -31,12 +31,17 @@ func main() {
 }
 
 func run() error {
+	mode := flag.String("mode", "backend", "backend: QueryData and live freshness against bare InfluxDB; rollup: a long range on the 1-minute rollups against the same range on the 1-s data")
 	vms := flag.Int("vms", 50, "VMs in the data set")
-	span := flag.Duration("range", time.Hour, "length of the data set at 1 s resolution")
+	span := flag.Duration("range", time.Hour, "backend mode: length of the data set at 1 s resolution")
+	days := flag.Float64("days", 7, "rollup mode: days of 1-s data (and their rollups) in the data set")
 	runs := flag.Int("runs", 5, "timed runs of each query (after one warm-up run)")
 	freshness := flag.Duration("freshness", 60*time.Second, "duration of the freshness benchmark (0 skips it)")
 	interval := flag.Duration("interval", time.Second, "live stream interval")
 	flag.Parse()
+	if *mode != "backend" && *mode != "rollup" {
+		return fmt.Errorf("-mode %q: want backend or rollup", *mode)
+	}
 
 	influx := influxDB{url: os.Getenv("INFLUX_URL"), database: os.Getenv("INFLUX_DB")}
 	if influx.url == "" || influx.database == "" {
@@ -60,8 +65,12 @@ func run() error {
 	}
 	// Close kills the plugin process: no leftover even when a step fails.
 	defer plugin.Close()
-	ds := grafanahost.DataSource{UID: "bench", URL: influx.url, JSONData: map[string]any{"database": influx.database, "timeoutSeconds": 120}}
+	ds := grafanahost.DataSource{UID: "bench", URL: influx.url, JSONData: map[string]any{"database": influx.database, "timeoutSeconds": 600}}
 
+	if *mode == "rollup" {
+		set := dataSet{vms: *vms, span: time.Duration(*days * float64(24*time.Hour)).Truncate(time.Minute), end: time.Now().Truncate(time.Minute)}
+		return benchRollups(ctx, plugin, ds, influx, set, *runs)
+	}
 	set := dataSet{vms: *vms, span: *span, end: time.Now().Truncate(time.Second)}
 	fmt.Printf("writing %d VMs × %d metrics × %s at 1 s (%d points) into InfluxDB 1.8 at %s\n",
 		set.vms, len(benchMetrics), set.span, set.points(), influx.url)

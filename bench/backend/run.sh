@@ -2,7 +2,10 @@
 # Backend benchmark (npm run bench:backend): starts InfluxDB 1.8 through the
 # project's scripts, then runs the Go benchmark against it and stops it.
 #
-#   bash bench/backend/run.sh [-runs 5] [-freshness 60s] [-vms 50] [-hours 1]
+#   bash bench/backend/run.sh [-runs 5] [-freshness 60s] [-vms 50] [-range 1h]
+#   bash bench/backend/run.sh -mode rollup [-runs 5] [-vms 50] [-days 7]
+#     (a long range on the 1-minute rollups of provisioning/influxdb/init/15-rollups.sh
+#     against the same range on the 1-s data; ends with the `rollup:` line)
 #
 # Flags go to the Go program (go run ./bench/backend -h lists them).
 set -euo pipefail

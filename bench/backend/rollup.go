@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"strconv"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/vmtelemetry/libvirt-datasource/internal/grafanahost"
+)
+
+// rollupsScript is the provisioning that the compose stack, the demo and
+// the tests run; the benchmark backfills its rollups with it.
+const rollupsScript = "provisioning/influxdb/init/15-rollups.sh"
+
+// benchRollups writes set's 1-s samples, has InfluxDB compute their
+// 1-minute rollups with the provisioned statement, then loads the range as a
+// dashboard panel of the whole fleet does (every VM, the six metrics with
+// rates, 10-min buckets: Grafana's interval for a week at ~1000 pixels)
+// through the launched plugin, once from the 1-s data and once from the
+// rollups, alternating, and prints the medians and the speedup.
+func benchRollups(ctx context.Context, plugin *grafanahost.Plugin, ds grafanahost.DataSource, db influxDB, set dataSet, runs int) error {
+	days := strconv.FormatFloat(math.Round(set.span.Hours()/24*100)/100, 'f', -1, 64)
+	if err := rollupsScriptRun(db, "setup"); err != nil {
+		return err
+	}
+	fmt.Printf("writing %d VMs × %d metrics × %s days at 1 s (%d points) into InfluxDB 1.8 at %s\n",
+		set.vms, len(benchMetrics), days, set.points(), db.url)
+	if err := set.write(ctx, db); err != nil {
+		return err
+	}
+	started := time.Now()
+	// A day per statement keeps each backfill's memory bounded.
+	for from := set.start(); from.Before(set.end); from = from.Add(24 * time.Hour) {
+		to := from.Add(24 * time.Hour)
+		if to.After(set.end) {
+			to = set.end
+		}
+		if err := rollupsScriptRun(db, "backfill", from.Format(time.RFC3339), to.Format(time.RFC3339)); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("  1-minute rollups backfilled by InfluxDB in %s\n", time.Since(started).Round(time.Millisecond))
+
+	model, _ := json.Marshal(map[string]any{
+		"refId": "A", "schemaVersion": 1, "queryType": "metrics", "vmMode": "all",
+		"metrics": benchMetrics, "outputs": []string{"value", "rate", "per_second"},
+	})
+	query := backend.DataQuery{
+		RefID: "A", QueryType: "metrics", JSON: model, Interval: 10 * time.Minute, MaxDataPoints: 1000,
+		TimeRange: backend.TimeRange{From: set.start(), To: set.end},
+	}
+	onRollups := ds
+	onRollups.UID = "bench-rollups"
+	onRollups.JSONData = map[string]any{"rollups": true}
+	for k, v := range ds.JSONData {
+		onRollups.JSONData[k] = v
+	}
+	load := func(source grafanahost.DataSource) (time.Duration, data.Frames, error) {
+		started := time.Now()
+		resp, err := plugin.QueryData(ctx, &backend.QueryDataRequest{PluginContext: source.PluginContext(), Queries: []backend.DataQuery{query}})
+		elapsed := time.Since(started)
+		if err != nil {
+			return 0, nil, err
+		}
+		a := resp.Responses["A"]
+		if a.Error != nil {
+			return 0, nil, fmt.Errorf("QueryData (%s): %v", source.UID, a.Error)
+		}
+		if len(a.Frames) != set.vms {
+			return 0, nil, fmt.Errorf("QueryData (%s) returned %d frames, want %d", source.UID, len(a.Frames), set.vms)
+		}
+		return elapsed, a.Frames, nil
+	}
+
+	fmt.Printf("\nA %s-day panel of %d VMs × %d metrics with rates, 10-min buckets (%d runs each after a warm-up, alternating)\n", days, set.vms, len(benchMetrics), runs)
+	var rawTimes, rollupTimes []time.Duration
+	for i := 0; i <= runs; i++ {
+		r, rawFrames, err := load(ds)
+		if err != nil {
+			return err
+		}
+		u, rollupFrames, err := load(onRollups)
+		if err != nil {
+			return err
+		}
+		if i == 0 {
+			// Same frames: the rollups change the cost, not the answer.
+			rows, diff, err := compareAnswers(rawFrames, rollupFrames)
+			if err != nil {
+				return err
+			}
+			// Means differ only where minutes hold unequal sample counts (the
+			// data set's first minute has 59).
+			fmt.Printf("  same answer: %d frames × %d rows, largest relative difference %.2g\n", len(rawFrames), rows, diff)
+			continue
+		}
+		rawTimes, rollupTimes = append(rawTimes, r), append(rollupTimes, u)
+	}
+	rm, um := median(rawTimes), median(rollupTimes)
+	fmt.Printf("  from the 1-s data:          median %s  runs %s\n", rm.Round(time.Millisecond), roundAll(rawTimes))
+	fmt.Printf("  from the 1-minute rollups:  median %s  runs %s\n", um.Round(time.Millisecond), roundAll(rollupTimes))
+	speedup := float64(rm) / float64(um)
+	fmt.Printf("  speedup: %.1f×\n", speedup)
+	fmt.Printf("rollup: vms=%d days=%s speedup=%.1f\n", set.vms, days, speedup)
+	return nil
+}
+
+// rollupsScriptRun runs the provisioning script against the benchmark's
+// InfluxDB 1.8, rollups kept forever (the data set ends now; nothing expires
+// during a run anyway).
+func rollupsScriptRun(db influxDB, args ...string) error {
+	cmd := exec.Command(rollupsScript, args...)
+	cmd.Env = append(os.Environ(), "INFLUX_URL="+db.url, "INFLUX_VERSION=1.8", "INFLUX_DB="+db.database, "VMT_ROLLUP_RETENTION=INF")
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s %v: %w", rollupsScript, args, err)
+	}
+	return nil
+}
+
+// compareAnswers checks that two answers have the same frames, fields and
+// rows, and gives the largest relative difference of their values.
+func compareAnswers(a, b data.Frames) (rows int, largest float64, err error) {
+	if len(a) != len(b) {
+		return 0, 0, fmt.Errorf("%d frames against %d", len(a), len(b))
+	}
+	for i := range a {
+		if a[i].Name != b[i].Name || len(a[i].Fields) != len(b[i].Fields) || a[i].Rows() != b[i].Rows() {
+			return 0, 0, fmt.Errorf("frame %q (%d fields × %d rows) against %q (%d × %d)", a[i].Name, len(a[i].Fields), a[i].Rows(), b[i].Name, len(b[i].Fields), b[i].Rows())
+		}
+		rows = a[i].Rows()
+		for f := range a[i].Fields {
+			for r := 0; r < rows; r++ {
+				x, okX := a[i].Fields[f].ConcreteAt(r)
+				y, okY := b[i].Fields[f].ConcreteAt(r)
+				if okX != okY {
+					return 0, 0, fmt.Errorf("%s %s row %d: %v against %v", a[i].Name, a[i].Fields[f].Name, r, x, y)
+				}
+				if fx, isFloat := x.(float64); isFloat {
+					fy := y.(float64)
+					largest = math.Max(largest, math.Abs(fx-fy)/math.Max(1, math.Abs(fx)))
+				}
+			}
+		}
+	}
+	return rows, largest, nil
+}
