@@ -143,7 +143,7 @@ async function runOnce(config: Config, log: Logger): Promise<number> {
 async function runDaemon(config: Config, log: Logger): Promise<number> {
   let web;
   try {
-    web = config.web.configFile ? loadWebConfig(config.web.configFile) : { users: new Map<string, string>() };
+    web = config.web.configFile ? await loadWebConfig(config.web.configFile) : { users: new Map<string, string>() };
   } catch (error) {
     if (!(error instanceof ConfigError)) {
       throw error;

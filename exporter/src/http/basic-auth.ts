@@ -5,7 +5,6 @@
 // as long as for a known one and does not tell which users exist.
 
 import { createHash } from 'node:crypto';
-import bcrypt from 'bcryptjs';
 
 const DUMMY_HASH = '$2b$10$vtjnDAR5OSUMfumP6k//mukgctZeBzOxSJ.FQYF2meVxL6Ukry.HO';
 const REMEMBERED = 256;
@@ -37,6 +36,8 @@ export class BasicAuth {
       return true;
     }
     const hash = this.users.get(user);
+    // Loaded on the first request that needs it: exporters without users never do.
+    const { default: bcrypt } = await import('bcryptjs');
     const ok = await bcrypt.compare(password, hash ?? DUMMY_HASH);
     if (!ok || hash === undefined) {
       return false;

@@ -6,7 +6,6 @@
 
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parse } from 'yaml';
 import { ConfigError } from '../config.js';
 
 export interface WebConfig {
@@ -33,7 +32,10 @@ function onlyKeys(value: Record<string, unknown>, allowed: string[], where: stri
   }
 }
 
-export function loadWebConfig(path: string): WebConfig {
+export async function loadWebConfig(path: string): Promise<WebConfig> {
+  // Loaded only when there is a web config file: the YAML parser adds
+  // megabytes to the resident memory of every exporter otherwise.
+  const { parse } = await import('yaml');
   let document: unknown;
   try {
     document = parse(readFileSync(path, 'utf8'));

@@ -1,10 +1,10 @@
 // Chooses the write target from the InfluxDB settings: the v2 write API
 // (1.8+, 2.x, 3.x) or the 1.x /write endpoint (before 1.8).
 
-import { V1WriteTarget, V2WriteTarget, type WriteTarget } from './write-target.js';
+import { v1WriteTarget, v2WriteTarget, type WriteTarget } from './write-target.js';
 
 export interface InfluxSettings {
-  /** "v2": /api/v2/write through @influxdata/influxdb-client; "v1": /write (InfluxDB < 1.8). */
+  /** "v2": /api/v2/write (InfluxDB 1.8+, 2.x, 3.x); "v1": /write (InfluxDB < 1.8). */
   api: 'v1' | 'v2';
   url: string;
   token: string;
@@ -23,7 +23,7 @@ export interface InfluxSettings {
 export function createWriteTarget(settings: InfluxSettings): WriteTarget {
   const common = { url: settings.url, timeoutMs: settings.timeoutMs, gzipThresholdBytes: settings.gzipThresholdBytes };
   if (settings.api === 'v1') {
-    return new V1WriteTarget({
+    return v1WriteTarget({
       ...common,
       database: settings.database,
       retentionPolicy: settings.retentionPolicy,
@@ -35,5 +35,5 @@ export function createWriteTarget(settings: InfluxSettings): WriteTarget {
   // "database/retention-policy" as the bucket.
   const token = settings.token || (settings.username ? `${settings.username}:${settings.password}` : '');
   const bucket = settings.bucket || `${settings.database}/${settings.retentionPolicy || 'autogen'}`;
-  return new V2WriteTarget({ ...common, token, org: settings.org, bucket, maxLinesPerWrite: settings.batchSize });
+  return v2WriteTarget({ ...common, token, org: settings.org, bucket });
 }

@@ -23,7 +23,16 @@ function replaceLineBreaks(text: string): string {
   return text.replace(/\r/g, '\\r').replace(/\n/g, '\\n');
 }
 
+// Names and values almost never need escaping: one test of the characters
+// that matter saves the replace passes (thousands of keys per second).
+const MEASUREMENT_SPECIAL = /[\\,\s]/;
+const KEY_SPECIAL = /[\\,= \r\n]/;
+const STRING_FIELD_SPECIAL = /[\\"]/;
+
 export function escapeMeasurement(name: string): string {
+  if (!MEASUREMENT_SPECIAL.test(name)) {
+    return name;
+  }
   return replaceLineBreaks(name).replace(/[\\,\s]/g, (c) => (c === '\\' ? '\\\\' : `\\${c}`));
 }
 
@@ -37,18 +46,27 @@ const TRAILING_BACKSLASH_STAND_IN = '\u29f5';
  * spaces; a backslash elsewhere is literal.
  */
 export function escapeKey(text: string): string {
+  if (!KEY_SPECIAL.test(text)) {
+    return text;
+  }
   return replaceLineBreaks(text)
     .replace(/\\$/, TRAILING_BACKSLASH_STAND_IN)
     .replace(/[,= ]/g, (c) => `\\${c}`);
 }
 
 export function escapeStringField(text: string): string {
+  if (!STRING_FIELD_SPECIAL.test(text)) {
+    return `"${text}"`;
+  }
   return `"${text.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
 function encodeField([key, field]: [string, FieldValue]): string {
   switch (field.type) {
     case 'integer': {
+      if (typeof field.value === 'number' && Number.isSafeInteger(field.value)) {
+        return `${escapeKey(key)}=${field.value}i`;
+      }
       const value = typeof field.value === 'bigint' ? field.value : BigInt(field.value);
       if (value > 0x7fff_ffff_ffff_ffffn || value < -0x8000_0000_0000_0000n) {
         throw new LineProtocolError(`field ${key}: integer ${value} does not fit a signed 64-bit field`);
@@ -67,14 +85,30 @@ function encodeField([key, field]: [string, FieldValue]): string {
 
 /** One line of line protocol, without the trailing newline. */
 export function encodePoint(point: Point): string {
-  if (point.fields.length === 0) {
+  const { fields } = point;
+  if (fields.length === 0) {
     throw new LineProtocolError(`point of ${point.measurement} has no fields`);
   }
-  const tags = point.tags
-    .filter(([, value]) => value !== '')
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([key, value]) => `,${escapeKey(key)}=${escapeKey(value)}`)
-    .join('');
-  const fields = point.fields.map(encodeField).join(',');
-  return `${escapeMeasurement(point.measurement)}${tags} ${fields} ${Math.round(point.timeMs)}`;
+  // Built by concatenation, tags sorted only when they are not already:
+  // thousands of points a second on a large host.
+  let line = escapeMeasurement(point.measurement);
+  for (const [key, value] of inKeyOrder(point.tags)) {
+    if (value !== '') {
+      line += `,${escapeKey(key)}=${escapeKey(value)}`;
+    }
+  }
+  line += ` ${encodeField(fields[0]!)}`;
+  for (let i = 1; i < fields.length; i++) {
+    line += `,${encodeField(fields[i]!)}`;
+  }
+  return `${line} ${Math.round(point.timeMs)}`;
+}
+
+function inKeyOrder(tags: Array<[string, string]>): Array<[string, string]> {
+  for (let i = 1; i < tags.length; i++) {
+    if (tags[i - 1]![0] > tags[i]![0]) {
+      return tags.toSorted(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    }
+  }
+  return tags;
 }

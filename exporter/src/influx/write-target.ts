@@ -1,13 +1,19 @@
-// Where batches of line protocol go: InfluxDB's v2 write API (1.8+, 2.x,
-// 3.x) through @influxdata/influxdb-client, or the 1.x /write endpoint
-// (InfluxDB before 1.8, e.g. Debian's 1.6). Each write is one request; the
-// caller owns batching, order and retries.
+// Where batches of line protocol go: one of InfluxDB's write endpoints, over
+// one keep-alive HTTP(S) connection reused from request to request. The two
+// APIs differ only in path, query and credentials:
+//   v2: /api/v2/write (InfluxDB 1.8+, 2.x, 3.x), "Authorization: Token …";
+//   v1: /write (InfluxDB before 1.8, e.g. Debian's 1.6), Basic authentication.
+// Each write is one request; the caller owns batching, order and retries.
 
+import http from 'node:http';
+import https from 'node:https';
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import { HttpError, InfluxDB, setLogger, type WriteApi } from '@influxdata/influxdb-client';
 
 const gzipAsync = promisify(gzip);
+
+/** How much of an error answer goes into the error's message. */
+const ERROR_BODY_CHARS = 500;
 
 /** A failed write, with whether sending the same lines again may succeed. */
 export class WriteError extends Error {
@@ -42,8 +48,6 @@ export interface V2TargetOptions extends CommonTargetOptions {
   org: string;
   /** Bucket; on 1.8 "database/retention-policy". */
   bucket: string;
-  /** Most lines one write() gets (the library preallocates its buffer by this). */
-  maxLinesPerWrite: number;
 }
 
 export interface V1TargetOptions extends CommonTargetOptions {
@@ -54,7 +58,7 @@ export interface V1TargetOptions extends CommonTargetOptions {
 }
 
 function classifyStatus(status: number, body: string): WriteError {
-  const detail = body.trim().slice(0, 500);
+  const detail = body.trim().slice(0, ERROR_BODY_CHARS);
   // 400 and 413: the server refused these lines; anything else (auth, missing
   // database or bucket, 5xx, 429) may be fixed while the lines wait.
   const retryable = status !== 400 && status !== 413;
@@ -68,92 +72,93 @@ function urlWithoutCredentials(url: string): string {
   return parsed.toString().replace(/\/$/, '');
 }
 
-// The library logs failed writes to the console by itself; the writer
-// reports them (once per outage) in its own structured log instead.
-setLogger({ error: () => {}, warn: () => {} });
+/** POSTs line protocol to one write endpoint of InfluxDB. */
+export class HttpWriteTarget implements WriteTarget {
+  private readonly endpoint: URL;
+  private readonly client: typeof http | typeof https;
+  // One connection kept open: a new TCP (and TLS) set-up every second would
+  // cost more than the request itself.
+  private readonly agent: http.Agent;
 
-export class V2WriteTarget implements WriteTarget {
-  readonly description: string;
-  private readonly writeApi: WriteApi;
-
-  constructor(options: V2TargetOptions) {
-    this.description = `${urlWithoutCredentials(options.url)} (v2 write API, bucket ${options.bucket})`;
-    const influx = new InfluxDB({ url: options.url, token: options.token, timeout: options.timeoutMs });
-    this.writeApi = influx.getWriteApi(options.org, options.bucket, 'ms', {
-      // One request per write(): batching and retries are the caller's. The
-      // library sends by itself when its buffer reaches batchSize, which would
-      // escape flush()'s error: keep it one line larger than any write().
-      batchSize: options.maxLinesPerWrite + 1,
-      maxBatchBytes: Number.MAX_SAFE_INTEGER,
-      flushInterval: 0,
-      maxRetries: 0,
-      maxBufferLines: 0,
-      gzipThreshold: options.gzipThresholdBytes,
-    });
-  }
-
-  async write(lines: string[]): Promise<void> {
-    this.writeApi.writeRecords(lines);
-    try {
-      await this.writeApi.flush();
-    } catch (error) {
-      if (error instanceof HttpError) {
-        throw classifyStatus(error.statusCode, error.body ?? error.message);
-      }
-      throw new WriteError(`InfluxDB unreachable: ${(error as Error).message}`, true);
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.writeApi.dispose();
-  }
-}
-
-export class V1WriteTarget implements WriteTarget {
-  readonly description: string;
-  private readonly endpoint: string;
-  private readonly authorization: string | undefined;
-
-  constructor(private readonly options: V1TargetOptions) {
-    const base = urlWithoutCredentials(options.url);
-    this.description = `${base} (v1 /write, database ${options.database})`;
-    const query = new URLSearchParams({ db: options.database, precision: 'ms' });
-    if (options.retentionPolicy) {
-      query.set('rp', options.retentionPolicy);
-    }
-    this.endpoint = `${base}/write?${query}`;
-    if (options.username) {
-      this.authorization = `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`;
-    }
+  constructor(
+    url: string,
+    path: string,
+    query: URLSearchParams,
+    readonly description: string,
+    private readonly authorization: string | undefined,
+    private readonly options: CommonTargetOptions
+  ) {
+    this.endpoint = new URL(`${urlWithoutCredentials(url)}${path}?${query}`);
+    this.client = this.endpoint.protocol === 'https:' ? https : http;
+    this.agent = new this.client.Agent({ keepAlive: true, maxSockets: 1 });
   }
 
   async write(lines: string[]): Promise<void> {
     const text = Buffer.from(lines.join('\n') + '\n');
     const compress = text.length > this.options.gzipThresholdBytes;
-    const headers: Record<string, string> = { 'Content-Type': 'text/plain; charset=utf-8' };
+    const body = compress ? await gzipAsync(text) : text;
+    const headers: http.OutgoingHttpHeaders = {
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Length': body.length,
+    };
     if (compress) {
       headers['Content-Encoding'] = 'gzip';
     }
     if (this.authorization) {
       headers['Authorization'] = this.authorization;
     }
-    let response: Response;
-    try {
-      response = await fetch(this.endpoint, {
-        method: 'POST',
-        headers,
-        body: compress ? await gzipAsync(text) : text,
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
-    } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause?.code;
-      throw new WriteError(`InfluxDB unreachable: ${cause ?? (error as Error).message}`, true);
-    }
-    const body = await response.text();
-    if (response.status !== 204 && response.status !== 200) {
-      throw classifyStatus(response.status, body);
+    const { status, text: answer } = await this.post(body, headers);
+    if (status !== 204 && status !== 200) {
+      throw classifyStatus(status, answer);
     }
   }
 
-  async close(): Promise<void> {}
+  private post(body: Buffer, headers: http.OutgoingHttpHeaders): Promise<{ status: number; text: string }> {
+    return new Promise((resolve, reject) => {
+      const unreachable = (error: NodeJS.ErrnoException): void =>
+        reject(new WriteError(`InfluxDB unreachable: ${error.code ?? error.message}`, true));
+      const request = this.client.request(this.endpoint, { method: 'POST', headers, agent: this.agent }, (response) => {
+        const chunks: Buffer[] = [];
+        let kept = 0;
+        response.on('data', (chunk: Buffer) => {
+          // Only the start of an error answer is reported; the rest is read and dropped.
+          if (kept < ERROR_BODY_CHARS * 4) {
+            chunks.push(chunk);
+            kept += chunk.length;
+          }
+        });
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        response.on('error', unreachable);
+      });
+      request.setTimeout(this.options.timeoutMs, () =>
+        request.destroy(Object.assign(new Error(`no answer within ${this.options.timeoutMs} ms`), { code: 'ETIMEDOUT' }))
+      );
+      request.on('error', unreachable);
+      request.end(body);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.agent.destroy();
+  }
+}
+
+/** /api/v2/write: InfluxDB 1.8+, 2.x, 3.x. */
+export function v2WriteTarget(options: V2TargetOptions): HttpWriteTarget {
+  const query = new URLSearchParams({ org: options.org, bucket: options.bucket, precision: 'ms' });
+  const description = `${urlWithoutCredentials(options.url)} (v2 write API, bucket ${options.bucket})`;
+  return new HttpWriteTarget(options.url, '/api/v2/write', query, description, options.token ? `Token ${options.token}` : undefined, options);
+}
+
+/** /write: InfluxDB 1.x, the only write endpoint before 1.8. */
+export function v1WriteTarget(options: V1TargetOptions): HttpWriteTarget {
+  const query = new URLSearchParams({ db: options.database, precision: 'ms' });
+  if (options.retentionPolicy) {
+    query.set('rp', options.retentionPolicy);
+  }
+  const description = `${urlWithoutCredentials(options.url)} (v1 /write, database ${options.database})`;
+  const authorization = options.username
+    ? `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`
+    : undefined;
+  return new HttpWriteTarget(options.url, '/write', query, description, authorization, options);
 }

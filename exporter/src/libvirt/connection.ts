@@ -79,6 +79,8 @@ export class RpcConnection extends EventEmitter<RpcConnectionEvents> {
   private closing = false;
   private closeError: Error | undefined;
   private isClosed = false;
+  /** Writes are being gathered until the end of this tick (send()). */
+  private corked = false;
 
   private constructor(
     private readonly socket: net.Socket,
@@ -200,8 +202,26 @@ export class RpcConnection extends EventEmitter<RpcConnectionEvents> {
         reject(new CallTimeoutError(name, timeoutMs));
       }, timeoutMs);
       this.pending.set(serial, { procedure: name, resolve, reject, timer });
-      this.socket.write(message);
+      this.send(message);
     });
+  }
+
+  /**
+   * Queues a message; every message queued in the same tick leaves in one
+   * write when the tick ends. A round's per-domain calls are issued many at
+   * once (each reply lets the next call go): one syscall each would cost
+   * more than encoding them.
+   */
+  private send(message: Buffer): void {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.socket.write(message);
   }
 
   /** Closes the socket; pending calls reject with ConnectionClosedError. */
@@ -270,7 +290,7 @@ export class RpcConnection extends EventEmitter<RpcConnectionEvents> {
   }
 
   private sendPong(): void {
-    this.socket.write(
+    this.send(
       encodeMessage({
         program: KEEPALIVE_PROGRAM,
         version: KEEPALIVE_PROTOCOL_VERSION,

@@ -2,7 +2,6 @@
 // length (which counts itself), a 24-byte header, then the XDR payload.
 
 import { BufferReader } from './xdr/buffer-reader.js';
-import { BufferWriter } from './xdr/buffer-writer.js';
 import { LibvirtError, type LibvirtErrorDetails } from './errors.js';
 import { readDomainRef, REMOTE_STRING_MAX } from './remote-types.js';
 
@@ -27,6 +26,8 @@ export const MessageType = {
 /** virNetMessageStatus. */
 export const MessageStatus = { OK: 0, ERROR: 1, CONTINUE: 2 } as const;
 
+const EMPTY_PAYLOAD = new Uint8Array(0);
+
 export const LENGTH_SIZE = 4;
 export const HEADER_SIZE = 24;
 /** VIR_NET_MESSAGE_MAX of libvirt ≥ 5.x (32 MiB); the length word is not counted in it. */
@@ -47,22 +48,22 @@ export interface Message {
   payload: Buffer;
 }
 
-export function encodeMessage(header: MessageHeader, payload: Uint8Array = Buffer.alloc(0)): Buffer {
+export function encodeMessage(header: MessageHeader, payload: Uint8Array = EMPTY_PAYLOAD): Buffer {
   const total = LENGTH_SIZE + HEADER_SIZE + payload.length;
   if (total - LENGTH_SIZE > MESSAGE_MAX) {
     throw new RangeError(`message of ${total} bytes exceeds libvirt's limit of ${MESSAGE_MAX}`);
   }
-  const writer = new BufferWriter(total);
-  writer
-    .writeUint(total)
-    .writeUint(header.program)
-    .writeUint(header.version)
-    .writeInt(header.procedure)
-    .writeInt(header.type)
-    .writeUint(header.serial)
-    .writeInt(header.status);
-  const framed = writer.toBuffer();
-  return Buffer.concat([framed, payload], total);
+  // One buffer, every byte written below: no zero-fill, no concatenation.
+  const message = Buffer.allocUnsafe(total);
+  message.writeUInt32BE(total, 0);
+  message.writeUInt32BE(header.program, 4);
+  message.writeUInt32BE(header.version, 8);
+  message.writeInt32BE(header.procedure, 12);
+  message.writeInt32BE(header.type, 16);
+  message.writeUInt32BE(header.serial, 20);
+  message.writeInt32BE(header.status, 24);
+  message.set(payload, LENGTH_SIZE + HEADER_SIZE);
+  return message;
 }
 
 /** Decodes the 24 header bytes that follow the length word. */

@@ -28,10 +28,11 @@ function optional<T>(
 }
 
 export function samplePoints(sample: VmSample): Point[] {
+  // In key order, as line protocol wants them: encodePoint need not sort.
   const tags: Array<[string, string]> = [
-    ['vm', sample.vm],
-    ['uuid', sample.uuid],
     ['host', sample.host],
+    ['uuid', sample.uuid],
+    ['vm', sample.vm],
   ];
   const fields: Array<[string, FieldValue]> = [
     ['domain_id', integer(sample.domainId)],
@@ -51,7 +52,7 @@ export function samplePoints(sample: VmSample): Point[] {
   for (const disk of sample.disks) {
     points.push({
       measurement: DISK_MEASUREMENT,
-      tags: [...tags, ['device', disk.device]],
+      tags: [['device', disk.device], ...tags],
       fields: [
         ['read_bytes', integer(disk.readBytes)],
         ['write_bytes', integer(disk.writeBytes)],
@@ -64,7 +65,7 @@ export function samplePoints(sample: VmSample): Point[] {
   for (const nic of sample.interfaces) {
     points.push({
       measurement: INTERFACE_MEASUREMENT,
-      tags: [...tags, ['interface', nic.interface]],
+      tags: [tags[0]!, ['interface', nic.interface], tags[1]!, tags[2]!],
       fields: [
         ['rx_bytes', integer(nic.rxBytes)],
         ['tx_bytes', integer(nic.txBytes)],

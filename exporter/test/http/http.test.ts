@@ -178,7 +178,7 @@ test('basic auth: bcrypt users from the web config; 401 with a challenge otherwi
   assert.equal((await fetch(base, { headers: basic('prometheus', 's3cret') })).status, 200, 'remembered');
 });
 
-test('web config file: the exporter-toolkit keys, relative file names, and unsupported keys refused by name', (t) => {
+test('web config file: the exporter-toolkit keys, relative file names, and unsupported keys refused by name', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'vmt-web-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'cert.pem'), 'CERT');
@@ -186,7 +186,7 @@ test('web config file: the exporter-toolkit keys, relative file names, and unsup
   const hash = bcrypt.hashSync('x', 4);
   const file = join(dir, 'web.yml');
   writeFileSync(file, `tls_server_config:\n  cert_file: cert.pem\n  key_file: ${join(dir, 'key.pem')}\nbasic_auth_users:\n  prometheus: ${hash}\n`);
-  const config = loadWebConfig(file);
+  const config = await loadWebConfig(file);
   assert.equal(config.tls?.cert.toString(), 'CERT');
   assert.equal(config.tls?.key.toString(), 'KEY');
   assert.equal(config.tls?.minVersion, 'TLSv1.2');
@@ -200,6 +200,6 @@ test('web config file: the exporter-toolkit keys, relative file names, and unsup
     ['a: [', /web config file/],
   ] as const) {
     writeFileSync(file, text);
-    assert.throws(() => loadWebConfig(file), message, text);
+    await assert.rejects(loadWebConfig(file), message, text);
   }
 });

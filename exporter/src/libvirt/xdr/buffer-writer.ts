@@ -16,7 +16,8 @@ export class BufferWriter {
   private offset = 0;
 
   constructor(initialSize = INITIAL_SIZE) {
-    this.buffer = Buffer.alloc(initialSize);
+    // Unfilled: every byte up to `offset` is written (padding explicitly) before it is read.
+    this.buffer = Buffer.allocUnsafe(initialSize);
   }
 
   /** Bytes written so far. */
@@ -145,7 +146,7 @@ export class BufferWriter {
     while (size < needed) {
       size *= 2;
     }
-    const grown = Buffer.alloc(size);
+    const grown = Buffer.allocUnsafe(size);
     this.buffer.copy(grown, 0, 0, this.offset);
     this.buffer = grown;
   }
