@@ -1,9 +1,10 @@
 import React from 'react';
 import { SelectableValue } from '@grafana/data';
-import { Field, FieldSet, Input, RadioButtonGroup, SecretInput } from '@grafana/ui';
+import { Field, FieldSet, RadioButtonGroup } from '@grafana/ui';
 
 import { AuthType } from '../../types';
-import { INPUT_WIDTH, settingsChanges, SettingsProps } from './settingsPart';
+import { SecretSetting, TextSetting } from './settingFields';
+import { settingsChanges, SettingsProps } from './settingsPart';
 
 const AUTH_TYPES: Array<SelectableValue<AuthType>> = [
   { label: 'None', value: 'none' },
@@ -13,11 +14,8 @@ const AUTH_TYPES: Array<SelectableValue<AuthType>> = [
 
 /** How the backend signs in to InfluxDB; only the fields of the chosen way are shown. */
 export function AuthSettings(props: SettingsProps) {
-  const { jsonData } = props.options;
-  const secureJsonFields = props.options.secureJsonFields ?? {};
-  const secureJsonData = props.options.secureJsonData ?? {};
-  const { setJsonData, onText, onSecret, onResetSecret } = settingsChanges(props);
-  const authType = jsonData.authType ?? 'none';
+  const { setJsonData } = settingsChanges(props);
+  const authType = props.options.jsonData.authType ?? 'none';
   return (
     <FieldSet label="Authentication">
       <Field label="Authentication">
@@ -28,39 +26,26 @@ export function AuthSettings(props: SettingsProps) {
         />
       </Field>
       {authType === 'token' && (
-        <Field label="Token" description="InfluxDB API token; stored encrypted">
-          <SecretInput
-            id="config-token"
-            width={INPUT_WIDTH}
-            isConfigured={Boolean(secureJsonFields.token)}
-            value={secureJsonData.token ?? ''}
-            placeholder="API token"
-            onChange={onSecret('token')}
-            onReset={onResetSecret('token')}
-          />
-        </Field>
+        <SecretSetting
+          {...props}
+          secret="token"
+          id="config-token"
+          label="Token"
+          description="InfluxDB API token; stored encrypted"
+          placeholder="API token"
+        />
       )}
       {authType === 'basic' && (
         <>
-          <Field label="User">
-            <Input
-              id="config-username"
-              width={INPUT_WIDTH}
-              value={jsonData.username ?? ''}
-              onChange={onText('username')}
-            />
-          </Field>
-          <Field label="Password" description="Stored encrypted">
-            <SecretInput
-              id="config-password"
-              width={INPUT_WIDTH}
-              isConfigured={Boolean(secureJsonFields.password)}
-              value={secureJsonData.password ?? ''}
-              placeholder="Password"
-              onChange={onSecret('password')}
-              onReset={onResetSecret('password')}
-            />
-          </Field>
+          <TextSetting {...props} setting="username" id="config-username" label="User" />
+          <SecretSetting
+            {...props}
+            secret="password"
+            id="config-password"
+            label="Password"
+            description="Stored encrypted"
+            placeholder="Password"
+          />
         </>
       )}
     </FieldSet>

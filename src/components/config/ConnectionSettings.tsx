@@ -1,6 +1,7 @@
 import React from 'react';
-import { Field, FieldSet, Input, SecretTextArea, Switch } from '@grafana/ui';
+import { Field, FieldSet, SecretTextArea, Switch } from '@grafana/ui';
 
+import { NumberSetting } from './settingFields';
 import { settingsChanges, SettingsProps } from './settingsPart';
 
 /** The backend's requests to InfluxDB: their timeout and how the server's certificate is checked. */
@@ -8,20 +9,18 @@ export function ConnectionSettings(props: SettingsProps) {
   const { jsonData } = props.options;
   const secureJsonFields = props.options.secureJsonFields ?? {};
   const secureJsonData = props.options.secureJsonData ?? {};
-  const { setJsonData, onNumber, onSecret, onResetSecret } = settingsChanges(props);
+  const { setJsonData, onSecret, onResetSecret } = settingsChanges(props);
   return (
     <FieldSet label="Connection">
-      <Field label="Timeout (seconds)" description="Per InfluxDB request; default 30">
-        <Input
-          id="config-timeout"
-          type="number"
-          min={1}
-          width={20}
-          value={jsonData.timeoutSeconds ?? ''}
-          placeholder="30"
-          onChange={onNumber('timeoutSeconds')}
-        />
-      </Field>
+      <NumberSetting
+        {...props}
+        setting="timeoutSeconds"
+        min={1}
+        id="config-timeout"
+        label="Timeout (seconds)"
+        description="Per InfluxDB request; default 30"
+        placeholder="30"
+      />
       <Field label="Skip TLS verification" description="Accept any server certificate (testing only)">
         <Switch
           id="config-tls-skip-verify"

@@ -3,6 +3,7 @@ import { SelectableValue } from '@grafana/data';
 import { Field, FieldSet, Input, RadioButtonGroup, Switch } from '@grafana/ui';
 
 import { QueryLanguage } from '../../types';
+import { TextSetting } from './settingFields';
 import { INPUT_WIDTH, settingsChanges, SettingsProps } from './settingsPart';
 
 const QUERY_LANGUAGES: Array<SelectableValue<QueryLanguage>> = [
@@ -17,7 +18,7 @@ const QUERY_LANGUAGES: Array<SelectableValue<QueryLanguage>> = [
 export function InfluxDbSettings(props: SettingsProps) {
   const { options, onOptionsChange } = props;
   const { jsonData } = options;
-  const { setJsonData, onText } = settingsChanges(props);
+  const { setJsonData } = settingsChanges(props);
   const queryLanguage = jsonData.queryLanguage ?? 'influxql';
   return (
     <FieldSet label="InfluxDB">
@@ -37,45 +38,44 @@ export function InfluxDbSettings(props: SettingsProps) {
           onChange={(value) => setJsonData({ queryLanguage: value })}
         />
       </Field>
-      <Field label="Database" description="InfluxQL database (on 2.x: the DBRP-mapped database)">
-        <Input
-          id="config-database"
-          width={INPUT_WIDTH}
-          value={jsonData.database ?? ''}
-          placeholder="vm_telemetry"
-          onChange={onText('database')}
-        />
-      </Field>
-      <Field label="Retention policy" description="Optional; empty uses the database's default">
-        <Input
-          id="config-retention-policy"
-          width={INPUT_WIDTH}
-          value={jsonData.retentionPolicy ?? ''}
-          onChange={onText('retentionPolicy')}
-        />
-      </Field>
-      <Field label="Measurement">
-        <Input
-          id="config-measurement"
-          width={INPUT_WIDTH}
-          value={jsonData.measurement ?? ''}
-          placeholder="vm_telemetry"
-          onChange={onText('measurement')}
-        />
-      </Field>
+      <TextSetting
+        {...props}
+        setting="database"
+        id="config-database"
+        label="Database"
+        description="InfluxQL database (on 2.x: the DBRP-mapped database)"
+        placeholder="vm_telemetry"
+      />
+      <TextSetting
+        {...props}
+        setting="retentionPolicy"
+        id="config-retention-policy"
+        label="Retention policy"
+        description="Optional; empty uses the database's default"
+      />
+      <TextSetting
+        {...props}
+        setting="measurement"
+        id="config-measurement"
+        label="Measurement"
+        placeholder="vm_telemetry"
+      />
       {queryLanguage === 'flux' && (
         <>
-          <Field label="Organization" description="Flux on InfluxDB 2.x">
-            <Input
-              id="config-organization"
-              width={INPUT_WIDTH}
-              value={jsonData.organization ?? ''}
-              onChange={onText('organization')}
-            />
-          </Field>
-          <Field label="Bucket" description="Empty: <database>/<retention policy or autogen> (InfluxDB 1.8)">
-            <Input id="config-bucket" width={INPUT_WIDTH} value={jsonData.bucket ?? ''} onChange={onText('bucket')} />
-          </Field>
+          <TextSetting
+            {...props}
+            setting="organization"
+            id="config-organization"
+            label="Organization"
+            description="Flux on InfluxDB 2.x"
+          />
+          <TextSetting
+            {...props}
+            setting="bucket"
+            id="config-bucket"
+            label="Bucket"
+            description="Empty: <database>/<retention policy or autogen> (InfluxDB 1.8)"
+          />
         </>
       )}
       <Field
