@@ -153,10 +153,7 @@ func BuildFluxRange(bucket, rollupBucket, measurement string, req RangeRequest) 
 	if err := w.prelude(req.Selection); err != nil {
 		return "", err
 	}
-	names := make([]string, len(req.Fields))
-	for i, f := range req.Fields {
-		names[i] = f.Name
-	}
+	names := req.FieldNames()
 	if req.Interval <= 0 {
 		w.source(bucket, measurement, req.From, req.To, names, req.Selection)
 		w.code(fluxKeep)
@@ -257,11 +254,7 @@ func (s *FluxSource) Range(ctx context.Context, req RangeRequest) ([]VMSeries, e
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, len(req.Fields))
-	for i, f := range req.Fields {
-		names[i] = f.Name
-	}
-	b := newSeriesBuilder(names)
+	b := newSeriesBuilder(req.FieldNames())
 	if !req.RollupBefore.IsZero() {
 		for i, f := range req.Fields {
 			b.alias(rollupColumn(f), i)

@@ -271,11 +271,7 @@ func (s *InfluxQLSource) Range(ctx context.Context, req RangeRequest) ([]VMSerie
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, len(req.Fields))
-	for i, f := range req.Fields {
-		names[i] = f.Name
-	}
-	return s.readSeries(ctx, q, names, 0)
+	return s.readSeries(ctx, q, req.FieldNames(), 0)
 }
 
 // Newest implements Source.

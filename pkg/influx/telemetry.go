@@ -130,6 +130,15 @@ func (req RangeRequest) parts() (rollup RangeRequest, rollupOK bool, raw RangeRe
 	return rollup, true, raw, rawOK, nil
 }
 
+// FieldNames are the names of the request's fields, in order.
+func (r RangeRequest) FieldNames() []string {
+	names := make([]string, len(r.Fields))
+	for i, f := range r.Fields {
+		names[i] = f.Name
+	}
+	return names
+}
+
 // NewestRequest reads the newest Count points of each selected VM, not older
 // than Since, which is required: a read without a lower time bound would scan
 // every shard of the retention.
