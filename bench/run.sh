@@ -12,7 +12,9 @@
 # Sizes (smaller ones for a quick look; the summary lines say what ran):
 #   VMT_BENCH_PEER_SECONDS   window of each peer.sh scenario (default 60)
 #   VMT_BENCH_BACKEND_RUNS   timed QueryData runs (default 5)
-#   VMT_BENCH_ROLLUP_VMS, VMT_BENCH_ROLLUP_DAYS   the rollup data set (default 50, 7)
+#   VMT_BENCH_ROLLUP_VMS, VMT_BENCH_ROLLUP_DAYS   the rollup data set (default 50, 7: about
+#                            30 M lines to write and roll up, an hour or more on 2 busy cores)
+#   VMT_BENCH_ROLLUP_RUNS    timed loads of each kind (default 3)
 #   VMT_BENCH_ONLY           run only these parts (e.g. "backend rollup")
 # Needs root for peer.sh (libvirtd, QEMU guests in a network namespace). Exits non-zero when
 # a part fails or prints no summary line; the lines of the other parts are still printed.
@@ -36,7 +38,7 @@ part() {
 
 part exporter bash exporter/bench/peer.sh "${VMT_BENCH_PEER_SECONDS:-60}"
 part backend bash bench/backend/run.sh -runs "${VMT_BENCH_BACKEND_RUNS:-5}" -freshness 0
-part rollup bash bench/backend/run.sh -mode rollup -vms "${VMT_BENCH_ROLLUP_VMS:-50}" -days "${VMT_BENCH_ROLLUP_DAYS:-7}"
+part rollup bash bench/backend/run.sh -mode rollup -runs "${VMT_BENCH_ROLLUP_RUNS:-3}" -vms "${VMT_BENCH_ROLLUP_VMS:-50}" -days "${VMT_BENCH_ROLLUP_DAYS:-7}"
 
 # The summary: the last line of each kind a part printed, in the order.
 lines=()
