@@ -6,8 +6,8 @@
 // every live panel of the dashboard (SubscribeStream per viewer and panel),
 // and runs each distinct channel once (RunStream, as Grafana Live does). Over
 // a window it counts InfluxDB's own queries (GET /debug/vars, httpd queryReq),
-// the plugin's CPU % and RSS (/proc), and the freshness of every frame:
-// receive time − newest sample time in it.
+// the plugin's CPU % and RSS (/proc), and the freshness of every VM in every
+// frame: receive time − that VM's newest sample time.
 package main
 
 import (
@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"sort"
@@ -40,11 +41,11 @@ func main() {
 }
 
 type options struct {
-	module, dashboard, label string
-	baseline                     bool
-	hosts, vmsPerHost, measured  int
-	viewers                      int
-	warmup, window               time.Duration
+	module, dashboard, label    string
+	baseline                    bool
+	hosts, vmsPerHost, measured int
+	viewers                     int
+	warmup, window              time.Duration
 }
 
 func run() error {
@@ -116,7 +117,10 @@ func run() error {
 			}
 		}()
 	}
-	time.Sleep(o.warmup)
+	arrival, err := probeArrival(influxURL, database, o.warmup)
+	if err != nil {
+		return err
+	}
 	fresh.reset()
 	queriesBefore, err := influxQueries(influxURL)
 	if err != nil {
@@ -160,8 +164,9 @@ func run() error {
 		cpu *= scale
 		livePanelsTotal = int(float64(livePanelsTotal) * scale)
 	}
-	p95, frames := fresh.p95()
-	fmt.Printf("  %d frames in the window, load average %s\n", frames, loadAverage())
+	p50, p95, samples := fresh.percentiles()
+	fmt.Printf("  %d VM freshness samples in the window (p50 %d ms), load average %s\n", samples, p50.Milliseconds(), loadAverage())
+	fmt.Printf("  of which the exporters' part, sample time -> visible in InfluxDB (probed during the warm-up): %s\n", arrival)
 	fmt.Printf("fleet: vms=%d hosts=%d viewers=%d live_panels=%d influx_queries_per_s=%.1f plugin_cpu_pct=%.1f plugin_rss_mb=%.1f freshness_p95_ms=%d\n",
 		totalVMs, o.hosts, o.viewers, livePanelsTotal, queries, cpu, rss, p95.Milliseconds())
 	return nil
@@ -328,18 +333,22 @@ func (f *freshness) add(d time.Duration) {
 	f.mu.Unlock()
 }
 
-func (f *freshness) p95() (time.Duration, int) {
+func (f *freshness) percentiles() (p50, p95 time.Duration, n int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(f.samples) == 0 {
-		return 0, 0
+		return 0, 0, 0
 	}
 	sorted := append([]time.Duration(nil), f.samples...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
-	return sorted[(len(sorted)*95+99)/100-1], len(sorted)
+	at := func(pct int) time.Duration { return sorted[(len(sorted)*pct+99)/100-1] }
+	return at(50), at(95), len(sorted)
 }
 
-// receive notes, for every frame, receive time − the newest sample time in it.
+// receive notes the freshness of every VM in every frame: receive time −
+// the VM's newest sample time. A fleet frame (a "stale" field) has one row
+// per VM: every row not stale counts. A frame of the baseline holds one VM:
+// its newest time counts.
 func receive(stream *grafanahost.Stream, fresh *freshness) error {
 	for {
 		packet, err := stream.Recv()
@@ -354,30 +363,100 @@ func receive(stream *grafanahost.Stream, fresh *freshness) error {
 		if err := json.Unmarshal(packet.Data, &frame); err != nil {
 			return fmt.Errorf("undecodable frame: %w", err)
 		}
-		var newest time.Time
-		for _, field := range frame.Fields {
-			for i := 0; i < field.Len(); i++ {
-				var t time.Time
-				switch v := field.At(i).(type) {
-				case time.Time:
-					t = v
-				case *time.Time:
-					if v != nil {
-						t = *v
-					}
-				}
-				if t.After(newest) {
-					newest = t
+		times := firstTimeField(&frame)
+		if times == nil {
+			continue
+		}
+		if stale, _ := frame.FieldByName("stale"); stale != nil {
+			for i := 0; i < times.Len(); i++ {
+				if isStale, _ := stale.At(i).(bool); !isStale {
+					fresh.add(at.Sub(timeAt(times, i)))
 				}
 			}
-			if !newest.IsZero() {
-				break // the first time field is the sample time
+			continue
+		}
+		var newest time.Time
+		for i := 0; i < times.Len(); i++ {
+			if t := timeAt(times, i); t.After(newest) {
+				newest = t
 			}
 		}
 		if !newest.IsZero() {
 			fresh.add(at.Sub(newest))
 		}
 	}
+}
+
+func firstTimeField(frame *data.Frame) *data.Field {
+	for _, field := range frame.Fields {
+		if field.Type().Time() {
+			return field
+		}
+	}
+	return nil
+}
+
+func timeAt(field *data.Field, i int) time.Time {
+	switch v := field.At(i).(type) {
+	case time.Time:
+		return v
+	case *time.Time:
+		if v != nil {
+			return *v
+		}
+	}
+	return time.Time{}
+}
+
+// probeArrival asks InfluxDB every 100 ms, for the duration, for each
+// host's newest sample time, and returns how long after its sample time
+// each new sample was first seen (p50, p95): the exporters' collection and
+// write, which every design's freshness includes. It runs before the
+// measured window, so its queries are not counted.
+func probeArrival(influxURL, database string, duration time.Duration) (string, error) {
+	query := url.Values{"db": {database}, "epoch": {"ms"}, "q": {`SELECT last("domain_id") FROM "vm_telemetry" WHERE time > now() - 1m GROUP BY "host"`}}
+	newest := map[string]int64{}
+	var lags []time.Duration
+	for end := time.Now().Add(duration); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		asked := time.Now()
+		resp, err := http.Get(influxURL + "/query?" + query.Encode())
+		if err != nil {
+			return "", err
+		}
+		var answer struct {
+			Results []struct {
+				Series []struct {
+					Tags   map[string]string `json:"tags"`
+					Values [][]json.Number   `json:"values"`
+				} `json:"series"`
+			} `json:"results"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&answer)
+		resp.Body.Close()
+		if err != nil || len(answer.Results) != 1 {
+			return "", fmt.Errorf("probing InfluxDB: %v", err)
+		}
+		for _, series := range answer.Results[0].Series {
+			if len(series.Values) == 0 || len(series.Values[0]) == 0 {
+				continue
+			}
+			ms, err := series.Values[0][0].Int64()
+			if err != nil {
+				return "", fmt.Errorf("probing InfluxDB: time %v", series.Values[0][0])
+			}
+			host := series.Tags["host"]
+			if previous, ok := newest[host]; ok && ms > previous {
+				lags = append(lags, asked.Sub(time.UnixMilli(ms)))
+			}
+			newest[host] = ms
+		}
+	}
+	if len(lags) == 0 {
+		return "no new sample seen", nil
+	}
+	sort.Slice(lags, func(i, j int) bool { return lags[i] < lags[j] })
+	at := func(pct int) int64 { return lags[(len(lags)*pct+99)/100-1].Milliseconds() }
+	return fmt.Sprintf("p50 %d ms, p95 %d ms (%d samples)", at(50), at(95), len(lags)), nil
 }
 
 // influxQueries sums queryReq of InfluxDB's httpd statistics.

@@ -96,26 +96,30 @@ export class Exporter {
     }
   }
 
-  /** Runs rounds every interval until stop(). */
+  /**
+   * Runs rounds every interval until stop(), each on a multiple of the
+   * interval on the wall clock (as Telegraf's round_interval): every exporter
+   * of a fleet samples at the same instants, so the data source's live stream
+   * reads once just after they all wrote instead of up to an interval later.
+   */
   start(): void {
     const { intervalMs, metrics } = this.parts;
-    let next = performance.now();
+    let dueMs = nextTick(Date.now(), intervalMs);
     const tick = (): void => {
       this.current = this.round().finally(() => {
         if (this.timer === null) {
           return;
         }
-        next += intervalMs;
-        const now = performance.now();
-        if (next < now) {
-          const missed = Math.ceil((now - next) / intervalMs);
+        const now = Date.now();
+        const next = nextRound(dueMs, now, intervalMs);
+        if (next.overrun) {
           metrics.overruns++;
-          next += missed * intervalMs;
         }
-        this.timer = setTimeout(tick, next - now);
+        dueMs = next.dueMs;
+        this.timer = setTimeout(tick, dueMs - now);
       });
     };
-    this.timer = setTimeout(tick, 0);
+    this.timer = setTimeout(tick, dueMs - Date.now());
   }
 
   /** Stops scheduling and waits for a round in progress. */
@@ -175,4 +179,25 @@ export class Exporter {
     }
     return name;
   }
+}
+
+/** The first multiple of intervalMs after nowMs (Unix time). */
+export function nextTick(nowMs: number, intervalMs: number): number {
+  return (Math.floor(nowMs / intervalMs) + 1) * intervalMs;
+}
+
+/**
+ * When the round after the one due at dueMs starts, that round having ended
+ * at nowMs: one interval later, or, when the round outlasted that (an
+ * overrun) or the clock stepped back, the next tick after now.
+ */
+export function nextRound(dueMs: number, nowMs: number, intervalMs: number): { dueMs: number; overrun: boolean } {
+  const next = dueMs + intervalMs;
+  if (next <= nowMs) {
+    return { dueMs: nextTick(nowMs, intervalMs), overrun: true };
+  }
+  if (next - nowMs > intervalMs) {
+    return { dueMs: nextTick(nowMs, intervalMs), overrun: false };
+  }
+  return { dueMs: next, overrun: false };
 }

@@ -41,6 +41,9 @@ type fleetVM struct {
 	uuid     string
 	state    string
 	lastSeen time.Time
+	// period is the step between its last two samples the stream saw (0:
+	// not known yet): how often the stream may expect a new one.
+	period time.Duration
 }
 
 // fleetMemory keeps every VM a stream has seen, so that a VM that stops
@@ -83,8 +86,14 @@ func (d *Datasource) FleetFrame(ctx context.Context, q models.Query, interval, w
 		if states := s.Texts[fleetStateField]; len(states) > 0 {
 			vm.state = states[len(states)-1]
 		}
-		if known, ok := memory[id]; ok && vm.state == "" {
-			vm.state = known.state
+		if known, ok := memory[id]; ok {
+			if vm.state == "" {
+				vm.state = known.state
+			}
+			vm.period = known.period
+			if vm.lastSeen.After(known.lastSeen) {
+				vm.period = vm.lastSeen.Sub(known.lastSeen)
+			}
 		}
 		memory[id] = vm
 		newest[id] = vmFrame(s, fq, gapLimit, time.Time{}, now)

@@ -98,8 +98,10 @@ func (d *Datasource) PublishStream(_ context.Context, _ *backend.PublishStreamRe
 // viewer, whatever VM or field each shows (the browser picks them). A frame
 // goes out every interval even when nothing changed; a VM that stops
 // reporting keeps its row, stale with null values, so the schema never
-// changes. Reads that keep failing end the stream with an error, which makes
-// Grafana run it again with backoff.
+// changes. The reads follow the exporters' sampling ticks (readSchedule), so
+// a frame goes out just after the fleet's samples arrive. Reads that keep
+// failing end the stream with an error, which makes Grafana run it again
+// with backoff.
 func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamRequest, sender *backend.StreamSender) error {
 	stream, err := d.parseStream(req.Path, req.Data)
 	if err != nil {
@@ -117,12 +119,19 @@ func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamReques
 	logger.Debug("live stream started", "interval", stream.interval.String())
 	defer logger.Debug("live stream stopped")
 
-	ticker := time.NewTicker(stream.interval)
-	defer ticker.Stop()
+	schedule := newReadSchedule(stream.interval)
+	timer := time.NewTimer(0) // the first read at once
+	defer timer.Stop()
 	memory := fleetMemory{}
-	window := latestWindow(stream.query.GapLimit(stream.interval))
+	gapLimit := stream.query.GapLimit(stream.interval)
+	window := latestWindow(gapLimit)
 	failures := 0
 	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-timer.C:
+		}
 		frame, err := d.FleetFrame(ctx, stream.query, stream.interval, window, time.Now(), memory)
 		switch {
 		case ctx.Err() != nil:
@@ -135,6 +144,8 @@ func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamReques
 			}
 		default:
 			failures = 0
+			window = lookback(stream.interval, gapLimit)
+			schedule.observe(memory, staleAfter(stream.interval))
 			if err := sender.SendFrame(frame, data.IncludeAll); err != nil {
 				if ctx.Err() != nil {
 					return nil
@@ -142,17 +153,22 @@ func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamReques
 				return fmt.Errorf("live stream %s: sending a frame: %w", req.Path, err)
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-ticker.C:
-		}
+		timer.Reset(time.Until(schedule.next(time.Now())))
 	}
 }
 
-// latestWindow is how far back a stream reads: a VM silent for longer keeps
-// its stale row from the stream's memory, and a rate across a longer step
-// would be null anyway.
+// latestWindow is how far back a stream's first read reaches: the VMs
+// silent for longer are not listed, and a rate across a longer step would be
+// null anyway.
 func latestWindow(gapLimit time.Duration) time.Duration {
 	return max(time.Minute, 2*gapLimit)
+}
+
+// lookback is how far back the reads after the first reach: a VM whose
+// newest sample is older is stale (its row comes from the stream's memory),
+// and the sample before its newest counts for a rate only within the gap
+// limit. So every read finds what the first read's window would, while
+// InfluxDB scans seconds of samples per VM instead of a minute of them.
+func lookback(interval, gapLimit time.Duration) time.Duration {
+	return staleAfter(interval) + gapLimit
 }
