@@ -56,7 +56,7 @@ const SETTINGS = {
     concurrency: integer(8, 'per-VM fallback calls in flight at once'),
   },
   interval: duration('1s', 'sampling interval'),
-  host: string('', "value of the host tag (default: libvirt's host name)"),
+  host: string('', "value of the host tag (default: libvirt's host name); no / (a VM is <host>/<name>)"),
   influx: {
     url: string('', 'InfluxDB base URL, e.g. http://127.0.0.1:8086 (required unless --once)'),
     api: choice(['v1', 'v2'] as const, 'v2', 'v2: /api/v2/write (InfluxDB 1.8+, 2.x, 3.x); v1: /write (InfluxDB before 1.8)'),
@@ -292,6 +292,15 @@ function checkedConfig(config: Config, once: boolean): Config {
   }
   if (listen && !/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/.test(listen)) {
     throw new ConfigError(`--listen: "${listen}" is not host:port (e.g. 0.0.0.0:9479 or :9479)`);
+  }
+  const badHostCharacter = /[/\p{Cc}]/u.exec(config.host);
+  if (badHostCharacter) {
+    throw new ConfigError(
+      `--host: ${JSON.stringify(config.host)} holds ${JSON.stringify(badHostCharacter[0])}: a VM is referred to as <host>/<name>, so a host name holds no "/" and no control character`
+    );
+  }
+  if (config.host !== config.host.trim()) {
+    throw new ConfigError(`--host: ${JSON.stringify(config.host)} begins or ends with white space`);
   }
   const tlsFiles = [libvirt.tlsCa, libvirt.tlsCert, libvirt.tlsKey];
   if (tlsFiles.some(Boolean) && !tlsFiles.every(Boolean)) {
