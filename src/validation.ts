@@ -37,7 +37,8 @@ export function validateQuery(query: VmQuery, knownMetrics: string[]): Validatio
     } else if (!/^select\s/i.test(statement)) {
       issues.push({ field: 'rawQuery', message: 'Only SELECT statements are accepted in raw mode.' });
     }
-  } else {
+  } else if (query.queryType !== 'fleet') {
+    // A fleet query reads every VM (of its host) and every usage metric.
     issues.push(...validateVmSelection(query), ...validateMetrics(query, knownMetrics));
   }
   if (!Number.isFinite(query.gapLimitSeconds) || query.gapLimitSeconds < 0) {
@@ -56,8 +57,8 @@ export function validateQuery(query: VmQuery, knownMetrics: string[]): Validatio
       message: `Rate window must be 0 (adjacent samples) or a positive number of seconds up to ${MAX_RATE_WINDOW_SECONDS}.`,
     });
   }
-  // Only metric queries stream (docs/PLUGIN-API.md); a raw query ignores live.
-  if (query.queryType === 'metrics' && query.live && query.liveIntervalMs !== 0) {
+  // Only metrics and fleet queries stream (docs/PLUGIN-API.md); a raw query ignores live.
+  if ((query.queryType === 'metrics' || query.queryType === 'fleet') && query.live && query.liveIntervalMs !== 0) {
     const ms = query.liveIntervalMs;
     if (!Number.isInteger(ms) || ms < LIVE_INTERVAL_MIN_MS || ms > LIVE_INTERVAL_MAX_MS) {
       issues.push({

@@ -1,7 +1,7 @@
 import { setTemplateSrv } from '@grafana/runtime';
 import { screen, waitFor } from '@testing-library/react';
 
-import { datasourceWithResources, renderQueryEditor } from '../testing/queryEditor';
+import { datasourceWithResources, renderQueryEditor, userEvent } from '../testing/queryEditor';
 import { fakeTemplateSrv } from '../testing/templateSrv';
 import { VmQuery } from '../types';
 
@@ -52,5 +52,29 @@ describe('QueryEditor', () => {
     expect(screen.getByText('one-71')).toBeInTheDocument();
     expect(screen.getByLabelText('Value')).toBeChecked();
     expect(screen.getByLabelText('Rate (degrees)')).not.toBeChecked();
+  });
+
+  it('offers the fleet query: host, rate and live options, no VM or metric pickers, runnable with no metric', async () => {
+    const { ds } = datasourceWithResources();
+    const { changes, onRunQuery } = await renderQueryEditor(ds, {
+      refId: 'A',
+      schemaVersion: 1,
+      queryType: 'metrics',
+      vmMode: 'list',
+      vms: ['one-71'],
+      metrics: ['cpu_usage_percent'],
+    });
+    await userEvent.click(screen.getByRole('radio', { name: 'Fleet' }));
+    await waitFor(() => expect(changes.at(-1)).toMatchObject({ queryType: 'fleet' }));
+    expect(screen.getByLabelText('Host')).toBeInTheDocument();
+    expect(screen.getByLabelText('Live')).toBeInTheDocument();
+    expect(screen.getByLabelText('Gap limit')).toBeInTheDocument();
+    expect(screen.queryByLabelText('VM names')).not.toBeInTheDocument();
+    expect(screen.queryByText('Metrics', { selector: 'label' })).not.toBeInTheDocument();
+    expect(onRunQuery).toHaveBeenCalled();
+
+    await userEvent.type(screen.getByLabelText('Host'), 'kvm2');
+    await waitFor(() => expect(changes.at(-1)).toMatchObject({ queryType: 'fleet', host: 'kvm2' }));
+    expect(screen.queryByText('This query will not run until it is fixed')).not.toBeInTheDocument();
   });
 });

@@ -8,6 +8,7 @@ import { QueryType, SCHEMA_VERSION, VmDataSourceOptions, VmQuery } from '../type
 import { validateQuery } from '../validation';
 import { AliasField } from './query/AliasField';
 import { EventFilter } from './query/EventFilter';
+import { HostField } from './query/HostField';
 import { IssueSummary } from './query/IssueSummary';
 import { LiveOptions } from './query/LiveOptions';
 import { MetricPicker } from './query/MetricPicker';
@@ -24,6 +25,11 @@ type Props = QueryEditorProps<DataSource, VmQuery, VmDataSourceOptions>;
 
 const QUERY_TYPES: Array<SelectableValue<QueryType>> = [
   { label: 'Metrics', value: 'metrics' },
+  {
+    label: 'Fleet',
+    value: 'fleet',
+    description: 'One row per VM: its newest sample and rates, state and last seen (for a table)',
+  },
   { label: 'Raw InfluxQL', value: 'raw' },
   { label: 'Events', value: 'events' },
 ];
@@ -75,6 +81,17 @@ export function QueryEditor({ query: stored, onChange, onRunQuery, datasource }:
         <>
           <VmSelector {...part} choices={choices} />
           <EventFilter {...part} />
+          <IssueSummary issues={issues} />
+        </>
+      ) : query.queryType === 'fleet' ? (
+        <>
+          <HostField {...part} />
+          <RateWindowField {...part} />
+          <RateScalesField {...part} knownMetrics={choices.metrics} />
+          <Stack direction="row" gap={2} wrap="wrap">
+            <RangeOptions {...part} />
+            <LiveOptions {...part} />
+          </Stack>
           <IssueSummary issues={issues} />
         </>
       ) : (

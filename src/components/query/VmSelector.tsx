@@ -4,6 +4,7 @@ import { Field, Input, MultiSelect, RadioButtonGroup } from '@grafana/ui';
 
 import { VmMode } from '../../types';
 import { Choices } from '../useChoices';
+import { HostField } from './HostField';
 import { fieldIssue, QueryPartProps } from './queryPart';
 
 const VM_MODES: Array<SelectableValue<VmMode>> = [
@@ -56,15 +57,7 @@ export function VmSelector({ query, issues, onChange, onBlur, choices }: Props) 
           />
         </Field>
       )}
-      <Field label="Host" description="Optional: only VMs of this host">
-        <Input
-          aria-label="Host"
-          width={30}
-          value={query.host}
-          onChange={(event: ChangeEvent<HTMLInputElement>) => onChange({ host: event.target.value }, false)}
-          onBlur={onBlur}
-        />
-      </Field>
+      <HostField query={query} issues={issues} onChange={onChange} onBlur={onBlur} />
     </>
   );
 }
