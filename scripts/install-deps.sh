@@ -22,6 +22,7 @@ readonly PACKAGES=(
   iproute2 procps util-linux                           # ip netns, ss, pgrep, flock
   curl ca-certificates openssl                         # readiness probes, TLS test material
   shellcheck                                           # lint of scripts/ (npm test)
+  systemd-container                                    # systemd-nspawn: the exporter's unit under systemd (scripts/systemd)
 )
 
 missing_packages() {

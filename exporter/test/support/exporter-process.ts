@@ -13,11 +13,6 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
-export interface RunAs {
-  uid: number;
-  groups?: number[];
-}
-
 export class ExporterProcess {
   readonly logs: LogLine[] = [];
   stdout = '';
@@ -27,17 +22,14 @@ export class ExporterProcess {
 
   /**
    * `user`: run as this unprivileged user (setpriv), e.g. 65534 (nobody), with no
-   * supplementary groups but those named, no capabilities and no new privileges.
-   * `program`: what runs; default the checkout's src/cli.ts through tsx, or as
-   * another user a bundle of it that user can read wherever the checkout lives.
+   * supplementary groups, no capabilities and no new privileges, from a bundle of
+   * src/cli.ts that user can read wherever the checkout lives; else through tsx.
    */
-  constructor(args: string[], env: NodeJS.ProcessEnv = {}, user?: number | RunAs, program?: string[]) {
-    const runAs = typeof user === 'number' ? { uid: user } : user;
-    const run = program ?? (runAs ? [process.execPath, readableBundle('src/cli.ts')] : [process.execPath, '--import', 'tsx', 'src/cli.ts']);
+  constructor(args: string[], env: NodeJS.ProcessEnv = {}, user?: number) {
+    const run = user === undefined ? [process.execPath, '--import', 'tsx', 'src/cli.ts'] : [process.execPath, readableBundle('src/cli.ts')];
     const command = [...run, ...args];
-    if (runAs) {
-      const groups = runAs.groups?.length ? `--groups=${runAs.groups.join(',')}` : '--clear-groups';
-      command.unshift('setpriv', `--reuid=${runAs.uid}`, `--regid=${runAs.uid}`, groups, '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs');
+    if (user !== undefined) {
+      command.unshift('setpriv', `--reuid=${user}`, `--regid=${user}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs');
     }
     this.child = spawn(command[0]!, command.slice(1), {
       cwd: root,
@@ -61,8 +53,8 @@ export class ExporterProcess {
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
   }
 
-  static start(t: TestContext, args: string[], env: NodeJS.ProcessEnv = {}, user?: number | RunAs, program?: string[]): ExporterProcess {
-    const exporter = new ExporterProcess(args, env, user, program);
+  static start(t: TestContext, args: string[], env: NodeJS.ProcessEnv = {}, user?: number): ExporterProcess {
+    const exporter = new ExporterProcess(args, env, user);
     t.after(() => exporter.kill());
     return exporter;
   }

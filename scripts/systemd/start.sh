@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Boots systemd as PID 1 in a throw-away container of this machine's own OS
+# (systemd-nspawn --volatile=yes: a tmpfs root, /usr of the host read-only, so nothing
+# the container does reaches the host's files), for tests of systemd units where the
+# test machine's own PID 1 is not systemd.
+#
+#   start.sh WORKDIR [systemd-nspawn option ...]
+#
+# Options are passed to systemd-nspawn, typically --bind-ro=HOST:CONTAINER for the
+# unit, its files and the program. Every unit is disabled (a preset "disable *": an
+# empty /etc is a first boot, which would otherwise enable the distribution's presets,
+# libvirtd's sockets among them); the test starts what it tests with systemctl.
+# The container shares the host's network (loopback servers are reachable). Waits until
+# the boot has finished, then prints:
+#   CONTAINER_PID=<PID 1 of the container, as the host sees it>   (for nsenter -t)
+#   CONTAINER_NAME=<its machine name>
+# scripts/systemd/stop.sh WORKDIR shuts it down; so does the exit of the caller.
+set -euo pipefail
+usage() { echo "usage: $0 WORKDIR [systemd-nspawn option ...]" >&2; exit 2; }
+[[ $# -ge 1 && -d $1 ]] || usage
+source "$(dirname "$0")/../lib/common.sh"
+dir=$(cd "$1" && pwd); shift
+command -v systemd-nspawn >/dev/null || die "systemd-nspawn is not installed (Debian package systemd-container)"
+
+name=$(basename "$dir" | tr -c 'a-zA-Z0-9-\n' '-' | tail -c 40)
+echo 'disable *' >"$dir/00-disable-all.preset"
+setsid systemd-nspawn --directory=/ --volatile=yes --register=no --keep-unit --quiet \
+  --machine="$name" --console=passive \
+  --bind-ro="$dir/00-disable-all.preset:/etc/systemd/system-preset/00-disable-all.preset" \
+  "$@" --boot systemd.firstboot=off </dev/null >"$dir/container.log" 2>&1 &
+leader=$!
+stop_with_owner "$leader" "$VMT_SCRIPTS/systemd/stop.sh" "$dir"
+
+init_of_leader() { init=$(pgrep -P "$leader" | head -1) && [[ -n $init ]]; }
+wait_until 60 init_of_leader || die "systemd-nspawn did not start a container (log: $dir/container.log): $(tail -5 "$dir/container.log")"
+booted() {
+  local state
+  state=$(nsenter --target "$init" --all systemctl is-system-running 2>/dev/null) || true
+  [[ $state == running || $state == degraded ]]
+}
+wait_until 180 booted || die "the container's systemd did not finish booting in 180 s (log: $dir/container.log)"
+log "container $name booted (PID 1 is $init on the host)"
+echo "CONTAINER_PID=$init"
+echo "CONTAINER_NAME=$name"
