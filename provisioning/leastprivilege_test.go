@@ -3,13 +3,18 @@
 package provisioning_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -153,4 +158,81 @@ func framesHold(response backend.DataResponse, value float64) bool {
 		}
 	}
 	return false
+}
+
+// TestTestDriverExporterWritesAsTheWriter runs the exporter with the
+// exporter-test-driver service's environment (v1 /write as the write-only
+// user) against an InfluxDB 2.7 set up as the compose stack sets it up, and
+// finds its VMs through the provisioned data source, as Grafana's
+// read-only user.
+func TestTestDriverExporterWritesAsTheWriter(t *testing.T) {
+	exporterDir, node, env := testDriverExporter(t)
+	server := testenv.StartInflux(t, testenv.InfluxV27)
+	env["VMT_INFLUX_URL"] = server.URL
+	env["VMT_INFLUX_USERNAME"], env["VMT_INFLUX_PASSWORD"] = server.Env["INFLUX_WRITER_USER"], server.Env["INFLUX_WRITER_PASSWORD"]
+	env["VMT_LISTEN"] = "127.0.0.1:0"
+	env["VMT_BUFFER_SPILL_DIR"] = t.TempDir()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	exporter := exec.CommandContext(ctx, node, "--import", "tsx", "src/cli.ts")
+	exporter.Dir = exporterDir
+	exporter.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	for key, value := range env {
+		exporter.Env = append(exporter.Env, key+"="+value)
+	}
+	var logs syncBuffer
+	exporter.Stdout, exporter.Stderr = &logs, &logs
+	if err := exporter.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = exporter.Process.Signal(syscall.SIGTERM)
+		_ = exporter.Wait()
+	}()
+
+	instance := provisionedInstance(t, map[string]string{
+		"INFLUX_READER_USER": server.Env["INFLUX_READER_USER"], "INFLUX_READER_PASSWORD": server.Env["INFLUX_READER_PASSWORD"]}, server.URL)
+	created, err := plugin.NewDatasource(ctx, instance)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := created.(*plugin.Datasource)
+	defer ds.Dispose()
+	var health *backend.CheckHealthResult
+	for {
+		health, err = ds.CheckHealth(ctx, &backend.CheckHealthRequest{})
+		var details struct {
+			VMs int `json:"vms"`
+		}
+		if err == nil && health.Status == backend.HealthStatusOk && json.Unmarshal(health.JSONDetails, &details) == nil && details.VMs == 2 {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("the reader never saw the test driver's two VMs: %v %+v\nexporter:\n%s", err, health, logs.String())
+		}
+		time.Sleep(time.Second)
+	}
+	if strings.Contains(logs.String(), "401") || strings.Contains(logs.String(), "403") {
+		t.Errorf("the exporter was refused a write:\n%s", logs.String())
+	}
+	t.Log(health.Message)
+}
+
+// syncBuffer is a bytes.Buffer for a child's stdout and stderr at once.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

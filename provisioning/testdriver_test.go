@@ -26,32 +26,7 @@ import (
 // the node file is read where it lies in the repository instead of
 // /etc/vm-telemetry in the sidecar.
 func TestTestDriverGivesTheExporterData(t *testing.T) {
-	exporterDir := mustAbs(t, filepath.Join(repoRoot, "exporter"))
-	node, err := exec.LookPath("node")
-	if err != nil {
-		testenv.Unavailable(t, "node", "not installed: the exporter cannot run")
-	}
-	if _, err := os.Stat(filepath.Join(exporterDir, "node_modules", "tsx")); err != nil {
-		testenv.Unavailable(t, "the exporter's modules", "exporter/node_modules/tsx is missing (npm ci in exporter/)")
-	}
-	if _, err := exec.LookPath("libvirtd"); err != nil {
-		testenv.Unavailable(t, "libvirtd", "not installed (scripts/install-deps.sh)")
-	}
-
-	readOnlySocket := testenv.StartLibvirtd(t, "").SocketRO
-
-	project, err := loadCompose(t, []string{envExampleFile}, allProfiles)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := environmentOf(project.Services["exporter-test-driver"])
-	const sidecarNodePath = "/etc/vm-telemetry/node.xml"
-	if !strings.HasSuffix(env["VMT_LIBVIRT_URI"], sidecarNodePath) {
-		t.Fatalf("VMT_LIBVIRT_URI %q does not open the sidecar's %s", env["VMT_LIBVIRT_URI"], sidecarNodePath)
-	}
-	env["VMT_LIBVIRT_URI"] = strings.TrimSuffix(env["VMT_LIBVIRT_URI"], sidecarNodePath) + mustAbs(t, filepath.Join("libvirt-test", "node.xml"))
-	env["VMT_LIBVIRT_SOCKET"] = readOnlySocket
-
+	exporterDir, node, env := testDriverExporter(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	once := exec.CommandContext(ctx, node, "--import", "tsx", "src/cli.ts", "--once")
@@ -104,4 +79,40 @@ func TestTestDriverGivesTheExporterData(t *testing.T) {
 			t.Errorf("the exporter sampled no %s (saw %v)\n%s", vm, seen, samples)
 		}
 	}
+}
+
+// testDriverExporter prepares what the exporter-test-driver service runs: a
+// private libvirtd serving the test driver (scripts/libvirt/start.sh
+// --private), and the service's environment with the sidecar's paths
+// replaced by that daemon's read-only socket and the node file where it lies
+// in the repository. It returns the exporter's folder, node and that
+// environment.
+func testDriverExporter(t *testing.T) (string, string, map[string]string) {
+	t.Helper()
+	exporterDir := mustAbs(t, filepath.Join(repoRoot, "exporter"))
+	node, err := exec.LookPath("node")
+	if err != nil {
+		testenv.Unavailable(t, "node", "not installed: the exporter cannot run")
+	}
+	if _, err := os.Stat(filepath.Join(exporterDir, "node_modules", "tsx")); err != nil {
+		testenv.Unavailable(t, "the exporter's modules", "exporter/node_modules/tsx is missing (npm ci in exporter/)")
+	}
+	if _, err := exec.LookPath("libvirtd"); err != nil {
+		testenv.Unavailable(t, "libvirtd", "not installed (scripts/install-deps.sh)")
+	}
+
+	readOnlySocket := testenv.StartLibvirtd(t, "").SocketRO
+
+	project, err := loadCompose(t, []string{envExampleFile}, allProfiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := environmentOf(project.Services["exporter-test-driver"])
+	const sidecarNodePath = "/etc/vm-telemetry/node.xml"
+	if !strings.HasSuffix(env["VMT_LIBVIRT_URI"], sidecarNodePath) {
+		t.Fatalf("VMT_LIBVIRT_URI %q does not open the sidecar's %s", env["VMT_LIBVIRT_URI"], sidecarNodePath)
+	}
+	env["VMT_LIBVIRT_URI"] = strings.TrimSuffix(env["VMT_LIBVIRT_URI"], sidecarNodePath) + mustAbs(t, filepath.Join("libvirt-test", "node.xml"))
+	env["VMT_LIBVIRT_SOCKET"] = readOnlySocket
+	return exporterDir, node, env
 }
