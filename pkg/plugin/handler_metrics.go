@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/vmtelemetry/libvirt-datasource/pkg/influx"
 	"github.com/vmtelemetry/libvirt-datasource/pkg/models"
@@ -21,19 +23,50 @@ func (d *Datasource) handleMetrics(ctx context.Context, qc queryContext, q model
 	if d.Settings.Rollups && q.Aggregation != "min" {
 		plan = plan.onRollups(time.Now())
 	}
-	series, err := d.Source.Range(ctx, influx.RangeRequest{
+	req := influx.RangeRequest{
 		Selection:    q.Selection(),
 		Fields:       rangeFields(q, plan),
 		From:         readStart(plan.From, q, plan.Bucket),
 		To:           plan.To,
 		Interval:     plan.Bucket,
 		RollupBefore: plan.RollupBefore,
-	})
+	}
+	series, err := d.Source.Range(ctx, req)
+	var notice string
+	if err != nil && !req.RollupBefore.IsZero() && rollupsMissing(err) {
+		// A stack set up before the rollups existed: answer from the 1-s
+		// data (slower, same buckets) and say what to do.
+		notice = fmt.Sprintf("The 1-minute rollups are not in InfluxDB (%v): this range was read from the 1-s data. "+
+			"Run provisioning/influxdb/init/15-rollups.sh setup, or turn 1-minute rollups off in the data source settings.", err)
+		log.DefaultLogger.Warn("rollups missing, reading the 1-s data", "error", err)
+		req.RollupBefore = time.Time{}
+		series, err = d.Source.Range(ctx, req)
+	}
 	if err != nil {
 		return errorResponse(err)
 	}
 	gapLimit := q.GapLimit(plan.gapInterval(qc.query.Interval))
-	return vmFramesResponse(series, q, gapLimit, plan.From, plan.To, qc.fromAlert, "in the time range")
+	response := vmFramesResponse(series, q, gapLimit, plan.From, plan.To, qc.fromAlert, "in the time range")
+	if notice != "" {
+		for _, frame := range response.Frames {
+			frame.AppendNotices(data.Notice{Severity: data.NoticeSeverityWarning, Text: notice})
+		}
+	}
+	return response
+}
+
+// rollupsMissing says whether a rollup read failed because InfluxDB has no
+// rollups: no retention policy rollup_1m (InfluxQL on 1.x, or no DBRP
+// mapping of it on 2.x; Flux on 1.8 calls it invalid) or no rollup bucket
+// (Flux on 2.x).
+func rollupsMissing(err error) bool {
+	var e *influx.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	message := strings.ToLower(e.Message)
+	return e.Kind == influx.ErrBucketNotFound || e.Kind == influx.ErrDatabaseNotFound ||
+		strings.Contains(message, "retention policy not found") || strings.Contains(message, "invalid retention policy")
 }
 
 // rangeFields lists the stored fields to read; byte counters are always

@@ -51,8 +51,20 @@ func rollupSeries(vms []string, start time.Time, span time.Duration) string {
 // the 1-s data gives (docs/CONTRACT.md, "Rates over a rollup step"), on
 // every query language the server speaks.
 func testRollups(t *testing.T, srv *testenv.InfluxServer, languages []string) {
-	srv.SetUpRollups(t)
 	srv.Write(t, rollupSeries([]string{"roll-a", "roll-b"}, tRoll, rollSpan))
+	maxModel := `{"schemaVersion":1,"vmMode":"regex","vmRegex":"^roll-[ab]$","metrics":["cpu_usage_percent","disk_read_bytes"],"aggregation":"max"}`
+	// Before the rollups exist (a stack set up before them): the 1-s data
+	// answers, with a notice saying what to do.
+	for _, language := range languages {
+		tg := target{server: srv, language: language}
+		query := dataQuery("A", maxModel, tRoll, tRoll.Add(rollSpan), 24, time.Second)
+		got := framesOf(t, tg.datasource(t, map[string]any{"rollups": true}), query)
+		compareFrames(t, language+" without rollups", got, framesOf(t, tg.datasource(t, nil), query))
+		if notices := got[0].Meta.Notices; len(notices) != 1 || !strings.Contains(notices[0].Text, "15-rollups.sh setup") {
+			t.Errorf("%s without rollups: notices %+v, want one naming 15-rollups.sh setup", language, notices)
+		}
+	}
+	srv.SetUpRollups(t)
 	srv.BackfillRollups(t, tRoll, tRoll.Add(rollSpan))
 
 	// Near now: the newest buckets are not settled in the rollups yet and
@@ -65,7 +77,7 @@ func testRollups(t *testing.T, srv *testenv.InfluxServer, languages []string) {
 
 	models := []struct{ name, model string }{
 		{"mean", `{"schemaVersion":1,"vmMode":"regex","vmRegex":"^roll-[ab]$","metrics":["cpu_usage_percent","memory_usage_percent","disk_read_bytes"],"aggregation":"mean"}`},
-		{"max", `{"schemaVersion":1,"vmMode":"regex","vmRegex":"^roll-[ab]$","metrics":["cpu_usage_percent","disk_read_bytes"],"aggregation":"max"}`},
+		{"max", maxModel},
 		{"last, windowed rates", `{"schemaVersion":1,"vmMode":"regex","vmRegex":"^roll-[ab]$","metrics":["cpu_usage_percent","disk_read_bytes"],"aggregation":"last","rateWindowSeconds":900}`},
 	}
 	for _, language := range languages {
@@ -82,8 +94,8 @@ func testRollups(t *testing.T, srv *testenv.InfluxServer, languages []string) {
 					t.Fatalf("%s: the 1-s data gave %d frames (%d rows), want 2 of 24 buckets", m.name, len(want), want[0].Rows())
 				}
 				compareFrames(t, m.name, got, want)
-				if executed := got[0].Meta.ExecutedQueryString; !strings.Contains(executed, rollupLocation(tg)) {
-					t.Errorf("%s: the query did not read the rollups (%s):\n%s", m.name, rollupLocation(tg), executed)
+				if executed := got[0].Meta.ExecutedQueryString; !strings.Contains(executed, rollupLocation(tg)) || len(got[0].Meta.Notices) > 0 {
+					t.Errorf("%s: the query did not read the rollups (%s), notices %+v:\n%s", m.name, rollupLocation(tg), got[0].Meta.Notices, executed)
 				}
 			}
 			// A 1-hour range at 1000 points (3.6-s buckets) stays on the 1-s data.
