@@ -19,23 +19,32 @@ type influxDB struct {
 
 var httpClient = &http.Client{Timeout: 5 * time.Minute}
 
-// write stores line protocol (nanosecond timestamps).
+// write stores line protocol (nanosecond timestamps). A batch InfluxDB did
+// not finish within its write timeout (HTTP 500 "timeout", frequent on a
+// busy machine) is sent again: its points are the same, so a part already
+// stored is only overwritten.
 func (db influxDB) write(ctx context.Context, lines string) error {
 	target := db.url + "/write?" + url.Values{"db": {db.database}, "precision": {"ns"}}.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(lines))
-	if err != nil {
-		return err
+	for attempt := 1; ; attempt++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(lines))
+		if err != nil {
+			return err
+		}
+		resp, err := httpClient.Do(req)
+		if err != nil {
+			return err
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		switch {
+		case resp.StatusCode/100 == 2:
+			return nil
+		case resp.StatusCode == http.StatusInternalServerError && strings.Contains(string(body), "timeout") && attempt < 5:
+			time.Sleep(time.Duration(attempt) * time.Second)
+		default:
+			return fmt.Errorf("writing to InfluxDB: HTTP %d: %s", resp.StatusCode, body)
+		}
 	}
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("writing to InfluxDB: HTTP %d: %s", resp.StatusCode, body)
-	}
-	return nil
 }
 
 // query runs InfluxQL over GET /query and reads the whole answer, as any
