@@ -1,6 +1,8 @@
 package influx
 
 import (
+	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -92,6 +94,32 @@ func TestRollupRequestRefused(t *testing.T) {
 		}
 		if q, err := BuildFluxRange("b", "b_1m", "m", req); err == nil {
 			t.Errorf("%s: Flux accepted:\n%s", name, q)
+		}
+	}
+}
+
+// TestFluxRollupColumnsFillTheirFields: rows of a rollup column
+// (mean_cpu_usage_percent) fill the field they aggregate, beside rows of
+// the 1-s data's own field name, in one series.
+func TestFluxRollupColumnsFillTheirFields(t *testing.T) {
+	csv := "#datatype,string,long,dateTime:RFC3339,double,string,string,string,string\r\n" +
+		",result,table,_time,_value,_field,vm,host,uuid\r\n" +
+		",_result,0,2025-12-04T00:00:00Z,10,mean_cpu_usage_percent,web,kvm1,u1\r\n" +
+		",_result,0,2025-12-04T00:10:00Z,20,mean_cpu_usage_percent,web,kvm1,u1\r\n" +
+		",_result,1,2025-12-04T20:00:00Z,30,cpu_usage_percent,web,kvm1,u1\r\n\r\n"
+	source := &FluxSource{Client: answering(t, http.StatusOK, csv), Bucket: "b", RollupBucket: "b_1m", Measurement: "vm_telemetry"}
+	req := rollupRequest()
+	req.Fields = req.Fields[:1]
+	series, err := source.Range(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(series) != 1 || len(series[0].Times) != 3 {
+		t.Fatalf("series %+v, want one VM with 3 buckets", series)
+	}
+	for i, want := range []float64{10, 20, 30} {
+		if v := series[0].Values["cpu_usage_percent"][i]; v == nil || *v != want {
+			t.Errorf("bucket %d: %v, want %v", i, v, want)
 		}
 	}
 }
