@@ -2,13 +2,15 @@
 // launches it (internal/grafanahost), against InfluxDB 1.8 at $INFLUX_URL
 // (database $INFLUX_DB); bench/backend/run.sh starts that server.
 //
-// Two measurements, each beside a baseline taken in the same run:
+// Measurements, each beside a baseline taken in the same run:
 //   - QueryData of every VM × 6 metrics × 1 h at 1 s with rates, against the
 //     bare InfluxDB HTTP /query of the same data; median of several runs,
 //     the ratio, and the plugin process's peak RSS (VmHWM).
 //   - Freshness of the live stream: the time from a sample written to the
 //     frame RunStream pushes with it, p50/p95, against a bare client polling
 //     InfluxDB at the same interval.
+//   - -mode rollup: a long range on the 1-minute rollups (rollup.go).
+//   - -mode inventory: the VM listings over months of data (inventory.go).
 package main
 
 import (
@@ -31,16 +33,18 @@ func main() {
 }
 
 func run() error {
-	mode := flag.String("mode", "backend", "backend: QueryData and live freshness against bare InfluxDB; rollup: a long range on the 1-minute rollups against the same range on the 1-s data")
+	mode := flag.String("mode", "backend", "backend: QueryData and live freshness against bare InfluxDB; rollup: a long range on the 1-minute rollups against the same range on the 1-s data; inventory: the VM listings over months of a churning fleet against unbounded listings")
 	vms := flag.Int("vms", 50, "VMs in the data set")
 	span := flag.Duration("range", time.Hour, "backend mode: length of the data set at 1 s resolution")
-	days := flag.Float64("days", 7, "rollup mode: days of 1-s data (and their rollups) in the data set")
+	days := flag.Float64("days", 7, "rollup mode: days of 1-s data (and their rollups) in the data set; inventory mode: days the churning fleet spans (default there 90)")
+	gone := flag.Int("gone", 1000, "inventory mode: VMs that ran at some time of the days, not now")
+	life := flag.Duration("life", 10*time.Minute, "inventory mode: how long each of those ran (1-s samples)")
 	runs := flag.Int("runs", 5, "timed runs of each query (after one warm-up run)")
 	freshness := flag.Duration("freshness", 60*time.Second, "duration of the freshness benchmark (0 skips it)")
 	interval := flag.Duration("interval", time.Second, "live stream interval")
 	flag.Parse()
-	if *mode != "backend" && *mode != "rollup" {
-		return fmt.Errorf("-mode %q: want backend or rollup", *mode)
+	if *mode != "backend" && *mode != "rollup" && *mode != "inventory" {
+		return fmt.Errorf("-mode %q: want backend, rollup or inventory", *mode)
 	}
 
 	influx := influxDB{url: os.Getenv("INFLUX_URL"), database: os.Getenv("INFLUX_DB")}
@@ -67,6 +71,16 @@ func run() error {
 	defer plugin.Close()
 	ds := grafanahost.DataSource{UID: "bench", URL: influx.url, JSONData: map[string]any{"database": influx.database, "timeoutSeconds": 600}}
 
+	if *mode == "inventory" {
+		span := 90
+		flag.Visit(func(f *flag.Flag) {
+			if f.Name == "days" {
+				span = int(*days)
+			}
+		})
+		set := inventorySet{days: span, gone: *gone, recent: *vms, life: *life, end: time.Now().Truncate(time.Second)}
+		return benchInventory(ctx, plugin, ds, influx, set, *runs)
+	}
 	if *mode == "rollup" {
 		set := dataSet{vms: *vms, span: time.Duration(*days * float64(24*time.Hour)).Truncate(time.Minute), end: time.Now().Truncate(time.Minute)}
 		return benchRollups(ctx, plugin, ds, influx, set, *runs)

@@ -6,6 +6,9 @@
 #   bash bench/backend/run.sh -mode rollup [-runs 5] [-vms 50] [-days 7]
 #     (a long range on the 1-minute rollups of provisioning/influxdb/init/15-rollups.sh
 #     against the same range on the 1-s data; ends with the `rollup:` line)
+#   bash bench/backend/run.sh -mode inventory [-days 90] [-gone 1000] [-life 10m] [-vms 50]
+#     (the vms resource and the vm variable over months of 1-s data of a churning fleet,
+#     beside unbounded SHOW TAG VALUES and SELECT; ends with the `inventory:` line)
 #
 # Flags go to the Go program (go run ./bench/backend -h lists them).
 set -euo pipefail
