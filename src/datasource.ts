@@ -100,8 +100,8 @@ export class DataSource extends DataSourceWithBackend<VmQuery, VmDataSourceOptio
   }
 
   /**
-   * Expands template variables: a multi-value `$vm` in `vms` becomes one entry
-   * per value; in `vmRegex` each value is regex-escaped; in a raw query each
+   * Expands template variables: a multi-value `$vm` in `vms` (or `$disk` in
+   * `devices`) becomes one entry per value; in `vmRegex` each value is regex-escaped; in a raw query each
    * value is escaped for the InfluxQL literal it stands in (see rawQuery.ts).
    */
   applyTemplateVariables(query: VmQuery, scopedVars: ScopedVars, filters?: AdHocVariableFilter[]): VmQuery {
@@ -117,12 +117,16 @@ export class DataSource extends DataSourceWithBackend<VmQuery, VmDataSourceOptio
       });
       return captured ?? (replaced !== reference ? [replaced] : undefined);
     };
-    const vms = migrated.vms.flatMap((entry) =>
-      WHOLE_VARIABLE_REFERENCE.test(entry) ? (valuesOf(entry) ?? [entry]) : [templateSrv.replace(entry, scopedVars)]
-    );
+    const expand = (entries: string[]) => {
+      const values = entries.flatMap((entry) =>
+        WHOLE_VARIABLE_REFERENCE.test(entry) ? (valuesOf(entry) ?? [entry]) : [templateSrv.replace(entry, scopedVars)]
+      );
+      return values.filter((value, i) => values.indexOf(value) === i);
+    };
     return {
       ...migrated,
-      vms: vms.filter((vm, i) => vms.indexOf(vm) === i),
+      vms: expand(migrated.vms),
+      devices: migrated.devices === undefined ? undefined : expand(migrated.devices),
       vmRegex: templateSrv.replace(migrated.vmRegex, scopedVars, (value: unknown) =>
         regexAlternation((Array.isArray(value) ? value : [value]).map(String))
       ),

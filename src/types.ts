@@ -5,7 +5,10 @@ import { DataQuery } from '@grafana/schema';
 /** Version of the query model this frontend writes (docs/PLUGIN-API.md). */
 export const SCHEMA_VERSION = 1;
 
-export type QueryType = 'metrics' | 'fleet' | 'raw' | 'variable' | 'events';
+export type QueryType = 'metrics' | 'devices' | 'fleet' | 'raw' | 'variable' | 'events';
+
+/** The per-device measurements a devices query reads (vm_disk, vm_interface). */
+export type DeviceKind = 'disk' | 'interface';
 
 /** The lifecycle events of measurement vm_event (docs/CONTRACT.md). */
 export const EVENT_NAMES = [
@@ -54,7 +57,11 @@ export interface VmQuery extends DataQuery {
   variable?: VariableName;
   /** Only for queryType "events": event names to keep; empty or absent: all. */
   events?: string[];
-  /** Series name pattern: {{vm}}, {{host}}, {{uuid}}, {{field}}. */
+  /** Only for queryType "devices": which per-device measurement. */
+  deviceKind?: DeviceKind;
+  /** Only for queryType "devices": device names (vda, vnet0, ...) to keep; empty or absent: all. */
+  devices?: string[];
+  /** Series name pattern: {{vm}}, {{host}}, {{uuid}}, {{field}}, {{device}}, {{interface}}. */
   alias?: string;
   /** The dashboard's ad hoc filters, copied in by applyTemplateVariables. */
   adhocFilters?: AdhocFilter[];

@@ -62,7 +62,7 @@ func BuildInfluxQLEvents(req EventRequest) (string, error) {
 		w.keyword(")")
 	}
 	w.keyword(" GROUP BY ")
-	w.groupByTags()
+	w.groupByTags(Selection{})
 	w.keyword(", ")
 	w.ident(TagEvent)
 	w.keyword(" ORDER BY time DESC")

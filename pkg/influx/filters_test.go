@@ -79,3 +79,41 @@ func TestFluxAdHocFilters(t *testing.T) {
 		t.Error("operator < accepted")
 	}
 }
+
+// TestDeviceSelection: a device selection reads its measurement, groups by
+// its tag and keeps each device name as one string, in InfluxQL and Flux.
+func TestDeviceSelection(t *testing.T) {
+	devices := func(names ...string) Selection {
+		return Selection{Devices: &DeviceSelection{Measurement: "vm_disk", Tag: "device", Names: names}}
+	}
+	benign := mustFlux(t)(BuildFluxRange("b", "b_1m", "vm_telemetry", RangeRequest{Selection: devices("vda"), From: testFrom, To: testTo, Fields: []Field{{Name: "read_bytes"}}}))
+	benignSkeleton, literals := fluxSkeleton(t, benign)
+	if !strings.Contains(strings.Join(literals, "|"), "vm_disk|read_bytes|device|vda|") || !strings.Contains(benign, `"uuid", "device"])`) {
+		t.Fatalf("Flux of a device selection:\n%s", benign)
+	}
+	for _, v := range hostileValues {
+		q, err := BuildInfluxQLRange("vm_telemetry", RangeRequest{Selection: devices(v), From: testFrom, To: testTo, Fields: []Field{{Name: "read_bytes"}}})
+		if err != nil {
+			if influxQLCannotCarry(v) {
+				continue
+			}
+			t.Fatalf("%q: %v", v, err)
+		}
+		stmt := parseSelect(t, q)
+		if got := stmt.Sources.String(); got != "vm_disk" {
+			t.Fatalf("%q: reads %s", v, got)
+		}
+		if dims := stmt.Dimensions.String(); dims != "vm, host, uuid, device" {
+			t.Fatalf("%q: GROUP BY %s", v, dims)
+		}
+		and := stmt.Condition.(*influxql.BinaryExpr)
+		cond, ok := and.RHS.(*influxql.ParenExpr).Expr.(*influxql.BinaryExpr)
+		if !ok || cond.LHS.String() != "device" || cond.RHS.(*influxql.StringLiteral).Val != v {
+			t.Fatalf("%q: device condition %s", v, and.RHS)
+		}
+		skeleton, _ := fluxSkeleton(t, mustFlux(t)(BuildFluxRange("b", "b_1m", "vm_telemetry", RangeRequest{Selection: devices(v), From: testFrom, To: testTo, Fields: []Field{{Name: "read_bytes"}}})))
+		if skeleton != benignSkeleton {
+			t.Fatalf("%q changed the Flux code:\n%s\nwant\n%s", v, skeleton, benignSkeleton)
+		}
+	}
+}

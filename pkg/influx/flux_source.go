@@ -68,6 +68,19 @@ func (w *fluxWriter) source(bucket, measurement string, start, stop time.Time, f
 	case sel.VMRegex != "":
 		w.code("\n  |> filter(fn: (r) => r.vm =~ vmPattern)")
 	}
+	if sel.Devices != nil && len(sel.Devices.Names) > 0 {
+		w.code("\n  |> filter(fn: (r) => ")
+		for i, name := range sel.Devices.Names {
+			if i > 0 {
+				w.code(" or ")
+			}
+			w.code("r[")
+			w.str(sel.Devices.Tag)
+			w.code("] == ")
+			w.str(name)
+		}
+		w.code(")")
+	}
 	if sel.Host != "" {
 		w.code("\n  |> filter(fn: (r) => r.host == ")
 		w.str(sel.Host)
@@ -131,7 +144,16 @@ func (w *fluxWriter) prelude(sel Selection) error {
 	return nil
 }
 
-const fluxKeep = "\n  |> keep(columns: [\"_time\", \"_value\", \"_field\", \"vm\", \"host\", \"uuid\"])"
+// keep writes the keep() of a series read: time, value, field and the
+// selection's series tags.
+func (w *fluxWriter) keep(sel Selection) {
+	w.code("\n  |> keep(columns: [\"_time\", \"_value\", \"_field\"")
+	for _, tag := range sel.seriesTags() {
+		w.code(", ")
+		w.str(tag)
+	}
+	w.code("])")
+}
 
 // BuildFluxRange writes the Flux of a RangeRequest; aggregated reads use
 // aggregateWindow per aggregate function, timestamped at window start like
@@ -155,8 +177,8 @@ func BuildFluxRange(bucket, rollupBucket, measurement string, req RangeRequest) 
 	}
 	names := req.FieldNames()
 	if req.Interval <= 0 {
-		w.source(bucket, measurement, req.From, req.To, names, req.Selection)
-		w.code(fluxKeep)
+		w.source(bucket, req.measurement(measurement), req.From, req.To, names, req.Selection)
+		w.keep(req.Selection)
 		return w.b.String(), nil
 	}
 	// Fields grouped by aggregate, in first-seen order.
@@ -175,9 +197,9 @@ func BuildFluxRange(bucket, rollupBucket, measurement string, req RangeRequest) 
 	var results []string
 	aggregated := func(name, from string, part RangeRequest, fields []string, agg string) {
 		fmt.Fprintf(&w.b, "%s = ", name)
-		w.source(from, measurement, part.From, part.To, fields, req.Selection)
+		w.source(from, req.measurement(measurement), part.From, part.To, fields, req.Selection)
 		fmt.Fprintf(&w.b, "\n  |> aggregateWindow(every: %s, fn: %s, createEmpty: false, timeSrc: \"_start\")", every, agg)
-		w.code(fluxKeep)
+		w.keep(req.Selection)
 		w.code("\n\n")
 		results = append(results, name)
 	}
@@ -215,9 +237,9 @@ func BuildFluxNewest(bucket, measurement string, req NewestRequest) (string, err
 	if err := w.prelude(req.Selection); err != nil {
 		return "", err
 	}
-	w.source(bucket, measurement, req.Since, time.Time{}, req.Fields, req.Selection)
+	w.source(bucket, req.measurement(measurement), req.Since, time.Time{}, req.Fields, req.Selection)
 	fmt.Fprintf(&w.b, "\n  |> tail(n: %d)", req.Count)
-	w.code(fluxKeep)
+	w.keep(req.Selection)
 	return w.b.String(), nil
 }
 
@@ -233,7 +255,7 @@ func BuildFluxInventory(bucket, measurement string, req InventoryRequest) (strin
 	}
 	w.source(bucket, measurement, req.From, req.To, []string{inventoryField}, req.Selection)
 	w.code("\n  |> last()")
-	w.code(fluxKeep)
+	w.keep(req.Selection)
 	return w.b.String(), nil
 }
 
@@ -254,7 +276,7 @@ func (s *FluxSource) Range(ctx context.Context, req RangeRequest) ([]VMSeries, e
 	if err != nil {
 		return nil, err
 	}
-	b := newSeriesBuilder(req.FieldNames())
+	b := newSeriesBuilder(req.FieldNames(), req.deviceTag())
 	if !req.RollupBefore.IsZero() {
 		for i, f := range req.Fields {
 			b.alias(rollupColumn(f), i)
@@ -269,11 +291,7 @@ func (s *FluxSource) Newest(ctx context.Context, req NewestRequest) ([]VMSeries,
 	if err != nil {
 		return nil, err
 	}
-	return s.readSeries(ctx, q, req.Fields, req.Count)
-}
-
-func (s *FluxSource) readSeries(ctx context.Context, q string, fields []string, keep int) ([]VMSeries, error) {
-	return s.read(ctx, q, newSeriesBuilder(fields), keep)
+	return s.read(ctx, q, newSeriesBuilder(req.Fields, req.deviceTag()), req.Count)
 }
 
 // read fills b from the answer of q, each row's _field naming its column.
@@ -295,7 +313,7 @@ func (s *FluxSource) read(ctx context.Context, q string, b *seriesBuilder, keep 
 		if !ok {
 			return nil
 		}
-		vm := b.vm(row.Get(TagVM), row.Get(TagHost))
+		vm := b.vm(row.Get(TagVM), row.Get(TagHost), row.Get)
 		ns := t.UnixNano()
 		vm.seen(row.Get(TagUUID), ns)
 		if isText {

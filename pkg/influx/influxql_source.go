@@ -89,6 +89,20 @@ func (w *influxQLWriter) where(from, to time.Time, sel Selection) {
 			w.regex(sel.VMRegex)
 		})
 	}
+	if sel.Devices != nil && len(sel.Devices.Names) > 0 {
+		conditions = append(conditions, func() {
+			w.keyword("(")
+			for i, name := range sel.Devices.Names {
+				if i > 0 {
+					w.keyword(" OR ")
+				}
+				w.ident(sel.Devices.Tag)
+				w.keyword(" = ")
+				w.str(name)
+			}
+			w.keyword(")")
+		})
+	}
 	if sel.Host != "" {
 		conditions = append(conditions, func() {
 			w.ident(TagHost)
@@ -122,8 +136,8 @@ func (w *influxQLWriter) where(from, to time.Time, sel Selection) {
 	}
 }
 
-func (w *influxQLWriter) groupByTags() {
-	for i, tag := range []string{TagVM, TagHost, TagUUID} {
+func (w *influxQLWriter) groupByTags(sel Selection) {
+	for i, tag := range sel.seriesTags() {
 		if i > 0 {
 			w.keyword(", ")
 		}
@@ -186,13 +200,13 @@ func (w *influxQLWriter) rangeSelect(measurement string, req RangeRequest, fromR
 		w.ident(RollupRetentionPolicy)
 		w.keyword(".")
 	}
-	w.ident(measurement)
+	w.ident(req.measurement(measurement))
 	w.where(req.From, req.To, req.Selection)
 	w.keyword(" GROUP BY ")
 	if req.Interval > 0 {
 		w.keyword(fmt.Sprintf("time(%dms), ", durationMillis(req.Interval)))
 	}
-	w.groupByTags()
+	w.groupByTags(req.Selection)
 	if req.Interval > 0 {
 		w.keyword(" fill(none)")
 	}
@@ -213,10 +227,10 @@ func BuildInfluxQLNewest(measurement string, req NewestRequest) (string, error) 
 		w.ident(f)
 	}
 	w.keyword(" FROM ")
-	w.ident(measurement)
+	w.ident(req.measurement(measurement))
 	w.where(req.Since, farFuture, req.Selection)
 	w.keyword(" GROUP BY ")
-	w.groupByTags()
+	w.groupByTags(req.Selection)
 	w.keyword(fmt.Sprintf(" ORDER BY time DESC LIMIT %d", req.Count))
 	return w.statement()
 }
@@ -238,7 +252,7 @@ func BuildInfluxQLInventory(measurement string, req InventoryRequest) (string, e
 	w.ident(measurement)
 	w.where(req.From, req.To, req.Selection)
 	w.keyword(" GROUP BY ")
-	w.groupByTags()
+	w.groupByTags(req.Selection)
 	return w.statement()
 }
 
@@ -271,7 +285,7 @@ func (s *InfluxQLSource) Range(ctx context.Context, req RangeRequest) ([]VMSerie
 	if err != nil {
 		return nil, err
 	}
-	return s.readSeries(ctx, q, req.FieldNames(), 0)
+	return s.readSeries(ctx, q, req.FieldNames(), req.deviceTag(), 0)
 }
 
 // Newest implements Source.
@@ -280,14 +294,14 @@ func (s *InfluxQLSource) Newest(ctx context.Context, req NewestRequest) ([]VMSer
 	if err != nil {
 		return nil, err
 	}
-	return s.readSeries(ctx, q, req.Fields, req.Count)
+	return s.readSeries(ctx, q, req.Fields, req.deviceTag(), req.Count)
 }
 
-func (s *InfluxQLSource) readSeries(ctx context.Context, q string, fields []string, keep int) ([]VMSeries, error) {
+func (s *InfluxQLSource) readSeries(ctx context.Context, q string, fields []string, deviceTag string, keep int) ([]VMSeries, error) {
 	if len(fields) > maxFields {
 		return nil, fmt.Errorf("at most %d fields per query", maxFields)
 	}
-	b := newSeriesBuilder(fields)
+	b := newSeriesBuilder(fields, deviceTag)
 	err := s.Client.EachInfluxQL(ctx, s.Database, s.RetentionPolicy, q, func(series Series) error {
 		// Column i of the answer fills field columnField[i] (-1: not asked for).
 		columnField := make([]int, len(series.Columns))
@@ -297,7 +311,7 @@ func (s *InfluxQLSource) readSeries(ctx context.Context, q string, fields []stri
 				columnField[i] = fi
 			}
 		}
-		vm := b.vm(series.Tags[TagVM], series.Tags[TagHost])
+		vm := b.vm(series.Tags[TagVM], series.Tags[TagHost], func(tag string) string { return series.Tags[tag] })
 		uuid := series.Tags[TagUUID]
 		for _, row := range series.Values {
 			if len(row) != len(series.Columns) || len(row) == 0 {

@@ -20,11 +20,50 @@ const (
 // Selection picks VMs: by references (VMRef), by an RE2 pattern on the vm
 // tag, or all (neither set); Host, when set, keeps only VMs of that host tag.
 // Every filter of Filters must hold too (Grafana's ad hoc filters).
+// Devices, when set, reads a per-device measurement instead of the
+// configured one, one series per VM and device.
 type Selection struct {
 	VMs     []string
 	VMRegex string
 	Host    string
 	Filters []TagFilter
+	Devices *DeviceSelection
+}
+
+// DeviceSelection is a per-device measurement of the contract (vm_disk,
+// vm_interface), the tag that names its devices, and the device names to
+// keep (empty: all).
+type DeviceSelection struct {
+	Measurement string
+	Tag         string
+	Names       []string
+}
+
+// measurement is the measurement the selection reads: its devices', else
+// the configured one.
+func (sel Selection) measurement(configured string) string {
+	if sel.Devices != nil {
+		return sel.Devices.Measurement
+	}
+	return configured
+}
+
+// seriesTags are the tags that tell series apart: vm, host and uuid, and
+// the device tag of a device selection.
+func (sel Selection) seriesTags() []string {
+	tags := []string{TagVM, TagHost, TagUUID}
+	if sel.Devices != nil {
+		tags = append(tags, sel.Devices.Tag)
+	}
+	return tags
+}
+
+// deviceTag is the tag naming the devices, "" without a device selection.
+func (sel Selection) deviceTag() string {
+	if sel.Devices != nil {
+		return sel.Devices.Tag
+	}
+	return ""
 }
 
 // VMID is a VM's identity: its name on its host. Two VMs of one name on two
@@ -149,14 +188,16 @@ type NewestRequest struct {
 	Since  time.Time
 }
 
-// VMSeries is the data of one VM: ascending times and, per field, one
-// nullable value per time. UUID comes from the VM's newest point. Fields
-// that held strings (the contract's state) are in Texts instead, "" where
-// a point has none.
+// VMSeries is the data of one VM (and of one of its devices when read
+// with a device selection): ascending times and, per field, one nullable
+// value per time. UUID comes from the VM's newest point. Fields that held
+// strings (the contract's state) are in Texts instead, "" where a point has
+// none.
 type VMSeries struct {
 	VM     string
 	Host   string
 	UUID   string
+	Device string
 	Times  []time.Time
 	Values map[string][]*float64
 	Texts  map[string][]string
@@ -200,11 +241,13 @@ const maxFields = 64
 // answer as it streams in, without an intermediate row per time: InfluxQL
 // gives rows of every field, Flux one table per field. A VM is (host,
 // name); one whose uuid changed over the range (redefined) arrives as
-// several tag sets of one identity.
+// several tag sets of one identity. With a device tag, each device of a VM
+// is a series of its own.
 type seriesBuilder struct {
-	fields []string
-	index  map[string]int
-	vms    map[VMID]*vmColumns
+	fields    []string
+	index     map[string]int
+	deviceTag string
+	vms       map[seriesKey]*vmColumns
 	// text marks the fields that held strings.
 	text []bool
 }
@@ -225,12 +268,18 @@ type column struct {
 	unsorted bool
 }
 
-func newSeriesBuilder(fields []string) *seriesBuilder {
+// seriesKey is what one series is of: a VM, or a device of a VM.
+type seriesKey struct {
+	VMID
+	Device string
+}
+
+func newSeriesBuilder(fields []string, deviceTag string) *seriesBuilder {
 	index := make(map[string]int, len(fields))
 	for i, f := range fields {
 		index[f] = i
 	}
-	return &seriesBuilder{fields: fields, index: index, vms: map[VMID]*vmColumns{}, text: make([]bool, len(fields))}
+	return &seriesBuilder{fields: fields, index: index, deviceTag: deviceTag, vms: map[seriesKey]*vmColumns{}, text: make([]bool, len(fields))}
 }
 
 // alias lets answers name field i by another name too (a rollup column).
@@ -243,13 +292,17 @@ func (b *seriesBuilder) fieldIndex(name string) (int, bool) {
 	return i, ok
 }
 
-// vm returns the columns of a VM, made on first use.
-func (b *seriesBuilder) vm(name, host string) *vmColumns {
-	id := VMID{Host: host, Name: name}
-	v := b.vms[id]
+// vm returns the columns of a VM (of its device, read from tags with the
+// builder's device tag), made on first use.
+func (b *seriesBuilder) vm(name, host string, tags func(string) string) *vmColumns {
+	key := seriesKey{VMID: VMID{Host: host, Name: name}}
+	if b.deviceTag != "" {
+		key.Device = tags(b.deviceTag)
+	}
+	v := b.vms[key]
 	if v == nil {
 		v = &vmColumns{newest: math.MinInt64, columns: make([]column, len(b.fields))}
-		b.vms[id] = v
+		b.vms[key] = v
 	}
 	return v
 }
@@ -288,7 +341,8 @@ func (c *column) at(t int64) *column {
 // newest keep times when keep > 0.
 func (b *seriesBuilder) build(keep int) []VMSeries {
 	out := make([]VMSeries, 0, len(b.vms))
-	for id, v := range b.vms {
+	for key, v := range b.vms {
+		id := key.VMID
 		for i := range v.columns {
 			v.columns[i].normalize(b.text[i])
 		}
@@ -296,7 +350,7 @@ func (b *seriesBuilder) build(keep int) []VMSeries {
 		if keep > 0 && len(times) > keep {
 			times = times[len(times)-keep:]
 		}
-		s := VMSeries{VM: id.Name, Host: id.Host, UUID: v.uuid, Times: make([]time.Time, len(times)), Values: make(map[string][]*float64, len(b.fields))}
+		s := VMSeries{VM: id.Name, Host: id.Host, UUID: v.uuid, Device: key.Device, Times: make([]time.Time, len(times)), Values: make(map[string][]*float64, len(b.fields))}
 		for i, t := range times {
 			s.Times[i] = time.Unix(0, t).UTC()
 		}
@@ -314,7 +368,12 @@ func (b *seriesBuilder) build(keep int) []VMSeries {
 		}
 		out = append(out, s)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID().Less(out[j].ID()) })
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].ID() != out[j].ID() {
+			return out[i].ID().Less(out[j].ID())
+		}
+		return out[i].Device < out[j].Device
+	})
 	return out
 }
 

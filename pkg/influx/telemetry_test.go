@@ -26,7 +26,7 @@ func TestParseVMRef(t *testing.T) {
 // TestSeriesBuilderKeepsHostsApart: two VMs of one name on two hosts are
 // two series, each with its own points, uuid and order by name then host.
 func TestSeriesBuilderKeepsHostsApart(t *testing.T) {
-	b := newSeriesBuilder([]string{"cpu_usage_percent"})
+	b := newSeriesBuilder([]string{"cpu_usage_percent"}, "")
 	t0 := time.Unix(1_700_000_000, 0)
 	for i := range 3 {
 		for _, host := range []string{"kvm2", "kvm1"} {
@@ -34,7 +34,7 @@ func TestSeriesBuilderKeepsHostsApart(t *testing.T) {
 			if host == "kvm2" {
 				value += 50
 			}
-			vm := b.vm("web", host)
+			vm := b.vm("web", host, nil)
 			ns := t0.Add(time.Duration(i) * time.Second).UnixNano()
 			vm.seen("uuid-"+host, ns)
 			vm.add(0, ns, value)
@@ -52,6 +52,27 @@ func TestSeriesBuilderKeepsHostsApart(t *testing.T) {
 		if first := *s.Values["cpu_usage_percent"][0]; (host == "kvm1") != (first == 0) {
 			t.Errorf("%s: first value %v: points of the other host merged in", host, first)
 		}
+	}
+}
+
+// TestSeriesBuilderKeepsDevicesApart: with a device tag, each device of a
+// VM is its own series, ordered by VM, then device.
+func TestSeriesBuilderKeepsDevicesApart(t *testing.T) {
+	b := newSeriesBuilder([]string{"read_bytes"}, "device")
+	t0 := time.Unix(1_700_000_000, 0)
+	for i, device := range []string{"vdb", "vda", "vdb"} {
+		tags := map[string]string{"device": device}
+		vm := b.vm("web", "kvm1", func(tag string) string { return tags[tag] })
+		ns := t0.Add(time.Duration(i) * time.Second).UnixNano()
+		vm.seen("uuid-web", ns)
+		vm.add(0, ns, float64(i))
+	}
+	series := b.build(0)
+	if len(series) != 2 || series[0].Device != "vda" || series[1].Device != "vdb" {
+		t.Fatalf("series %+v, want web's vda, then vdb", series)
+	}
+	if len(series[0].Times) != 1 || len(series[1].Times) != 2 || series[1].VM != "web" || series[1].Host != "kvm1" {
+		t.Errorf("vda has %d points, vdb %d, want 1 and 2 of web on kvm1", len(series[0].Times), len(series[1].Times))
 	}
 }
 

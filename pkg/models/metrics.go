@@ -2,6 +2,7 @@ package models
 
 import (
 	"bytes"
+	"cmp"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -31,73 +32,151 @@ type Metric struct {
 	// SeedRateName is the short name of the rate in the seed-compatible JSON
 	// ("cpu_rate"); empty for fields the seed JSON does not carry.
 	SeedRateName string
+	// PerSecond is Grafana's unit id of <metric>_per_second; counters only.
+	PerSecond string
 }
 
 // HasPerSecond says whether the metric gets a <metric>_per_second field:
-// only byte counters do.
+// only counters do.
 func (m Metric) HasPerSecond() bool { return m.Kind == rate.Counter }
 
 // Catalog lists the contract's numeric vm_telemetry fields in the order of
 // docs/PLUGIN-API.md; DefaultMetrics are the eight usage metrics a query gets
-// when it names none. Both come from metrics.json.
-var Catalog, DefaultMetrics = mustParseCatalog(catalogJSON)
+// when it names none; DeviceKinds are the per-device measurements. All come
+// from metrics.json.
+var Catalog, DefaultMetrics, DeviceKinds = mustParseCatalog(catalogJSON)
 
-func mustParseCatalog(data []byte) ([]Metric, []string) {
-	catalog, defaults, err := parseCatalog(data)
+// DeviceKind is a per-device measurement of the contract (vm_disk,
+// vm_interface): its measurement, the tag naming the device, its numeric
+// fields and the ones a devices query gets when it names none.
+type DeviceKind struct {
+	Name           string
+	Measurement    string
+	Tag            string
+	Metrics        []Metric
+	DefaultMetrics []string
+}
+
+// Device kinds of a devices query (keys of metrics.json's devices).
+const (
+	DeviceKindDisk      = "disk"
+	DeviceKindInterface = "interface"
+)
+
+// LookupDeviceKind finds a device kind by name.
+func LookupDeviceKind(name string) (DeviceKind, bool) {
+	for _, kind := range DeviceKinds {
+		if kind.Name == name {
+			return kind, true
+		}
+	}
+	return DeviceKind{}, false
+}
+
+// Lookup finds a metric of the device kind by name.
+func (k DeviceKind) Lookup(name string) (Metric, bool) { return lookup(k.Metrics, name) }
+
+func mustParseCatalog(data []byte) ([]Metric, []string, []DeviceKind) {
+	catalog, defaults, kinds, err := parseCatalog(data)
 	if err != nil {
 		panic(fmt.Sprintf("pkg/models/metrics.json: %v", err))
 	}
-	return catalog, defaults
+	return catalog, defaults, kinds
+}
+
+// catalogMetric is one metric as metrics.json writes it.
+type catalogMetric struct {
+	Name         string  `json:"name"`
+	Unit         string  `json:"unit"`
+	Kind         string  `json:"kind"`
+	DefaultScale float64 `json:"defaultScale"`
+	SeedRateName string  `json:"seedRateName"`
+	// PerSecondUnit is the unit of the counter's per-second field;
+	// absent: bytes per second (binBps).
+	PerSecondUnit string `json:"perSecondUnit"`
 }
 
 // parseCatalog reads metrics.json, refusing what would make a metric
 // ambiguous or unusable: unknown keys, a kind other than gauge or counter, a
-// scale that is not positive, a duplicate, a default that is not listed.
-func parseCatalog(data []byte) ([]Metric, []string, error) {
+// scale that is not positive, a duplicate, a default that is not listed, a
+// device kind without measurement or tag.
+func parseCatalog(data []byte) ([]Metric, []string, []DeviceKind, error) {
 	var file struct {
-		Metrics []struct {
-			Name         string  `json:"name"`
-			Unit         string  `json:"unit"`
-			Kind         string  `json:"kind"`
-			DefaultScale float64 `json:"defaultScale"`
-			SeedRateName string  `json:"seedRateName"`
-		} `json:"metrics"`
-		DefaultMetrics []string `json:"defaultMetrics"`
+		Metrics        []catalogMetric `json:"metrics"`
+		DefaultMetrics []string        `json:"defaultMetrics"`
+		Devices        map[string]struct {
+			Measurement    string          `json:"measurement"`
+			Tag            string          `json:"tag"`
+			Metrics        []catalogMetric `json:"metrics"`
+			DefaultMetrics []string        `json:"defaultMetrics"`
+		} `json:"devices"`
 	}
 	decoder := json.NewDecoder(bytes.NewReader(data))
 	decoder.DisallowUnknownFields()
 	if err := decoder.Decode(&file); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	catalog := make([]Metric, 0, len(file.Metrics))
-	names := make([]string, 0, len(file.Metrics))
+	catalog, err := parseMetrics(file.Metrics, file.DefaultMetrics)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var kinds []DeviceKind
+	for name, device := range file.Devices {
+		metrics, err := parseMetrics(device.Metrics, device.DefaultMetrics)
+		switch {
+		case err != nil:
+			return nil, nil, nil, fmt.Errorf("devices %q: %w", name, err)
+		case device.Measurement == "" || device.Tag == "":
+			return nil, nil, nil, fmt.Errorf("devices %q: needs a measurement and a tag", name)
+		case len(device.DefaultMetrics) == 0:
+			return nil, nil, nil, fmt.Errorf("devices %q: needs default metrics", name)
+		}
+		kinds = append(kinds, DeviceKind{Name: name, Measurement: device.Measurement, Tag: device.Tag, Metrics: metrics, DefaultMetrics: device.DefaultMetrics})
+	}
+	sort.Slice(kinds, func(i, j int) bool { return kinds[i].Name < kinds[j].Name })
+	return catalog, file.DefaultMetrics, kinds, nil
+}
+
+// parseMetrics checks one list of metrics and its defaults.
+func parseMetrics(entries []catalogMetric, defaults []string) ([]Metric, error) {
+	metrics := make([]Metric, 0, len(entries))
+	names := make([]string, 0, len(entries))
 	kinds := map[string]rate.Kind{"gauge": rate.Gauge, "counter": rate.Counter}
-	for _, m := range file.Metrics {
+	for _, m := range entries {
 		kind, ok := kinds[m.Kind]
 		switch {
 		case m.Name == "":
-			return nil, nil, fmt.Errorf("a metric has no name")
+			return nil, fmt.Errorf("a metric has no name")
 		case slices.Contains(names, m.Name):
-			return nil, nil, fmt.Errorf("metric %q is listed twice", m.Name)
+			return nil, fmt.Errorf("metric %q is listed twice", m.Name)
 		case !ok:
-			return nil, nil, fmt.Errorf("metric %q: kind %q is neither gauge nor counter", m.Name, m.Kind)
+			return nil, fmt.Errorf("metric %q: kind %q is neither gauge nor counter", m.Name, m.Kind)
 		case !(m.DefaultScale > 0):
-			return nil, nil, fmt.Errorf("metric %q: defaultScale %v is not positive", m.Name, m.DefaultScale)
+			return nil, fmt.Errorf("metric %q: defaultScale %v is not positive", m.Name, m.DefaultScale)
+		}
+		if m.PerSecondUnit != "" && kind != rate.Counter {
+			return nil, fmt.Errorf("metric %q: a gauge has no perSecondUnit", m.Name)
+		}
+		metric := Metric{Name: m.Name, Unit: m.Unit, Kind: kind, DefaultScale: m.DefaultScale, SeedRateName: m.SeedRateName}
+		if kind == rate.Counter {
+			metric.PerSecond = cmp.Or(m.PerSecondUnit, "binBps")
 		}
 		names = append(names, m.Name)
-		catalog = append(catalog, Metric{Name: m.Name, Unit: m.Unit, Kind: kind, DefaultScale: m.DefaultScale, SeedRateName: m.SeedRateName})
+		metrics = append(metrics, metric)
 	}
-	for _, name := range file.DefaultMetrics {
+	for _, name := range defaults {
 		if !slices.Contains(names, name) {
-			return nil, nil, fmt.Errorf("default metric %q is not in the catalog", name)
+			return nil, fmt.Errorf("default metric %q is not in the catalog", name)
 		}
 	}
-	return catalog, file.DefaultMetrics, nil
+	return metrics, nil
 }
 
 // LookupMetric finds a metric of the catalog by name.
-func LookupMetric(name string) (Metric, bool) {
-	for _, m := range Catalog {
+func LookupMetric(name string) (Metric, bool) { return lookup(Catalog, name) }
+
+func lookup(metrics []Metric, name string) (Metric, bool) {
+	for _, m := range metrics {
 		if m.Name == name {
 			return m, true
 		}
@@ -105,9 +184,9 @@ func LookupMetric(name string) (Metric, bool) {
 	return Metric{}, false
 }
 
-func knownMetricNames() string {
-	names := make([]string, len(Catalog))
-	for i, m := range Catalog {
+func metricNames(metrics []Metric) string {
+	names := make([]string, len(metrics))
+	for i, m := range metrics {
 		names[i] = m.Name
 	}
 	sort.Strings(names)

@@ -12,9 +12,27 @@ func TestCatalogFromMetricsJSON(t *testing.T) {
 		t.Fatalf("catalog of %d metrics and %d defaults, want 10 and 8", len(Catalog), len(DefaultMetrics))
 	}
 	disk, ok := LookupMetric("disk_read_bytes")
-	want := Metric{Name: "disk_read_bytes", Unit: "bytes", Kind: rate.Counter, DefaultScale: 1 << 20, SeedRateName: "disk_read_rate"}
+	want := Metric{Name: "disk_read_bytes", Unit: "bytes", Kind: rate.Counter, DefaultScale: 1 << 20, SeedRateName: "disk_read_rate", PerSecond: "binBps"}
 	if !ok || disk != want {
 		t.Errorf("disk_read_bytes = %+v, want %+v", disk, want)
+	}
+}
+
+// TestDeviceKindsFromMetricsJSON: the per-device measurements of
+// docs/CONTRACT.md with their device tags and counters.
+func TestDeviceKindsFromMetricsJSON(t *testing.T) {
+	for _, tc := range []struct{ kind, measurement, tag, defaults string }{
+		{DeviceKindDisk, "vm_disk", "device", "read_bytes,write_bytes"},
+		{DeviceKindInterface, "vm_interface", "interface", "rx_bytes,tx_bytes"},
+	} {
+		kind, ok := LookupDeviceKind(tc.kind)
+		if !ok || kind.Measurement != tc.measurement || kind.Tag != tc.tag || strings.Join(kind.DefaultMetrics, ",") != tc.defaults {
+			t.Errorf("device kind %q = %+v (found %v)", tc.kind, kind, ok)
+		}
+	}
+	ops, ok := DeviceKinds[0].Lookup("read_ops")
+	if !ok || ops.Kind != rate.Counter || ops.PerSecond != "iops" || ops.DefaultScale != 1 {
+		t.Errorf("read_ops = %+v, want a counter in iops with scale 1", ops)
 	}
 }
 
@@ -25,8 +43,11 @@ func TestParseCatalogRefusesBadEntries(t *testing.T) {
 		{`{"metrics":[{"name":"a","kind":"gauge","defaultScale":0}]}`, `defaultScale 0`},
 		{`{"metrics":[{"name":"a","kind":"gauge","defaultScale":1},{"name":"a","kind":"gauge","defaultScale":1}]}`, `"a" is listed twice`},
 		{`{"metrics":[{"name":"a","kind":"gauge","defaultScale":1}],"defaultMetrics":["b"]}`, `"b" is not in the catalog`},
+		{`{"metrics":[{"name":"a","kind":"gauge","defaultScale":1,"perSecondUnit":"pps"}]}`, `a gauge has no perSecondUnit`},
+		{`{"metrics":[],"devices":{"disk":{"tag":"device","metrics":[{"name":"a","kind":"counter","defaultScale":1}],"defaultMetrics":["a"]}}}`, `devices "disk": needs a measurement`},
+		{`{"metrics":[],"devices":{"disk":{"measurement":"m","tag":"device","metrics":[{"name":"a","kind":"counter","defaultScale":1}],"defaultMetrics":["b"]}}}`, `devices "disk": default metric "b"`},
 	} {
-		_, _, err := parseCatalog([]byte(tc.json))
+		_, _, _, err := parseCatalog([]byte(tc.json))
 		if err == nil || !strings.Contains(err.Error(), tc.problem) {
 			t.Errorf("parseCatalog(%s) = %v, want an error naming %s", tc.json, err, tc.problem)
 		}

@@ -21,6 +21,9 @@ const (
 	// with its newest sample, rates, state and staleness.
 	QueryTypeFleet  = "fleet"
 	QueryTypeEvents = "events"
+	// QueryTypeDevices reads a per-device measurement (vm_disk,
+	// vm_interface): one frame per VM and device, labelled by the device.
+	QueryTypeDevices = "devices"
 )
 
 // EventNames are the lifecycle events of measurement vm_event (docs/CONTRACT.md).
@@ -89,6 +92,11 @@ type Query struct {
 	// AdhocFilters are the dashboard's ad hoc filters on the tags host and
 	// vm, which the frontend copies into every query.
 	AdhocFilters []AdhocFilter `json:"adhocFilters"`
+	// DeviceKind is the per-device measurement of a devices query: disk
+	// or interface.
+	DeviceKind string `json:"deviceKind"`
+	// Devices keeps only these device names (vda, vnet0, ...); empty: all.
+	Devices []string `json:"devices"`
 	// Alias names each series: {{vm}}, {{host}}, {{uuid}} and {{field}} are
 	// replaced; empty: Grafana's default names.
 	Alias string `json:"alias"`
@@ -166,6 +174,9 @@ func applyDefaults(q *Query) {
 	}
 	if len(q.Metrics) == 0 {
 		q.Metrics = append([]string(nil), DefaultMetrics...)
+		if kind, ok := LookupDeviceKind(q.DeviceKind); ok && q.QueryType == QueryTypeDevices {
+			q.Metrics = append([]string(nil), kind.DefaultMetrics...)
+		}
 	}
 	if len(q.Outputs) == 0 {
 		q.Outputs = append([]string(nil), defaultOutputs...)
@@ -179,6 +190,10 @@ func applyDefaults(q *Query) {
 func (q Query) Validate() error {
 	switch q.QueryType {
 	case QueryTypeMetrics, QueryTypeRaw, QueryTypeFleet:
+	case QueryTypeDevices:
+		if err := q.validateDevices(); err != nil {
+			return err
+		}
 	case QueryTypeEvents:
 		for _, event := range q.Events {
 			if !contains(EventNames, event) {
@@ -191,7 +206,7 @@ func (q Query) Validate() error {
 		}
 		return checkTagValue("host", q.Host)
 	default:
-		return fmt.Errorf("queryType %q is unknown: want metrics, fleet, raw, variable or events", q.QueryType)
+		return fmt.Errorf("queryType %q is unknown: want metrics, devices, fleet, raw, variable or events", q.QueryType)
 	}
 	if q.QueryType == QueryTypeRaw && strings.TrimSpace(q.RawQuery) == "" {
 		return errors.New("queryType raw needs an InfluxQL statement in rawQuery")
@@ -225,8 +240,8 @@ func (q Query) Validate() error {
 	}
 	seen := map[string]bool{}
 	for _, name := range q.Metrics {
-		if _, ok := LookupMetric(name); !ok {
-			return fmt.Errorf("metric %q is unknown; known metrics: %s", name, knownMetricNames())
+		if _, ok := q.Metric(name); !ok {
+			return fmt.Errorf("metric %q is unknown; known metrics: %s", name, metricNames(q.catalog()))
 		}
 		if seen[name] {
 			return fmt.Errorf("metric %q is listed twice", name)
@@ -239,7 +254,7 @@ func (q Query) Validate() error {
 		}
 	}
 	for name, scale := range q.RateScales {
-		if _, ok := LookupMetric(name); !ok && q.QueryType == QueryTypeMetrics {
+		if _, ok := q.Metric(name); !ok && (q.QueryType == QueryTypeMetrics || q.QueryType == QueryTypeDevices) {
 			return fmt.Errorf("rateScales names unknown metric %q", name)
 		}
 		if !(scale > 0) || math.IsInf(scale, 0) {
@@ -282,6 +297,50 @@ func (q Query) validateAdhocFilters() error {
 	return nil
 }
 
+// validateDevices checks the device kind and names of a devices query.
+func (q Query) validateDevices() error {
+	if _, ok := LookupDeviceKind(q.DeviceKind); !ok {
+		kinds := make([]string, len(DeviceKinds))
+		for i, kind := range DeviceKinds {
+			kinds[i] = kind.Name
+		}
+		return fmt.Errorf("deviceKind %q is unknown: want %s", q.DeviceKind, strings.Join(kinds, " or "))
+	}
+	if q.Live {
+		return errors.New("a devices query cannot be live: live streams carry the VMs' totals (queryType metrics)")
+	}
+	for _, device := range q.Devices {
+		if device == "" {
+			return errors.New("devices: a device name is empty")
+		}
+		if err := checkTagValue("devices", device); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// catalog is the list of metrics the query may name: a devices query's
+// device kind's, else vm_telemetry's.
+func (q Query) catalog() []Metric {
+	if kind, ok := LookupDeviceKind(q.DeviceKind); ok && q.QueryType == QueryTypeDevices {
+		return kind.Metrics
+	}
+	return Catalog
+}
+
+// DeviceTag is the tag naming the devices of a devices query, "" for
+// other queries.
+func (q Query) DeviceTag() string {
+	if kind, ok := LookupDeviceKind(q.DeviceKind); ok && q.QueryType == QueryTypeDevices {
+		return kind.Tag
+	}
+	return ""
+}
+
+// Metric finds a metric the query may name (see catalog).
+func (q Query) Metric(name string) (Metric, bool) { return lookup(q.catalog(), name) }
+
 // checkTagValue refuses a tag value that InfluxQL cannot carry, naming the key.
 func checkTagValue(key, value string) error {
 	if _, err := influx.QuoteString(value); err != nil {
@@ -299,7 +358,7 @@ func (q Query) Scale(field string) float64 {
 	if s, ok := q.RateScales[field]; ok {
 		return s
 	}
-	if m, ok := LookupMetric(field); ok {
+	if m, ok := q.Metric(field); ok {
 		return m.DefaultScale
 	}
 	return 1
@@ -319,9 +378,13 @@ func (q Query) RateWindow() time.Duration {
 	return time.Duration(q.RateWindowSeconds * float64(time.Second))
 }
 
-// Selection is the query's VM filter in the form the InfluxDB layer takes.
+// Selection is the query's VM filter in the form the InfluxDB layer takes;
+// for a devices query also its measurement, device tag and device names.
 func (q Query) Selection() influx.Selection {
 	sel := influx.Selection{Host: q.Host}
+	if kind, ok := LookupDeviceKind(q.DeviceKind); ok && q.QueryType == QueryTypeDevices {
+		sel.Devices = &influx.DeviceSelection{Measurement: kind.Measurement, Tag: kind.Tag, Names: q.Devices}
+	}
 	for _, f := range q.AdhocFilters {
 		sel.Filters = append(sel.Filters, influx.TagFilter{Key: f.Key, Operator: f.Operator, Value: f.Value})
 	}
@@ -348,6 +411,9 @@ func (q Query) DescribeSelection() string {
 	}
 	if q.Host != "" {
 		what += fmt.Sprintf(" on host %q", q.Host)
+	}
+	if tag := q.DeviceTag(); tag != "" && len(q.Devices) > 0 {
+		what += fmt.Sprintf(" with %s %q", tag, q.Devices)
 	}
 	return what
 }

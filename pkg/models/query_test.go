@@ -48,31 +48,57 @@ func TestParseQueryMigratesVersion0(t *testing.T) {
 
 func TestParseQueryErrorsNameTheProblem(t *testing.T) {
 	for raw, want := range map[string]string{
-		`{"schemaVersion":1,`:                                       "malformed query JSON",
-		`{"schemaVersion":1,"vms":"one-71"}`:                        "malformed query JSON",
-		`{"schemaVersion":1,"metrics":["cpu_percent"]}`:             `metric "cpu_percent" is unknown`,
-		`{"schemaVersion":1,"vmMode":"some"}`:                       `vmMode "some" is unknown`,
-		`{"schemaVersion":1,"vmMode":"regex","vmRegex":"one-(7"}`:   "vmRegex: bad regex",
-		`{"schemaVersion":1,"vmMode":"regex"}`:                      "needs a pattern in vmRegex",
-		`{"schemaVersion":1,"vmMode":"list"}`:                       "needs at least one VM name",
-		`{"schemaVersion":1,"vmMode":"list","vms":["a\rb"]}`:        "carriage return",
-		`{"schemaVersion":1,"outputs":["slope"]}`:                   `output "slope" is unknown`,
-		`{"schemaVersion":1,"aggregation":"median"}`:                `aggregation "median" is unknown`,
-		`{"schemaVersion":1,"gapLimitSeconds":-1}`:                  "gapLimitSeconds",
-		`{"schemaVersion":1,"rateScales":{"cpu_usage_percent":0}}`:  "must be a positive number",
-		`{"schemaVersion":1,"rateScales":{"nope":1}}`:               `unknown metric "nope"`,
-		`{"schemaVersion":1,"queryType":"raw"}`:                     "needs an InfluxQL statement",
-		`{"schemaVersion":1,"queryType":"sql"}`:                     `queryType "sql" is unknown`,
-		`{"schemaVersion":1,"queryType":"variable","variable":"x"}`: `variable "x" is unknown`,
-		`{"schemaVersion":2}`:                                       "schemaVersion 2 is newer",
-		`{"schemaVersion":1,"metrics":["vcpus","vcpus"]}`:           "listed twice",
-		`{"schemaVersion":1,"rateWindowSeconds":-5}`:                "rateWindowSeconds -5 must be 0",
-		`{"schemaVersion":1,"rateWindowSeconds":86401}`:             "up to 86400",
+		`{"schemaVersion":1,`:                                                                       "malformed query JSON",
+		`{"schemaVersion":1,"vms":"one-71"}`:                                                        "malformed query JSON",
+		`{"schemaVersion":1,"metrics":["cpu_percent"]}`:                                             `metric "cpu_percent" is unknown`,
+		`{"schemaVersion":1,"vmMode":"some"}`:                                                       `vmMode "some" is unknown`,
+		`{"schemaVersion":1,"vmMode":"regex","vmRegex":"one-(7"}`:                                   "vmRegex: bad regex",
+		`{"schemaVersion":1,"vmMode":"regex"}`:                                                      "needs a pattern in vmRegex",
+		`{"schemaVersion":1,"vmMode":"list"}`:                                                       "needs at least one VM name",
+		`{"schemaVersion":1,"vmMode":"list","vms":["a\rb"]}`:                                        "carriage return",
+		`{"schemaVersion":1,"outputs":["slope"]}`:                                                   `output "slope" is unknown`,
+		`{"schemaVersion":1,"aggregation":"median"}`:                                                `aggregation "median" is unknown`,
+		`{"schemaVersion":1,"gapLimitSeconds":-1}`:                                                  "gapLimitSeconds",
+		`{"schemaVersion":1,"rateScales":{"cpu_usage_percent":0}}`:                                  "must be a positive number",
+		`{"schemaVersion":1,"rateScales":{"nope":1}}`:                                               `unknown metric "nope"`,
+		`{"schemaVersion":1,"queryType":"raw"}`:                                                     "needs an InfluxQL statement",
+		`{"schemaVersion":1,"queryType":"sql"}`:                                                     `queryType "sql" is unknown`,
+		`{"schemaVersion":1,"queryType":"variable","variable":"x"}`:                                 `variable "x" is unknown`,
+		`{"schemaVersion":2}`:                                                                       "schemaVersion 2 is newer",
+		`{"schemaVersion":1,"metrics":["vcpus","vcpus"]}`:                                           "listed twice",
+		`{"schemaVersion":1,"rateWindowSeconds":-5}`:                                                "rateWindowSeconds -5 must be 0",
+		`{"schemaVersion":1,"rateWindowSeconds":86401}`:                                             "up to 86400",
+		`{"schemaVersion":1,"queryType":"devices"}`:                                                 `deviceKind "" is unknown: want disk or interface`,
+		`{"schemaVersion":1,"queryType":"devices","deviceKind":"gpu"}`:                              `deviceKind "gpu" is unknown`,
+		`{"schemaVersion":1,"queryType":"devices","deviceKind":"disk","metrics":["rx_bytes"]}`:      `metric "rx_bytes" is unknown; known metrics: read_bytes, read_ops, write_bytes, write_ops`,
+		`{"schemaVersion":1,"queryType":"devices","deviceKind":"interface","devices":[""]}`:         "a device name is empty",
+		`{"schemaVersion":1,"queryType":"devices","deviceKind":"interface","devices":["a\rb"]}`:     "devices: ",
+		`{"schemaVersion":1,"queryType":"devices","deviceKind":"disk","live":true}`:                 "cannot be live",
+		`{"schemaVersion":1,"queryType":"devices","deviceKind":"disk","rateScales":{"rx_bytes":2}}`: `unknown metric "rx_bytes"`,
 	} {
 		_, err := ParseQuery([]byte(raw))
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("ParseQuery(%s) error = %v, want one containing %q", raw, err, want)
 		}
+	}
+}
+
+// TestDevicesQuery: a devices query names the metrics of its device kind,
+// gets that kind's defaults, and selects its measurement, tag and names.
+func TestDevicesQuery(t *testing.T) {
+	q, err := ParseQuery([]byte(`{"schemaVersion":1,"queryType":"devices","deviceKind":"interface","devices":["vnet0"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(q.Metrics, ",") != "rx_bytes,tx_bytes" || q.DeviceTag() != "interface" || q.Scale("rx_packets") != 1 || q.Scale("rx_bytes") != 1<<20 {
+		t.Errorf("metrics %v, tag %q, scales %v %v", q.Metrics, q.DeviceTag(), q.Scale("rx_packets"), q.Scale("rx_bytes"))
+	}
+	sel := q.Selection().Devices
+	if sel == nil || sel.Measurement != "vm_interface" || sel.Tag != "interface" || strings.Join(sel.Names, ",") != "vnet0" {
+		t.Errorf("device selection %+v", sel)
+	}
+	if metrics, _ := ParseQuery([]byte(`{"schemaVersion":1,"deviceKind":"disk"}`)); metrics.Selection().Devices != nil || metrics.DeviceTag() != "" {
+		t.Error("a metrics query with a stray deviceKind reads devices")
 	}
 }
 

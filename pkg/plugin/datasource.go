@@ -129,7 +129,7 @@ func (d *Datasource) runQuery(ctx context.Context, qc queryContext) (response ba
 	}
 	var handle queryHandler
 	switch q.QueryType {
-	case models.QueryTypeMetrics:
+	case models.QueryTypeMetrics, models.QueryTypeDevices:
 		handle = d.handleMetrics
 	case models.QueryTypeRaw:
 		handle = d.handleRaw
@@ -143,7 +143,7 @@ func (d *Datasource) runQuery(ctx context.Context, qc queryContext) (response ba
 	ctx, executed := influx.WithExecutedQueries(ctx)
 	response = handle(ctx, qc, q)
 	showExecuted(response.Frames, executed.String())
-	if q.QueryType == models.QueryTypeMetrics || q.QueryType == models.QueryTypeRaw {
+	if q.QueryType == models.QueryTypeMetrics || q.QueryType == models.QueryTypeDevices || q.QueryType == models.QueryTypeRaw {
 		applyAlias(response.Frames, q.Alias)
 	}
 	return response

@@ -29,7 +29,8 @@ func timeSeriesWideMeta() *data.FrameMeta {
 }
 
 // vmFrame builds the wide frame of one VM, named by its reference
-// "<host>/<name>": time, then per metric in request order its value, _rate,
+// "<host>/<name>" (of one device of a VM for a devices query, named
+// "<host>/<name> <tag>=<device>" and labelled with the device tag): time, then per metric in request order its value, _rate,
 // _per_second and _age fields as the outputs ask. Rates are derived over
 // the whole series; rows before from are then left out: they were read only
 // so that the first rows of the range have the sample their rate window
@@ -38,7 +39,12 @@ func timeSeriesWideMeta() *data.FrameMeta {
 func vmFrame(series influx.VMSeries, q models.Query, gapLimit time.Duration, from, to time.Time) *data.Frame {
 	first := sort.Search(len(series.Times), func(i int) bool { return !series.Times[i].Before(from) })
 	labels := data.Labels{influx.TagVM: series.VM, influx.TagHost: series.Host, influx.TagUUID: series.UUID}
-	frame := data.NewFrame(series.ID().Ref(), data.NewField(timeFieldName, nil, series.Times[first:]))
+	name := series.ID().Ref()
+	if tag := q.DeviceTag(); tag != "" {
+		labels[tag] = series.Device
+		name += " " + tag + "=" + series.Device
+	}
+	frame := data.NewFrame(name, data.NewField(timeFieldName, nil, series.Times[first:]))
 	for _, name := range q.Metrics {
 		values := series.Values[name]
 		if values == nil {
@@ -69,11 +75,11 @@ func readStart(from time.Time, q models.Query, bucket time.Duration) time.Time {
 
 // appendOutputs appends the fields of one series as the query's outputs ask:
 // its value, <name>_rate and, for byte counters of the catalog only,
-// <name>_per_second. A name outside the catalog (a raw query's column) is
+// <name>_per_second. A name outside the query's catalog (a raw query's column) is
 // a gauge without unit. Rates are derived over all the rows; the fields keep
 // the rows from first on (see vmFrame).
 func appendOutputs(frame *data.Frame, name string, labels data.Labels, times []time.Time, values []*float64, first int, q models.Query, gapLimit time.Duration) {
-	metric, _ := models.LookupMetric(name)
+	metric, _ := q.Metric(name)
 	if q.Wants(models.OutputValue) {
 		field := data.NewField(name, labels.Copy(), values[first:])
 		if metric.Unit != "" {
@@ -93,7 +99,7 @@ func appendOutputs(frame *data.Frame, name string, labels data.Labels, times []t
 		frame.Fields = append(frame.Fields, rateField(name, labels, angles[first:]))
 	}
 	if wantsPerSecond {
-		frame.Fields = append(frame.Fields, perSecondField(name, labels, perSecond[first:]))
+		frame.Fields = append(frame.Fields, perSecondField(name, metric.PerSecond, labels, perSecond[first:]))
 	}
 }
 
@@ -126,9 +132,9 @@ func rateField(name string, labels data.Labels, angles []*float64) *data.Field {
 	return field
 }
 
-func perSecondField(name string, labels data.Labels, perSecond []*float64) *data.Field {
+func perSecondField(name, unit string, labels data.Labels, perSecond []*float64) *data.Field {
 	field := data.NewField(name+perSecondSuffix, labels.Copy(), perSecond)
-	field.Config = &data.FieldConfig{Unit: "binBps"}
+	field.Config = &data.FieldConfig{Unit: unit}
 	return field
 }
 

@@ -51,6 +51,21 @@ func TestVMFrameGolden(t *testing.T) {
 	}
 }
 
+// TestDeviceFrameGolden: one frame per VM and device, named and labelled
+// by the device, units of the device kind's counters (iops, binBps).
+func TestDeviceFrameGolden(t *testing.T) {
+	base := time.Date(2025, 12, 4, 10, 30, 45, 0, time.UTC)
+	v := func(x float64) *float64 { return &x }
+	series := influx.VMSeries{
+		VM: "one-71", Host: "kvm1", UUID: "uuid-71", Device: "vda",
+		Times:  []time.Time{base, base.Add(time.Second), base.Add(2 * time.Second)},
+		Values: map[string][]*float64{"read_bytes": {v(0), v(1048576), v(2097152)}, "read_ops": {v(10), v(30), v(5)}},
+	}
+	q := mustQuery(t, `{"schemaVersion":1,"queryType":"devices","deviceKind":"disk","metrics":["read_bytes","read_ops"]}`)
+	frame := vmFrame(series, q, 10*time.Second, time.Time{}, time.Time{})
+	experimental.CheckGoldenJSONFrame(t, "testdata/golden", "device_frame", frame, *updateGolden)
+}
+
 func TestVMFrameAlertLabelsGolden(t *testing.T) {
 	frame := vmFrame(sampleSeries(), mustQuery(t, `{"schemaVersion":1,"metrics":["cpu_usage_percent"],"outputs":["value","rate"]}`), 10*time.Second, time.Time{}, time.Time{})
 	response := backend.DataResponse{Frames: alertingFrames(frame)}

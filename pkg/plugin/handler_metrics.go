@@ -16,11 +16,14 @@ import (
 	"github.com/vmtelemetry/libvirt-datasource/pkg/rate"
 )
 
-// handleMetrics answers queryType "metrics": one wide frame per VM.
+// handleMetrics answers queryType "metrics": one wide frame per VM; and
+// queryType "devices", whose selection reads a per-device measurement
+// instead: one wide frame per VM and device.
 func (d *Datasource) handleMetrics(ctx context.Context, qc queryContext, q models.Query) backend.DataResponse {
 	plan := planRange(qc.query.TimeRange, qc.query.Interval, qc.query.MaxDataPoints)
-	// The rollups hold no minimum: a min aggregation reads the 1-s data.
-	if d.Settings.Rollups && q.Aggregation != "min" {
+	// The rollups hold no minimum: a min aggregation reads the 1-s data;
+	// and only vm_telemetry is rolled up, not the per-device measurements.
+	if d.Settings.Rollups && q.Aggregation != "min" && q.DeviceTag() == "" {
 		plan = plan.onRollups(time.Now())
 	}
 	req := influx.RangeRequest{
@@ -77,7 +80,7 @@ func rangeFields(q models.Query, plan rangePlan) []influx.Field {
 		fields[i] = influx.Field{Name: name}
 		if plan.Bucket > 0 {
 			fields[i].Aggregate = q.Aggregation
-			if metric, _ := models.LookupMetric(name); metric.Kind == rate.Counter {
+			if metric, _ := q.Metric(name); metric.Kind == rate.Counter {
 				fields[i].Aggregate = "last"
 			}
 		}

@@ -157,6 +157,7 @@ func runSuite(t *testing.T, srv *testenv.InfluxServer, languages []string) {
 	srv.Write(t, knownSeries("vm_telemetry"))
 	srv.Write(t, aggregationSeries("agg_telemetry"))
 	srv.Write(t, knownEvents())
+	srv.Write(t, knownDevices())
 	for _, language := range languages {
 		tg := target{server: srv, language: language}
 		t.Run(language, func(t *testing.T) {
@@ -172,6 +173,7 @@ func runSuite(t *testing.T, srv *testenv.InfluxServer, languages []string) {
 			t.Run("fleet frame", func(t *testing.T) { testFleetFrame(t, tg) })
 			t.Run("events", func(t *testing.T) { testEvents(t, tg) })
 			t.Run("ad hoc filters and alias", func(t *testing.T) { testAdhocFiltersAndAlias(t, tg) })
+			t.Run("devices", func(t *testing.T) { testDevices(t, tg) })
 		})
 	}
 	t.Run("raw InfluxQL", func(t *testing.T) { testRaw(t, target{server: srv, language: models.LanguageInfluxQL}) })

@@ -3,10 +3,12 @@ import { QueryEditorProps, SelectableValue } from '@grafana/data';
 import { RadioButtonGroup, Stack } from '@grafana/ui';
 
 import type { DataSource } from '../datasource';
-import { migrateQuery } from '../migration';
+import { DEVICE_KINDS } from '../metrics';
+import { DEFAULT_QUERY, migrateQuery } from '../migration';
 import { QueryType, SCHEMA_VERSION, VmDataSourceOptions, VmQuery } from '../types';
 import { validateQuery } from '../validation';
 import { AliasField } from './query/AliasField';
+import { DeviceSelector } from './query/DeviceSelector';
 import { EventFilter } from './query/EventFilter';
 import { HostField } from './query/HostField';
 import { IssueSummary } from './query/IssueSummary';
@@ -30,6 +32,7 @@ const QUERY_TYPES: Array<SelectableValue<QueryType>> = [
     value: 'fleet',
     description: 'One row per VM: its newest sample and rates, state and last seen (for a table)',
   },
+  { label: 'Devices', value: 'devices' },
   { label: 'Raw InfluxQL', value: 'raw' },
   { label: 'Events', value: 'events' },
 ];
@@ -42,7 +45,14 @@ const QUERY_TYPES: Array<SelectableValue<QueryType>> = [
  */
 export function QueryEditor({ query: stored, onChange, onRunQuery, datasource }: Props) {
   const query = useMemo(() => migrateQuery(stored), [stored]);
-  const choices = useChoices(datasource, query.host);
+  const vmChoices = useChoices(datasource, query.host);
+  // A devices query names the metrics of its device kind (pkg/models/metrics.json).
+  const deviceKind = query.queryType === 'devices' ? (query.deviceKind ?? 'disk') : undefined;
+  const choices = useMemo(
+    () =>
+      deviceKind ? { ...vmChoices, metrics: DEVICE_KINDS[deviceKind].metrics, metricsError: undefined } : vmChoices,
+    [vmChoices, deviceKind]
+  );
   const knownMetricNames = useMemo(() => choices.metrics.map((m) => m.name), [choices.metrics]);
   const issues = useMemo(() => validateQuery(query, knownMetricNames), [query, knownMetricNames]);
 
@@ -69,14 +79,17 @@ export function QueryEditor({ query: stored, onChange, onRunQuery, datasource }:
     },
   };
   const isMetrics = query.queryType === 'metrics';
+  const changeType = (queryType: QueryType) =>
+    part.onChange(
+      queryType === 'devices'
+        ? { queryType, deviceKind: 'disk', devices: [], metrics: [...DEVICE_KINDS.disk.defaultMetrics], live: false }
+        : { queryType, ...(query.queryType === 'devices' ? { metrics: [...DEFAULT_QUERY.metrics] } : {}) },
+      true
+    );
 
   return (
     <Stack direction="column" gap={1}>
-      <RadioButtonGroup
-        options={QUERY_TYPES}
-        value={query.queryType}
-        onChange={(queryType) => part.onChange({ queryType }, true)}
-      />
+      <RadioButtonGroup options={QUERY_TYPES} value={query.queryType} onChange={changeType} />
       {query.queryType === 'events' ? (
         <>
           <VmSelector {...part} choices={choices} />
@@ -101,13 +114,20 @@ export function QueryEditor({ query: stored, onChange, onRunQuery, datasource }:
           ) : (
             <>
               <VmSelector {...part} choices={choices} />
-              <MetricPicker {...part} choices={choices} />
+              {deviceKind && <DeviceSelector {...part} />}
+              <MetricPicker
+                {...part}
+                choices={choices}
+                emptyMeans={deviceKind ? DEVICE_KINDS[deviceKind].defaultMetrics.join(', ') : 'the eight usage metrics'}
+              />
             </>
           )}
           <AliasField {...part} />
           <OutputsField {...part} />
           {query.outputs.some((o) => o === 'rate' || o === 'per_second') && <RateWindowField {...part} />}
-          {isMetrics && query.outputs.includes('rate') && <RateScalesField {...part} knownMetrics={choices.metrics} />}
+          {(isMetrics || deviceKind) && query.outputs.includes('rate') && (
+            <RateScalesField {...part} knownMetrics={choices.metrics} />
+          )}
           <Stack direction="row" gap={2} wrap="wrap">
             <RangeOptions {...part} />
             {isMetrics && <LiveOptions {...part} />}

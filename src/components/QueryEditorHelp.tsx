@@ -15,6 +15,13 @@ export function QueryEditorHelp(_: QueryEditorHelpProps<VmQuery>) {
         84.3°), <b>per second</b> for byte counters. After a VM starts or reboots its counters start again from zero, so
         the first rate after it is null.
       </p>
+      <h3>Devices</h3>
+      <p>
+        Per disk or per network interface of the VMs: pick <b>Disks</b> (read/write bytes and operations) or{' '}
+        <b>Interfaces</b> (rx/tx bytes, packets, errors, drops), optionally the device names (<code>vda</code>,{' '}
+        <code>vnet0</code>, or a variable). Each VM and device is its own series, labelled <code>device</code> or{' '}
+        <code>interface</code>: alias <code>{'{{vm}} {{device}}'}</code>.
+      </p>
       <h3>Alias</h3>
       <p>
         Names each series: <code>{'{{vm}}'}</code>, <code>{'{{host}}'}</code>, <code>{'{{uuid}}'}</code> and{' '}
@@ -23,12 +30,7 @@ export function QueryEditorHelp(_: QueryEditorHelpProps<VmQuery>) {
       <h3>Raw InfluxQL</h3>
       <p>
         A SELECT statement; <code>$timeFilter</code> and <code>$__interval</code> are filled in, template variables are
-        escaped for their literal. Per device:{' '}
-        <code>
-          SELECT last(&quot;read_bytes&quot;) FROM &quot;vm_disk&quot; WHERE $timeFilter GROUP BY time($__interval),
-          &quot;vm&quot;, &quot;device&quot;
-        </code>{' '}
-        with alias <code>{'{{vm}} {{device}}'}</code>.
+        escaped for their literal.
       </p>
       <h3>Events (annotations)</h3>
       <p>

@@ -24,11 +24,26 @@ const catalog: CatalogMetric[] = JSON.parse(
 /** The VmSample key of a catalog field: cpu_usage_percent -> cpuUsagePercent. */
 const sampleKey = (name: string) => name.replace(/_(\w)/g, (_, c: string) => c.toUpperCase()) as keyof VmSample;
 
-const BIGINT_KEYS = new Set(['memoryTotalBytes', 'memoryUsedBytes', 'diskReadBytes', 'diskWriteBytes', 'networkRxBytes', 'networkTxBytes']);
+const BIGINT_KEYS = new Set([
+  'memoryTotalBytes',
+  'memoryUsedBytes',
+  'diskReadBytes',
+  'diskWriteBytes',
+  'networkRxBytes',
+  'networkTxBytes',
+]);
 
 /** A sample of one VM whose every catalog field is (i + 1) × step, i its place in the catalog. */
 function sample(timeMs: number, step: number): VmSample {
-  const vm: Record<string, unknown> = { timeMs, vm: 'one-71', uuid: 'u-71', host: 'hv1', state: 'running', disks: [], interfaces: [] };
+  const vm: Record<string, unknown> = {
+    timeMs,
+    vm: 'one-71',
+    uuid: 'u-71',
+    host: 'hv1',
+    state: 'running',
+    disks: [],
+    interfaces: [],
+  };
   catalog.forEach((m, i) => {
     const key = sampleKey(m.name);
     vm[key] = BIGINT_KEYS.has(key) ? BigInt((i + 1) * step) : (i + 1) * step;
@@ -63,5 +78,48 @@ test('the seed JSON has the catalog seed fields, their rates named and computed 
       assert.equal(vm![m.seedRateName!], expected, `${m.seedRateName} from ${before} to ${after}`);
       assert.equal(vm![m.name], Number(latest[key]));
     }
+  }
+});
+
+interface DeviceKind {
+  measurement: string;
+  tag: string;
+  metrics: CatalogMetric[];
+}
+
+const deviceKinds: Record<string, DeviceKind> = JSON.parse(
+  readFileSync(new URL('../../../pkg/models/metrics.json', import.meta.url), 'utf8')
+).devices;
+
+test('the vm_disk and vm_interface points carry exactly the fields and device tag the devices catalog names', () => {
+  const vm = sample(1000, 3);
+  vm.disks = [{ device: 'vda', readBytes: 1n, writeBytes: 2n, readOps: 3n, writeOps: 4n }];
+  vm.interfaces = [
+    {
+      interface: 'vnet0',
+      rxBytes: 1n,
+      txBytes: 2n,
+      rxPackets: 3n,
+      txPackets: 4n,
+      rxErrors: 5n,
+      txErrors: 6n,
+      rxDrops: 7n,
+      txDrops: 8n,
+    },
+  ];
+  const points = samplePoints(vm);
+  assert.deepEqual(Object.keys(deviceKinds).sort(), ['disk', 'interface']);
+  for (const kind of Object.values(deviceKinds)) {
+    const point = points.find((p) => p.measurement === kind.measurement);
+    assert.ok(point, `no ${kind.measurement} point`);
+    assert.deepEqual(
+      point.tags.map(([key]) => key),
+      ['vm', 'uuid', 'host', kind.tag]
+    );
+    assert.deepEqual(point.fields.map(([name]) => name).sort(), kind.metrics.map((m) => m.name).sort());
+    assert.ok(
+      point.fields.every(([, value]) => value.type === 'integer'),
+      `${kind.measurement}: counters are integers`
+    );
   }
 });

@@ -5,10 +5,11 @@ import { Field, MultiSelect } from '@grafana/ui';
 import { Choices } from '../useChoices';
 import { fieldIssue, QueryPartProps } from './queryPart';
 
-type Props = QueryPartProps & { choices: Choices };
+/** emptyMeans says which metrics the backend reads when none is picked. */
+type Props = QueryPartProps & { choices: Choices; emptyMeans: string };
 
-/** The metrics of a metrics query, from the backend's list (or the built-in one when it fails). */
-export function MetricPicker({ query, issues, onChange, choices }: Props) {
+/** The metrics of a metrics or devices query, from the backend's list (or the built-in one when it fails). */
+export function MetricPicker({ query, issues, onChange, choices, emptyMeans }: Props) {
   const options = choices.metrics.map((m) => ({ label: m.name, value: m.name, description: m.unit || m.kind }));
   return (
     <Field
@@ -16,7 +17,7 @@ export function MetricPicker({ query, issues, onChange, choices }: Props) {
       description={
         choices.metricsError
           ? `Metrics resource unavailable (${choices.metricsError}); built-in list shown`
-          : 'Empty: the eight usage metrics'
+          : `Empty: ${emptyMeans}`
       }
       {...fieldIssue(issues, 'metrics')}
     >
