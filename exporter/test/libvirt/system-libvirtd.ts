@@ -1,8 +1,9 @@
 // The host's libvirtd (root, /run/libvirt): the only one with the qemu
 // driver. Started with the project's scripts/libvirt/start.sh (which reuses a
-// running daemon) and stopped with stop.sh only by the test process whose call
-// started it, once no other test process still uses it (node --test may run
-// files in parallel).
+// running daemon) inside network namespace NETNS, never in the host's (the
+// bridges and taps it makes for networks and guests stay out of it), and stopped
+// with stop.sh only by the test process whose call started it, once no other
+// test process still uses it (node --test may run files in parallel).
 
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,9 @@ export const RW_SOCKET = '/run/libvirt/libvirt-sock';
 export const RO_SOCKET = '/run/libvirt/libvirt-sock-ro';
 const SCRIPTS = fileURLToPath(new URL('../../../scripts/libvirt/', import.meta.url));
 const SCRIPT_TIMEOUT_MS = 120_000;
+// The namespace scripts/test-all.sh starts the daemon in for the whole run: that
+// one is reused.
+const NETNS = 'vmt';
 const RELEASE_WAIT_MS = 300_000;
 // One file per test process using the daemon; the start lock serialises start.sh.
 const USERS_DIR = '/run/vmt-libvirt-client-tests';
@@ -28,7 +32,7 @@ export async function ensureSystemLibvirtd(): Promise<SystemLibvirtd> {
   const userFile = path.join(USERS_DIR, `user-${process.pid}`);
   writeFileSync(userFile, '');
   const started = await withStartLock(() => {
-    const output = execFileSync('bash', [`${SCRIPTS}start.sh`], {
+    const output = execFileSync('bash', [`${SCRIPTS}start.sh`, '--netns', NETNS], {
       encoding: 'utf8',
       timeout: SCRIPT_TIMEOUT_MS,
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -45,7 +49,7 @@ export async function ensureSystemLibvirtd(): Promise<SystemLibvirtd> {
       while (otherLiveUsers().length > 0 && Date.now() < deadline) {
         await sleep(200);
       }
-      execFileSync('bash', [`${SCRIPTS}stop.sh`], { stdio: 'inherit', timeout: SCRIPT_TIMEOUT_MS });
+      execFileSync('bash', [`${SCRIPTS}stop.sh`, '--netns', NETNS], { stdio: 'inherit', timeout: SCRIPT_TIMEOUT_MS });
     },
   };
 }
