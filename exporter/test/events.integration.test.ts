@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { eventually, ExporterProcess, metricValue } from './support/exporter-process.js';
-import { influxQL, startInflux, type InfluxServer } from './support/influx-server.js';
-import { startPrivateLibvirtd, type PrivateLibvirtd } from './support/libvirt-daemon.js';
+import { influxQL, type InfluxServer } from './support/influx-server.js';
+import type { PrivateLibvirtd } from './support/libvirt-daemon.js';
+import { startTestDriverStack } from './support/test-driver-stack.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -40,18 +41,13 @@ async function storedEvents(influx: InfluxServer): Promise<StoredEvent[]> {
 
 describe('lifecycle events from the exporter', { timeout: 10 * 60_000 }, () => {
   test('each libvirt event is stored in vm_event; after libvirtd restarts, what changed is reconciled', async (t) => {
-    const libvirtd = await startPrivateLibvirtd(t);
-    if (!libvirtd) {
+    const stack = await startTestDriverStack(t, '1.8');
+    if (!stack) {
       return;
     }
-    const influx = await startInflux(t, '1.8');
-    if (!influx) {
-      return;
-    }
+    const { libvirtd, influx } = stack;
     const exporter = ExporterProcess.start(t, [
-      '--libvirt-socket', libvirtd.socketRo,
-      '--libvirt-uri', 'test:///default',
-      '--influx-url', influx.url,
+      ...stack.exporterArgs,
       '--influx-api', 'v1',
       '--influx-database', influx.database,
       '--host', 'hv-events',

@@ -9,23 +9,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { eventually, ExporterProcess, metricValue } from './support/exporter-process.js';
-import { influxQL, startInflux } from './support/influx-server.js';
+import { influxQL } from './support/influx-server.js';
 import { startPrivateLibvirtd } from './support/libvirt-daemon.js';
+import { startTestDriverStack } from './support/test-driver-stack.js';
 
 describe('the exporter on libvirt test driver', { timeout: 10 * 60_000 }, () => {
   test('samples into InfluxDB through the fallback path and reconnects after libvirtd restarts', async (t) => {
-    const libvirtd = await startPrivateLibvirtd(t);
-    if (!libvirtd) {
+    const stack = await startTestDriverStack(t, '1.8');
+    if (!stack) {
       return;
     }
-    const influx = await startInflux(t, '1.8');
-    if (!influx) {
-      return;
-    }
+    const { libvirtd, influx } = stack;
     const exporter = ExporterProcess.start(t, [
-      '--libvirt-socket', libvirtd.socketRo,
-      '--libvirt-uri', 'test:///default',
-      '--influx-url', influx.url,
+      ...stack.exporterArgs,
       '--influx-api', 'v2',
       '--influx-retry-initial', '200ms',
       '--host', 'hv-test',
@@ -88,14 +84,11 @@ describe('the exporter on libvirt test driver', { timeout: 10 * 60_000 }, () => 
   });
 
   test('samples taken while InfluxDB is unreachable survive SIGTERM in the spill folder and are written by the next run', async (t) => {
-    const libvirtd = await startPrivateLibvirtd(t);
-    if (!libvirtd) {
+    const stack = await startTestDriverStack(t, '1.6');
+    if (!stack) {
       return;
     }
-    const influx = await startInflux(t, '1.6');
-    if (!influx) {
-      return;
-    }
+    const { libvirtd, influx } = stack;
     const spillDir = mkdtempSync(join(tmpdir(), 'vmt-spill-'));
     t.after(() => rmSync(spillDir, { recursive: true, force: true }));
     const args = (url: string) => [

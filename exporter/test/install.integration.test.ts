@@ -16,9 +16,9 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { eventually } from './support/exporter-process.js';
-import { influxQL, startInflux, type InfluxServer } from './support/influx-server.js';
-import { startPrivateLibvirtd } from './support/libvirt-daemon.js';
+import { influxQL, type InfluxServer } from './support/influx-server.js';
 import { runScript, unavailable } from './support/scripts.js';
+import { startTestDriverStack } from './support/test-driver-stack.js';
 
 const execFileAsync = promisify(execFile);
 const exporterRoot = new URL('../', import.meta.url).pathname;
@@ -207,14 +207,11 @@ async function runUnderSystemd(t: TestContext, usrLocal: string): Promise<void> 
   if (libvirtGid === undefined) {
     return void unavailable(t, 'the libvirt group', 'no group "libvirt" (Debian package libvirt-daemon-system)');
   }
-  const libvirtd = await startPrivateLibvirtd(t);
-  if (!libvirtd) {
+  const stack = await startTestDriverStack(t, '1.8');
+  if (!stack) {
     return;
   }
-  const influx = await startInflux(t, '1.8');
-  if (!influx) {
-    return;
-  }
+  const { libvirtd, influx } = stack;
   // The daemon's folder becomes /run/libvirt; its read-only socket: group libvirt only.
   chmodSync(libvirtd.dir, 0o755);
   chownSync(libvirtd.socketRo, 0, libvirtGid);
