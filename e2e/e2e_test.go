@@ -26,6 +26,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/vmtelemetry/libvirt-datasource/e2e/provisioning"
+	"github.com/vmtelemetry/libvirt-datasource/internal/testenv"
 	"github.com/vmtelemetry/libvirt-datasource/pkg/plugin"
 )
 
@@ -41,19 +42,24 @@ func TestEndToEnd(t *testing.T) {
 	clock := newTimings(t)
 	repo := repoRoot(t)
 
-	influx := startInflux(t, repo)
+	influx := startInflux(t)
 	clock.mark("influxdb " + influx.Version)
-	lv := startLibvirt(t, repo)
+	// The qemu driver inside network namespace vmt-e2e: other tests' guests
+	// are not seen, and nothing of the test reaches the host's network.
+	lv := testenv.StartLibvirtd(t, "vmt-e2e")
 	clock.mark("libvirtd")
-	startGuests(t, repo, lv, []string{idleGuest, busyGuest})
+	// One idle guest, one with a CPU loop, disk traffic and pings to its
+	// peer address inside the namespace.
+	lv.StartGuest(t, idleGuest, "idle")
+	lv.StartGuest(t, busyGuest, "all")
 	clock.mark("guests booted")
-	exporter := startExporter(t, repo, lv, influx)
+	exporter := startExporter(t, repo, lv, "qemu:///system", influx)
 	clock.mark("exporter")
 	waitForSamples(t, influx, []string{idleGuest, busyGuest}, samplesBeforeChecks)
 	clock.mark(fmt.Sprintf("%d samples per guest", samplesBeforeChecks))
 
 	settings := provisionedSettings(t, repo, influx)
-	host := launchPlugin(t, repo, settings, filepath.Join(artifactDir(t, repo), "plugin.log"))
+	host := launchPlugin(t, settings, filepath.Join(artifactDir(t, repo), "plugin.log"))
 	clock.mark("plugin built and launched")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
@@ -538,7 +544,7 @@ func evaluateRule(t *testing.T, ctx context.Context, host *pluginHost, rule prov
 
 // checkNoSecretInLogs reads what the plugin and the exporter logged during
 // the run: the InfluxDB token must appear in neither.
-func checkNoSecretInLogs(t *testing.T, repo string, influx *influxServer) {
+func checkNoSecretInLogs(t *testing.T, repo string, influx *testenv.InfluxServer) {
 	if influx.Token == "" {
 		t.Skip("InfluxDB 1.8 runs without a token")
 	}
@@ -595,10 +601,11 @@ func readAlertRules(t *testing.T, repo string) []provisioning.AlertRule {
 // substitution, the environment being that of the compose stack (.env)
 // pointed at the test InfluxDB. The url is the one thing replaced: the
 // file names the compose host "influxdb", which only resolves in compose.
-func provisionedSettings(t *testing.T, repo string, influx *influxServer) *backend.DataSourceInstanceSettings {
+func provisionedSettings(t *testing.T, repo string, influx *testenv.InfluxServer) *backend.DataSourceInstanceSettings {
 	t.Helper()
-	env := map[string]string{"INFLUX_READER_USER": influx.Reader, "INFLUX_READER_PASSWORD": influx.ReaderPassword}
-	if influx.Reader == "" {
+	// The compose stack's read-only user (2.7 only).
+	env := map[string]string{"INFLUX_READER_USER": influx.Env["INFLUX_READER_USER"], "INFLUX_READER_PASSWORD": influx.Env["INFLUX_READER_PASSWORD"]}
+	if env["INFLUX_READER_USER"] == "" {
 		// InfluxDB 1.8 here runs without authentication and ignores the user,
 		// but the provisioned data source asks for one.
 		env["INFLUX_READER_USER"], env["INFLUX_READER_PASSWORD"] = "unused-by-influxdb-1.8", "unused"

@@ -7,13 +7,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/vmtelemetry/libvirt-datasource/internal/testenv"
 )
 
 // TestLifecycleAnnotations: test-driver domains defined, started, paused,
@@ -23,19 +24,13 @@ import (
 // annotation frame. The delay from the action to the frame is logged.
 func TestLifecycleAnnotations(t *testing.T) {
 	repo := repoRoot(t)
-	influx := startInflux(t, repo)
-	dir := t.TempDir()
-	env, err := runScript(t, nil, 3*time.Minute, "libvirt/start.sh", "--private", dir)
-	if err != nil {
-		prerequisite(t, "a private libvirtd with the test driver: %v", err)
-	}
-	t.Cleanup(func() { _ = exec.Command(filepath.Join(repo, "scripts/libvirt/stop.sh"), "--private", dir).Run() })
-	lv := &libvirtDaemon{URI: env["LIBVIRT_URI"], SockRO: env["LIBVIRT_SOCK_RO"], DriverURI: "test:///default"}
-	startExporter(t, repo, lv, influx)
+	influx := startInflux(t)
+	lv := testenv.StartLibvirtd(t, "")
+	startExporter(t, repo, lv, "test:///default", influx)
 	waitForSamples(t, influx, []string{"test"}, 2)
-	host := launchPlugin(t, repo, provisionedSettings(t, repo, influx), filepath.Join(artifactDir(t, repo), "plugin-events.log"))
+	host := launchPlugin(t, provisionedSettings(t, repo, influx), filepath.Join(artifactDir(t, repo), "plugin-events.log"))
 
-	xml := filepath.Join(dir, "events-e2e.xml")
+	xml := filepath.Join(t.TempDir(), "events-e2e.xml")
 	if err := os.WriteFile(xml, []byte(`<domain type='test'><name>events-e2e</name><memory>65536</memory><os><type>hvm</type></os></domain>`), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/vmtelemetry/libvirt-datasource/internal/grafanahost"
+	"github.com/vmtelemetry/libvirt-datasource/internal/testenv"
 )
 
 // pluginHost is the launched backend (internal/grafanahost: go-plugin with
@@ -24,26 +25,19 @@ type pluginHost struct {
 	pluginCtx backend.PluginContext
 }
 
-// launchPlugin builds the executable as the SDK's mage target does (or
-// takes $VMT_PLUGIN_EXECUTABLE, e.g. dist/'s) and launches it. The plugin
-// context is grafanahost's (org, plugin id, Grafana's user agent, no user)
-// carrying the instance settings read from provisioning/.
-func launchPlugin(t *testing.T, repo string, settings *backend.DataSourceInstanceSettings, logFile string) *pluginHost {
+// launchPlugin launches the plugin executable (testenv.PluginExecutable:
+// $VMT_PLUGIN_EXECUTABLE, e.g. dist/'s, or one build per test binary), its
+// log lines also going to logFile. The plugin context is grafanahost's (org,
+// plugin id, Grafana's user agent, no user) carrying the instance settings
+// read from provisioning/.
+func launchPlugin(t *testing.T, settings *backend.DataSourceInstanceSettings, logFile string) *pluginHost {
 	t.Helper()
-	ctx := context.Background()
-	exe, err := grafanahost.Build(ctx, grafanahost.BuildOptions{ModuleDir: repo, OutputDir: t.TempDir()})
-	if err != nil {
-		t.Fatalf("building the plugin: %v", err)
-	}
 	logOut, err := os.Create(logFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := grafanahost.Launch(ctx, grafanahost.Options{Executable: exe, LogOutput: logOut})
-	if err != nil {
-		t.Fatalf("launching the plugin: %v", err)
-	}
-	t.Cleanup(func() { p.Close(); logOut.Close() })
+	t.Cleanup(func() { logOut.Close() }) // after the plugin's Close, registered later
+	p := testenv.LaunchPlugin(t, grafanahost.Options{LogOutput: logOut})
 	pc := grafanahost.DataSource{UID: settings.UID, Name: settings.Name}.PluginContext()
 	pc.DataSourceInstanceSettings = settings
 	return &pluginHost{plugin: p, pluginCtx: pc}

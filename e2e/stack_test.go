@@ -3,12 +3,12 @@
 package e2e
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -24,70 +24,23 @@ func prerequisite(t *testing.T, format string, args ...any) {
 	testenv.Unavailable(t, "E2E PREREQUISITE", fmt.Sprintf(format, args...))
 }
 
-// runScript runs one of scripts/ with extra environment variables and
-// returns its sourceable KEY=VALUE lines.
-func runScript(t *testing.T, env map[string]string, timeout time.Duration, script string, args ...string) (map[string]string, error) {
+// startInflux starts InfluxDB 2.7 (what compose users run), or the version
+// E2E_INFLUX_VERSION names (1.6, 1.8).
+func startInflux(t *testing.T) *testenv.InfluxServer {
 	t.Helper()
-	var extra []string
-	for k, v := range env {
-		extra = append(extra, k+"="+v)
-	}
-	return testenv.RunScript(timeout, extra, script, args...)
-}
-
-// withEnv is the test's environment plus the given variables.
-func withEnv(extra map[string]string) []string {
-	env := os.Environ()
-	for k, v := range extra {
-		env = append(env, k+"="+v)
-	}
-	return env
-}
-
-type influxServer struct {
-	Version, URL, DB, Org, Bucket, Token string
-	// Reader and ReaderPassword: the compose stack's read-only user (2.7 only).
-	Reader, ReaderPassword string
-}
-
-// startInflux starts InfluxDB 2.7 (what compose users run); when 2.7
-// cannot be built or started here it falls back to 1.8 and says so.
-// E2E_INFLUX_VERSION=1.8 asks for 1.8 directly.
-func startInflux(t *testing.T, repo string) *influxServer {
-	t.Helper()
-	dir := t.TempDir()
-	version := "2.7"
-	if os.Getenv("E2E_INFLUX_VERSION") == "1.8" {
-		version = "1.8"
-	}
-	env, err := runScript(t, nil, 20*time.Minute, "influxdb/start.sh", version, dir)
-	if err != nil && version == "1.8" {
-		prerequisite(t, "InfluxDB 1.8 does not start: %v", err)
-	}
-	if err != nil {
-		t.Logf("E2E NOTE: InfluxDB 2.7 did not start, falling back to 1.8: %v", err)
-		dir = t.TempDir()
-		env, err = runScript(t, nil, 10*time.Minute, "influxdb/start.sh", "1.8", dir)
-		if err != nil {
-			prerequisite(t, "neither InfluxDB 2.7 nor 1.8 starts: %v", err)
-		}
-	}
-	t.Cleanup(func() { _ = exec.Command(filepath.Join(repo, "scripts/influxdb/stop.sh"), dir).Run() })
-	s := &influxServer{Version: env["INFLUX_VERSION"], URL: env["INFLUX_URL"], DB: env["INFLUX_DB"],
-		Org: env["INFLUX_ORG"], Bucket: env["INFLUX_BUCKET"], Token: env["INFLUX_TOKEN"],
-		Reader: env["INFLUX_READER_USER"], ReaderPassword: env["INFLUX_READER_PASSWORD"]}
+	s := testenv.StartInflux(t, cmp.Or(os.Getenv("E2E_INFLUX_VERSION"), testenv.InfluxV27))
 	t.Logf("InfluxDB %s at %s", s.Version, s.URL)
 	return s
 }
 
 // waitForSamples waits until InfluxDB holds n points of every VM.
-func waitForSamples(t *testing.T, influx *influxServer, vms []string, n int) {
+func waitForSamples(t *testing.T, influx *testenv.InfluxServer, vms []string, n int) {
 	t.Helper()
 	deadline := time.Now().Add(time.Duration(n)*time.Second + 90*time.Second)
 	var counts map[string]float64
 	var err error
 	for {
-		counts, err = influx.countsByVM()
+		counts, err = countsByVM(influx)
 		ready := err == nil
 		for _, vm := range vms {
 			if counts[vm] < float64(n) {
@@ -105,11 +58,11 @@ func waitForSamples(t *testing.T, influx *influxServer, vms []string, n int) {
 }
 
 // countsByVM counts the stored cpu_usage_percent points of each VM.
-func (s *influxServer) countsByVM() (map[string]float64, error) {
+func countsByVM(s *testenv.InfluxServer) (map[string]float64, error) {
 	q := `SELECT count("cpu_usage_percent") FROM "vm_telemetry" GROUP BY "vm"`
 	req, _ := http.NewRequest(http.MethodGet, s.URL+"/query", nil)
 	params := req.URL.Query()
-	params.Set("db", s.DB)
+	params.Set("db", s.Database)
 	params.Set("q", q)
 	req.URL.RawQuery = params.Encode()
 	if s.Token != "" {

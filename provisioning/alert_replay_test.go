@@ -157,15 +157,7 @@ func TestAlertRulesReplayRecordedGuests(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	exe, err := grafanahost.Build(ctx, grafanahost.BuildOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	plugin, err := grafanahost.Launch(ctx, grafanahost.Options{Executable: exe})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer plugin.Close()
+	plugin := testenv.LaunchPlugin(t, grafanahost.Options{})
 	pc := grafanahost.DataSource{UID: "vm-telemetry", URL: srv.URL,
 		JSONData: map[string]any{"database": srv.Database, "measurement": "vm_telemetry", "timeoutSeconds": 30}}.PluginContext()
 

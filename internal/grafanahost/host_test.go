@@ -21,30 +21,6 @@ import (
 	"github.com/vmtelemetry/libvirt-datasource/internal/testenv"
 )
 
-// buildPlugin builds the gpx_ executable once per test binary.
-func buildPlugin(t *testing.T) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	exe, err := grafanahost.Build(ctx, grafanahost.BuildOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return exe
-}
-
-func launch(t *testing.T, exe string) *grafanahost.Plugin {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	p, err := grafanahost.Launch(ctx, grafanahost.Options{Executable: exe})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
-	return p
-}
-
 // dataSourceFor configures the data source as a user would for the server.
 func dataSourceFor(s *testenv.InfluxServer) grafanahost.DataSource {
 	ds := grafanahost.DataSource{
@@ -89,13 +65,14 @@ func metricsQuery(refID string, model map[string]any) backend.DataQuery {
 // TestLaunchedPlugin launches the built executable as Grafana does and calls
 // CheckHealth, QueryData and CallResource on it against real InfluxDB servers.
 func TestLaunchedPlugin(t *testing.T) {
-	exe := buildPlugin(t)
 	for _, version := range []string{testenv.InfluxV16, testenv.InfluxV18, testenv.InfluxV27} {
 		t.Run("InfluxDB"+version, func(t *testing.T) {
+			// Launched (and, the first time, built) before the series is
+			// written: the checks read data younger than a minute.
+			p := testenv.LaunchPlugin(t, grafanahost.Options{})
 			server := testenv.StartInflux(t, version)
 			t0 = time.Now().Truncate(time.Second).Add(-10 * time.Second)
 			server.Write(t, knownSeries())
-			p := launch(t, exe)
 			ds := dataSourceFor(server)
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
@@ -222,7 +199,7 @@ func TestLaunchedPlugin(t *testing.T) {
 
 // TestCloseEndsProcess: Close kills the plugin and nothing is left running.
 func TestCloseEndsProcess(t *testing.T) {
-	p := launch(t, buildPlugin(t))
+	p := testenv.LaunchPlugin(t, grafanahost.Options{})
 	pid := p.PID()
 	if pid <= 0 {
 		t.Fatalf("pid %d", pid)

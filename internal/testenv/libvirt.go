@@ -43,3 +43,44 @@ func StartLibvirtd(t testing.TB, netns string) *Libvirtd {
 	}
 	return d
 }
+
+// ScriptEnv is what scripts/guest needs to find the daemon (KEY=value
+// entries for RunScript).
+func (d *Libvirtd) ScriptEnv() []string {
+	return []string{"LIBVIRT_URI=" + d.URI, "LIBVIRT_NETNS=" + d.Netns}
+}
+
+// Guest is a real QEMU test guest (scripts/guest/start.sh) on a Libvirtd
+// started with a network namespace.
+type Guest struct {
+	Name string
+	// Env holds every GUEST_* line the script printed (GUEST_UUID, GUEST_IP, ...).
+	Env map[string]string
+}
+
+// StartGuest boots guest name with the given load (idle, cpu, disk, net,
+// all, ...; scripts/guest/start.sh) on the daemon and removes it when the
+// test ends. A guest of that name left by an interrupted run is removed
+// first.
+func (d *Libvirtd) StartGuest(t testing.TB, name, load string) *Guest {
+	t.Helper()
+	stop := func() error {
+		_, err := RunScript(2*time.Minute, d.ScriptEnv(), "guest/stop.sh", name)
+		return err
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("removing a guest %s left by an earlier run: %v", name, err)
+	}
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Errorf("stopping guest %s: %v", name, err)
+		}
+	})
+	// The script builds the guest's kernel and initramfs when they are not
+	// cached yet (minutes).
+	env, err := RunScript(20*time.Minute, d.ScriptEnv(), "guest/start.sh", "--dir", t.TempDir(), name, load)
+	if err != nil {
+		Unavailable(t, "a QEMU test guest", err.Error())
+	}
+	return &Guest{Name: name, Env: env}
+}

@@ -111,7 +111,7 @@ var hostileRaw = []string{
 // process must survive each, answer each (an error or a frame within the
 // point limit), and stay under rssBoundMiB of peak resident memory.
 func TestHostileRequestsThroughLaunchedPlugin(t *testing.T) {
-	p := launchPlugin(t)
+	p := testenv.LaunchPlugin(t, grafanahost.Options{})
 	server := testenv.StartInflux(t, testenv.InfluxV18)
 	now := time.Now().Truncate(time.Second)
 	// 4 VMs, 2 hours at 1 s: 28,800 rows of 11 fields, under the default

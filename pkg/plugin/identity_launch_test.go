@@ -24,7 +24,7 @@ import (
 // live stream (TestLiveStreamThroughLaunchedPlugin), and two alert
 // instances (distinct label sets), never one merged VM.
 func TestSameNameOnTwoHostsThroughLaunchedPlugin(t *testing.T) {
-	p := launchPlugin(t)
+	p := testenv.LaunchPlugin(t, grafanahost.Options{})
 	server := testenv.StartInflux(t, testenv.InfluxV18)
 	ds := grafanahost.DataSource{UID: "twins", URL: server.URL, JSONData: map[string]any{"database": server.Database}}
 	now := time.Now().Truncate(time.Second)

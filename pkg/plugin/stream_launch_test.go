@@ -72,22 +72,6 @@ func fleetRows(t *testing.T, r received) map[string]fleetRow {
 	return rows
 }
 
-func launchPlugin(t *testing.T) *grafanahost.Plugin {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	exe, err := grafanahost.Build(ctx, grafanahost.BuildOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := grafanahost.Launch(ctx, grafanahost.Options{Executable: exe})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
-	return p
-}
-
 func liveChannel(t *testing.T) (string, json.RawMessage) {
 	t.Helper()
 	path, err := plugin.StreamPath(json.RawMessage(liveQuery))
@@ -135,7 +119,7 @@ func hostSampleLine(host, vm string, at time.Time, cpu float64, rx int64) string
 // pushes each VM every interval with the fresh values and their rates, then
 // cancels it the way Grafana does when the last subscriber leaves.
 func TestLiveStreamThroughLaunchedPlugin(t *testing.T) {
-	p := launchPlugin(t)
+	p := testenv.LaunchPlugin(t, grafanahost.Options{})
 	for _, tc := range []struct{ version, language string }{
 		{testenv.InfluxV16, models.LanguageInfluxQL},
 		{testenv.InfluxV18, models.LanguageInfluxQL},
@@ -321,7 +305,7 @@ func streamLiveData(t *testing.T, p *grafanahost.Plugin, server *testenv.InfluxS
 // TestLiveStreamFailsOnPersistentInfluxDBError: a stream whose InfluxDB
 // stays unreachable returns an error (so Grafana runs it again), not nil.
 func TestLiveStreamFailsOnPersistentInfluxDBError(t *testing.T) {
-	p := launchPlugin(t)
+	p := testenv.LaunchPlugin(t, grafanahost.Options{})
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -40,7 +40,7 @@ func launchedDataSource(uid string, server *testenv.InfluxServer, language strin
 // their answers, a VM of a few seconds ago is in all of them. On InfluxDB 1.8
 // (InfluxQL and Flux) and 2.7 (both), through the launched executable.
 func TestTimeBoundsThroughLaunchedPlugin(t *testing.T) {
-	p := launchPlugin(t)
+	p := testenv.LaunchPlugin(t, grafanahost.Options{})
 	for _, version := range []string{testenv.InfluxV18, testenv.InfluxV27} {
 		server := testenv.StartInflux(t, version)
 		now := time.Now().Truncate(time.Second)
