@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # The project's one test command (`npm test`; CI runs it as root on a fresh Debian 12).
-# Installs what is missing, builds InfluxDB 1.8/2.7 and the test guest in the background
-# while the front end is tested, starts the system libvirtd inside network namespace
-# "vmt" for the run, then runs each component's tests that exist yet:
-#   frontend  npm ci (when node_modules is older than the lock file); npm run typecheck,
-#             lint, test:ci, build, test:browser (those that exist)
-#   infra     scripts' self-tests (shellcheck; InfluxDB 1.6/1.8/2.7 servers; a real
-#             guest's stats)
-#   go        npm run lint:go (go vet, staticcheck); go test -tags integration ./...
-#   exporter  npm --prefix exporter ci (same rule; before the Go tests, which run the
-#             exporter); npm --prefix exporter test
-#   e2e       npm run e2e
-# The phases are listed in docs/TESTING.md.
+# Installs what is missing, starts the system libvirtd inside network namespace "vmt"
+# for the run, then runs every test in three lanes at the same time, the phases of a
+# lane one after the other (a phase that needs another lane's work waits for it):
+#   builds    (background) InfluxDB 1.8/2.7, the test guest, and the plugin executable
+#             with the SDK's mage target build:backend into dist/: every Go test
+#             launches that one (VMT_PLUGIN_EXECUTABLE)
+#   frontend  npm ci (when node_modules is older than the lock file); npm run
+#             typecheck, lint, test:ci, build; the browser tests on that build;
+#             npm run lint:go (go vet, staticcheck). CPU-bound work, one at a time.
+#   exporter  npm --prefix exporter ci (same rule); its unit, then its integration tests
+#   system    the scripts' self-tests (shellcheck; InfluxDB 1.6/1.8/2.7 servers; a real
+#             guest's stats); go test -tags integration ./... (after the exporter's
+#             npm ci: Go tests run the exporter); e2e (after the frontend build)
+# Those lanes mostly wait for servers, daemons and guests, so they share 2 cores well.
+# Each phase's output is printed when it ends. The phases are listed in docs/TESTING.md.
 # Every phase runs even when an earlier one failed; the summary lists each with its
-# time, and the exit status is 1 when any failed. Exports VMT_CACHE and VMT_SCRIPTS.
+# start and duration, and the exit status is 1 when any failed. Exports VMT_CACHE,
+# VMT_SCRIPTS and VMT_PLUGIN_EXECUTABLE.
 set -euo pipefail
 usage() { echo "usage: $0" >&2; exit 2; }
 [[ $# -eq 0 ]] || usage
@@ -22,34 +26,57 @@ root=$(cd "$VMT_SCRIPTS/.." && pwd)
 cd "$root"
 readonly NETNS=vmt
 run_started=$SECONDS
+# Phase records (one file each: STATUS START SECONDS NAME) and outputs of this run.
+state=$(mktemp -d "${TMPDIR:-/tmp}/vmt-test-all.XXXXXX")
 
-declare -a summary=()
-failed=0
-# phase NAME CMD...: runs CMD, records its status and duration, never stops the run.
+# slug NAME: the phase's file name.
+slug() { tr -c 'A-Za-z0-9.\n-' _ <<<"$1"; }
+
+# phase [--after OTHER]... NAME CMD...: runs CMD (once the OTHER phases have ended, which
+# must have passed) with its output in a file, then prints that output under the phase's
+# name (one phase at a time, whichever lane it ran in), and records its status and
+# times. Never stops the run.
 phase() {
+  local deps=()
+  while [[ $1 == --after ]]; do deps+=("$2"); shift 2; done
   local name=$1; shift
-  local started=$SECONDS status=0
-  log "=== $name: $*"
-  "$@" || status=$?
-  local took=$((SECONDS - started))
+  local file status=0
+  file=$state/$(slug "$name")
+  if ((${#deps[@]})); then after "${deps[@]}" >"$file.out" 2>&1 || status=$?; fi
+  local started=$SECONDS
   if ((status == 0)); then
-    summary+=("$(row "$name" ok "$took" "")")
-  else
-    summary+=("$(row "$name" FAILED "$took" "exit $status")")
-    failed=1
+    log "=== $name: started"
+    "$@" >"$file.out" 2>&1 </dev/null || status=$?
   fi
-  return 0
+  echo "$status $((started - run_started)) $((SECONDS - started)) $name" >"$file.done"
+  (
+    flock 9
+    echo "=== $name: $*"
+    cat "$file.out"
+    if ((status == 0)); then echo "=== $name: ok"; else echo "=== $name: FAILED (exit $status)"; fi
+  ) 9>"$state/print.lock"
 }
-skip() { summary+=("$(row "$1" skipped "" "$2")"); }
-# row PHASE RESULT SECONDS NOTE: one line of the timing table (markdown, to paste as is).
-row() { printf '| %-36s | %-7s | %7s | %s\n' "$1" "$2" "$3" "$4"; }
+skip() { echo "$1" >"$state/$(slug "$1").skip"; echo "$2" >>"$state/$(slug "$1").skip"; }
+
+# after NAME...: waits until those phases have ended; fails, naming it, when one failed.
+after() {
+  local name file
+  for name in "$@"; do
+    file=$state/$(slug "$name")
+    until [[ -f $file.done || -f $file.skip ]]; do sleep 1; done
+    if [[ -f $file.done && $(cut -d' ' -f1 "$file.done") != 0 ]]; then
+      echo "not run: phase \"$name\" failed"
+      return 1
+    fi
+  done
+}
 
 # npm_ci DIR: `npm ci` unless DIR/node_modules was installed at or after the last change of
 # package.json and package-lock.json (npm writes node_modules/.package-lock.json).
 npm_ci() {
   local marker=$1/node_modules/.package-lock.json
   if [[ -f $marker && ! $1/package-lock.json -nt $marker && ! $1/package.json -nt $marker ]]; then
-    log "$1/node_modules is up to date with package-lock.json: npm ci not needed"
+    echo "$1/node_modules is up to date with package-lock.json: npm ci not needed"
     return
   fi
   npm --prefix "$1" ci --no-audit --no-fund
@@ -60,23 +87,28 @@ has_npm_script() { # DIR SCRIPT
 }
 
 # --- background builds -------------------------------------------------------------
-declare -A build_pids=()
-start_build() { # NAME CMD...
+declare -a build_pids=()
+start_build() { # NAME CMD...: its exit status goes to $state/build-NAME.status
   local name=$1; shift
-  "$@" >"$VMT_CACHE/logs/test-all-build-$name.log" 2>&1 &
-  build_pids[$name]=$!
+  { "$@" >"$VMT_CACHE/logs/test-all-build-$name.log" 2>&1 </dev/null; echo $? >"$state/build-$name.status"; } &
+  build_pids+=($!)
 }
-wait_build() { # NAME: waits for it; its log on failure
-  local status=0
-  wait "${build_pids[$1]}" || status=$?
-  ((status == 0)) || tail -n 30 "$VMT_CACHE/logs/test-all-build-$1.log" >&2
+wait_build() { # NAME: waits for it (from any lane); its log on failure
+  local file=$state/build-$1.status status
+  until [[ -s $file ]]; do sleep 1; done
+  status=$(cat "$file")
+  ((status == 0)) || tail -n 30 "$VMT_CACHE/logs/test-all-build-$1.log"
   return "$status"
 }
 
+declare -a lane_pids=()
 libvirt_started=0
 cleanup() {
   local pid
-  for pid in "${build_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${build_pids[@]}" "${lane_pids[@]}"; do
+    pkill -TERM -P "$pid" 2>/dev/null || true # what the build or lane runs now
+    kill "$pid" 2>/dev/null || true
+  done
   if ((libvirt_started)); then "$VMT_SCRIPTS/libvirt/stop.sh" --netns "$NETNS" || true; fi
 }
 trap cleanup EXIT
@@ -85,28 +117,9 @@ phase install-deps "$VMT_SCRIPTS/install-deps.sh"
 start_build influxd-1.8 "$VMT_SCRIPTS/influxdb/build.sh" 1.8
 start_build influxd-2.7 "$VMT_SCRIPTS/influxdb/build.sh" 2.7
 start_build guest "$VMT_SCRIPTS/guest/build.sh"
-
-# --- front end (needs none of the builds) ---------------------------------------------
-if [[ -f package.json && -d src ]]; then
-  phase "frontend: npm ci" npm_ci .
-  for script in typecheck lint test:ci build test:browser; do
-    if has_npm_script . "$script"; then phase "frontend: $script" npm run "$script"; else skip "frontend: $script" "no npm script"; fi
-  done
-else
-  skip frontend "no package.json or src/"
-fi
-
-# --- Go static checks: go vet and staticcheck (need none of the builds) -------------------
-if [[ -f go.mod ]] && has_npm_script . lint:go; then
-  phase "go: lint (vet, staticcheck)" npm run lint:go
-else
-  skip "go: lint" "no go.mod or npm script lint:go"
-fi
-
-# --- builds the other phases need -------------------------------------------------
-phase "build: influxd 1.8" wait_build influxd-1.8
-phase "build: influxd 2.7" wait_build influxd-2.7
-phase "build: guest" wait_build guest
+VMT_PLUGIN_EXECUTABLE=$root/dist/gpx_vmtelemetry_$(go env GOOS)_$(go env GOARCH)
+export VMT_PLUGIN_EXECUTABLE
+start_build plugin go run github.com/magefile/mage -v build:backend
 
 # --- libvirtd for the whole run, in network namespace $NETNS (guest traffic stays there)
 start_libvirt() {
@@ -118,44 +131,98 @@ start_libvirt() {
 }
 phase "libvirtd (netns $NETNS)" start_libvirt
 
-# --- the scripts' own checks: real servers and a real guest -----------------------------
-phase "infra: shellcheck scripts/" bash -c 'shellcheck -x -S warning $(find "$VMT_SCRIPTS" -name "*.sh")'
-for version in 1.6 1.8 2.7; do
-  phase "infra: influxdb $version" "$VMT_SCRIPTS/influxdb/check.sh" "$version"
-done
-phase "infra: guest stats" "$VMT_SCRIPTS/guest/check.sh"
+# --- lanes --------------------------------------------------------------------------
+frontend_lane() {
+  if [[ -f package.json && -d src ]]; then
+    phase "frontend: npm ci" npm_ci .
+    local script
+    for script in typecheck lint test:ci build; do
+      if has_npm_script . "$script"; then phase "frontend: $script" npm run "$script"; else skip "frontend: $script" "no npm script"; fi
+    done
+    # test:browser is `npm run build` and then this.
+    if [[ -f test/browser/run.mjs ]]; then
+      phase --after "frontend: build" "frontend: browser (on that build)" node test/browser/run.mjs
+    else
+      skip "frontend: browser" "no test/browser/run.mjs"
+    fi
+  else
+    skip "frontend: build" "no package.json or src/"
+  fi
+  if [[ -f go.mod ]] && has_npm_script . lint:go; then
+    phase "go: lint (vet, staticcheck)" npm run lint:go
+  else
+    skip "go: lint" "no go.mod or npm script lint:go"
+  fi
+}
 
-# --- components ---------------------------------------------------------------------
-# The exporter's modules first: Go tests of provisioning/ and e2e/ run the exporter.
-if [[ -f exporter/package.json ]]; then
-  phase "exporter: npm ci" npm_ci exporter
-fi
-if [[ -f go.mod ]]; then
-  # Unit and golden tests, and those behind the integration tag: real InfluxDB, libvirtd,
-  # the built plugin executable (docs/TESTING.md). e2e/ has its own tag and phase.
-  phase "go: go test -tags integration" go test -tags integration -count=1 -timeout 20m ./...
-else
-  skip go "no go.mod"
-fi
-if [[ -f exporter/package.json ]]; then
-  phase "exporter: npm test" npm --prefix exporter test
-else
-  skip exporter "no exporter/package.json"
-fi
-if [[ -f package.json ]] && has_npm_script . e2e; then
-  phase "e2e: npm run e2e" npm run e2e
-else
-  skip e2e "no npm script e2e"
-fi
+exporter_lane() {
+  if [[ -f exporter/package.json ]]; then
+    phase "exporter: npm ci" npm_ci exporter
+    phase "exporter: unit tests" npm --prefix exporter run test:unit
+    phase "exporter: integration tests" npm --prefix exporter run test:integration
+  else
+    skip "exporter: npm ci" "no exporter/package.json"
+  fi
+}
+
+system_lane() {
+  phase "build: influxd 1.8" wait_build influxd-1.8
+  phase "build: influxd 2.7" wait_build influxd-2.7
+  phase "build: guest" wait_build guest
+  phase "build: plugin executable" wait_build plugin
+  phase "infra: shellcheck scripts/" bash -c 'shellcheck -x -S warning $(find "$VMT_SCRIPTS" -name "*.sh")'
+  local version
+  for version in 1.6 1.8 2.7; do
+    phase "infra: influxdb $version" "$VMT_SCRIPTS/influxdb/check.sh" "$version"
+  done
+  phase "infra: guest stats" "$VMT_SCRIPTS/guest/check.sh"
+  if [[ -f go.mod ]]; then
+    # Unit and golden tests, and those behind the integration tag: real InfluxDB,
+    # libvirtd, the built plugin executable (docs/TESTING.md). e2e/ has its own tag.
+    phase --after "exporter: npm ci" "go: go test -tags integration" go test -tags integration -count=1 -timeout 20m ./...
+  else
+    skip "go: go test" "no go.mod"
+  fi
+  if [[ -f package.json ]] && has_npm_script . e2e; then
+    # npm run e2e is `npm run build` and then these.
+    phase --after "exporter: npm ci" --after "frontend: build" "e2e: go test -tags e2e" go test -tags e2e -count=1 -v -timeout 25m ./e2e/
+    phase "e2e: plugin-e2e" node e2e/plugin-e2e/run.mjs
+  else
+    skip "e2e" "no npm script e2e"
+  fi
+}
+
+frontend_lane &
+lane_pids+=($!)
+exporter_lane &
+lane_pids+=($!)
+system_lane &
+lane_pids+=($!)
+for pid in "${lane_pids[@]}"; do wait "$pid" || true; done
+lane_pids=()
 
 trap - EXIT
 cleanup
 echo
-echo "==== npm test: phase timings (wall seconds; the builds ran in the background meanwhile) ===="
-row phase result seconds note
-printf '|%s|%s|%s|%s\n' "$(printf -- '-%.0s' {1..38})" "$(printf -- '-%.0s' {1..9})" "$(printf -- '-%.0s' {1..8}):" "------"
-printf '%s\n' "${summary[@]}"
-row "total" "" "$((SECONDS - run_started))" "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "==== npm test: phase timings (wall seconds; the lanes ran at the same time) ===="
+row() { printf '| %-36s | %-7s | %5s | %7s | %s\n' "$@"; }
+row phase result start seconds note
+printf '|%s|%s|%s|%s|%s\n' "$(printf -- '-%.0s' {1..38})" "$(printf -- '-%.0s' {1..9})" "------:" "$(printf -- '-%.0s' {1..8}):" "------"
+for file in "$state"/*.done "$state"/*.skip; do
+  [[ -e $file ]] || continue
+  if [[ $file == *.skip ]]; then
+    { read -r name; read -r why; } <"$file"
+    printf '%s\t%s\n' 999999 "$(row "$name" skipped "" "" "$why")"
+    continue
+  fi
+  read -r status start took name <"$file"
+  if ((status == 0)); then result=ok note=""; else result=FAILED note="exit $status"; fi
+  printf '%s\t%s\n' "$start" "$(row "$name" "$result" "$start" "$took" "$note")"
+done | sort -n -s -k1,1 | cut -f2-
+row "total" "" "" "$((SECONDS - run_started))" "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+failed=0
+grep -qv '^0 ' "$state"/*.done && failed=1
+rm -rf "$state"
 if ((failed)); then
   echo "RESULT: FAILED"
   exit 1
