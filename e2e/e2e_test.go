@@ -32,10 +32,17 @@ import (
 
 const (
 	datasourceUID = "vm-telemetry"
-	idleGuest     = "vmt-e2e-idle"
-	busyGuest     = "vmt-e2e-busy"
 	// samplesBeforeChecks: the rules' windows and the rates need history.
 	samplesBeforeChecks = 20
+)
+
+// The guests and the network namespace are named after this process:
+// scripts/guest keeps one record per guest name, and another run of the
+// tests may boot its own at the same time.
+var (
+	idleGuest = fmt.Sprintf("vmt-e2e-idle-%d", os.Getpid())
+	busyGuest = fmt.Sprintf("vmt-e2e-busy-%d", os.Getpid())
+	e2eNetns  = fmt.Sprintf("vmt-e2e-%d", os.Getpid())
 )
 
 func TestEndToEnd(t *testing.T) {
@@ -44,9 +51,9 @@ func TestEndToEnd(t *testing.T) {
 
 	influx := startInflux(t)
 	clock.mark("influxdb " + influx.Version)
-	// The qemu driver inside network namespace vmt-e2e: other tests' guests
-	// are not seen, and nothing of the test reaches the host's network.
-	lv := testenv.StartLibvirtd(t, "vmt-e2e")
+	// The qemu driver inside a network namespace of its own: other tests'
+	// guests are not seen, and nothing of the test reaches the host's network.
+	lv := testenv.StartLibvirtd(t, e2eNetns)
 	clock.mark("libvirtd")
 	// One idle guest, one with a CPU loop, disk traffic and pings to its
 	// peer address inside the namespace.
