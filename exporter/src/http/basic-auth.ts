@@ -4,8 +4,6 @@
 // unknown users are checked against a dummy hash so that the answer takes
 // as long as for a known one and does not tell which users exist.
 
-import { createHash } from 'node:crypto';
-
 const DUMMY_HASH = '$2b$10$vtjnDAR5OSUMfumP6k//mukgctZeBzOxSJ.FQYF2meVxL6Ukry.HO';
 const REMEMBERED = 256;
 
@@ -31,12 +29,13 @@ export class BasicAuth {
     }
     const user = decoded.slice(0, colon);
     const password = decoded.slice(colon + 1);
+    // Loaded on the first request with credentials: exporters without users never need them.
+    const { createHash } = await import('node:crypto');
     const key = createHash('sha256').update(user).update('\0').update(password).digest('base64');
     if (this.verified.has(key)) {
       return true;
     }
     const hash = this.users.get(user);
-    // Loaded on the first request that needs it: exporters without users never do.
     const { default: bcrypt } = await import('bcryptjs');
     const ok = await bcrypt.compare(password, hash ?? DUMMY_HASH);
     if (!ok || hash === undefined) {

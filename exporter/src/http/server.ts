@@ -7,7 +7,6 @@
 // Prometheus-style web config file.
 
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { BasicAuth } from './basic-auth.js';
 import type { WebConfig } from './web-config.js';
@@ -66,7 +65,7 @@ export function requestPath(target: string | undefined): string | null {
   return URL.canParse(target) ? new URL(target).pathname : null;
 }
 
-export function startHttpServer(
+export async function startHttpServer(
   listen: string,
   handlers: HttpHandlers,
   web: WebConfig = { users: new Map() },
@@ -135,8 +134,9 @@ export function startHttpServer(
     // How often Node checks the two timeouts above (default 30 s, longer than the limits).
     connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
   };
+  // node:https (and TLS with it) is loaded only for a TLS listener: megabytes of resident memory otherwise.
   const server: Server = web.tls
-    ? createHttpsServer({ ...options, cert: web.tls.cert, key: web.tls.key, minVersion: web.tls.minVersion }, listener)
+    ? (await import('node:https')).createServer({ ...options, cert: web.tls.cert, key: web.tls.key, minVersion: web.tls.minVersion }, listener)
     : createHttpServer(options, listener);
   server.setTimeout(limits.idleTimeoutMs, (socket: Socket) => socket.destroy());
 
@@ -164,7 +164,7 @@ export function startHttpServer(
     socket.end('HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
 
-  return new Promise((resolve, reject) => {
+  return await new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
       const bound = server.address() as AddressInfo;

@@ -6,7 +6,6 @@
 // Each write is one request; the caller owns batching, order and retries.
 
 import http from 'node:http';
-import https from 'node:https';
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 
@@ -75,10 +74,10 @@ function urlWithoutCredentials(url: string): string {
 /** POSTs line protocol to one write endpoint of InfluxDB. */
 export class HttpWriteTarget implements WriteTarget {
   private readonly endpoint: URL;
-  private readonly client: typeof http | typeof https;
   // One connection kept open: a new TCP (and TLS) set-up every second would
-  // cost more than the request itself.
-  private readonly agent: http.Agent;
+  // cost more than the request itself. For https, node:https (and TLS) is
+  // loaded on the first write: megabytes of resident memory otherwise.
+  private transport: Promise<{ request: typeof http.request; agent: http.Agent }> | undefined;
 
   constructor(
     url: string,
@@ -89,8 +88,14 @@ export class HttpWriteTarget implements WriteTarget {
     private readonly options: CommonTargetOptions
   ) {
     this.endpoint = new URL(`${urlWithoutCredentials(url)}${path}?${query}`);
-    this.client = this.endpoint.protocol === 'https:' ? https : http;
-    this.agent = new this.client.Agent({ keepAlive: true, maxSockets: 1 });
+  }
+
+  private connection(): Promise<{ request: typeof http.request; agent: http.Agent }> {
+    this.transport ??= (this.endpoint.protocol === 'https:' ? import('node:https') : Promise.resolve(http)).then((client) => ({
+      request: client.request,
+      agent: new client.Agent({ keepAlive: true, maxSockets: 1 }),
+    }));
+    return this.transport;
   }
 
   async write(lines: string[]): Promise<void> {
@@ -107,17 +112,21 @@ export class HttpWriteTarget implements WriteTarget {
     if (this.authorization) {
       headers['Authorization'] = this.authorization;
     }
-    const { status, text: answer } = await this.post(body, headers);
+    const { status, text: answer } = await this.post(await this.connection(), body, headers);
     if (status !== 204 && status !== 200) {
       throw classifyStatus(status, answer);
     }
   }
 
-  private post(body: Buffer, headers: http.OutgoingHttpHeaders): Promise<{ status: number; text: string }> {
+  private post(
+    { request: send, agent }: { request: typeof http.request; agent: http.Agent },
+    body: Buffer,
+    headers: http.OutgoingHttpHeaders
+  ): Promise<{ status: number; text: string }> {
     return new Promise((resolve, reject) => {
       const unreachable = (error: NodeJS.ErrnoException): void =>
         reject(new WriteError(`InfluxDB unreachable: ${error.code ?? error.message}`, true));
-      const request = this.client.request(this.endpoint, { method: 'POST', headers, agent: this.agent }, (response) => {
+      const request = send(this.endpoint, { method: 'POST', headers, agent }, (response) => {
         const chunks: Buffer[] = [];
         let kept = 0;
         response.on('data', (chunk: Buffer) => {
@@ -139,7 +148,7 @@ export class HttpWriteTarget implements WriteTarget {
   }
 
   async close(): Promise<void> {
-    this.agent.destroy();
+    (await this.transport)?.agent.destroy();
   }
 }
 

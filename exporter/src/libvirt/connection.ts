@@ -3,7 +3,6 @@
 
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
-import tls from 'node:tls';
 import {
   CallTimeoutError,
   ConnectFailedError,
@@ -97,9 +96,9 @@ export class RpcConnection extends EventEmitter<RpcConnectionEvents> {
   }
 
   /** Opens the transport; rejects with SocketMissingError, PermissionDeniedError or ConnectFailedError. */
-  static open(options: TransportOptions): Promise<RpcConnection> {
+  static async open(options: TransportOptions): Promise<RpcConnection> {
     const timeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
-    const { socket, address, readyEvent } = createSocket(options);
+    const { socket, address, readyEvent } = await createSocket(options);
     const isTls = options.tls !== undefined && options.socketPath === undefined;
     return new Promise((resolve, reject) => {
       const fail = (error: ConnectFailedError) => {
@@ -325,7 +324,7 @@ export class RpcConnection extends EventEmitter<RpcConnectionEvents> {
   }
 }
 
-function createSocket(options: TransportOptions): { socket: net.Socket; address: string; readyEvent: string } {
+async function createSocket(options: TransportOptions): Promise<{ socket: net.Socket; address: string; readyEvent: string }> {
   if (options.socketPath !== undefined) {
     return {
       socket: net.createConnection({ path: options.socketPath }),
@@ -339,6 +338,8 @@ function createSocket(options: TransportOptions): { socket: net.Socket; address:
   const host = options.host;
   if (options.tls) {
     const port = options.port ?? DEFAULT_TLS_PORT;
+    // Loaded only for a TLS connection: megabytes of resident memory otherwise.
+    const tls = await import('node:tls');
     const socket = tls.connect({
       host,
       port,
