@@ -71,7 +71,7 @@ const SETTINGS = {
     retentionPolicy: string('', '1.x retention policy (default: the database default)'),
     timeout: duration('10s', 'limit on each write request'),
     batchSize: integer(5000, 'points per write request'),
-    gzipThreshold: integer(1000, 'gzip request bodies larger than this many bytes'),
+    gzipThreshold: integer(65_536, 'gzip request bodies larger than this many bytes'),
     retryInitial: duration('1s', 'first retry delay after a failed write (doubles up to retry-max)'),
     retryMax: duration('30s', 'longest retry delay'),
   },
