@@ -40,31 +40,15 @@ var outputOrder = []string{"value", "rate", "per_second", "age"}
 // defaultOutputs are the outputs of a query that names none.
 var defaultOutputs = []string{"value", "rate", "per_second"}
 
-// metricsQuery is a schemaVersion-1 query of the data source, plus the keys
-// Grafana itself puts into every query it stores (datasource, hide) and into
-// alert queries (intervalMs, maxDataPoints).
+// metricsQuery is the backend's query model (pkg/models, docs/PLUGIN-API.md),
+// plus the keys Grafana itself puts into every query it stores (datasource,
+// hide) and into alert queries (intervalMs, maxDataPoints).
 type metricsQuery struct {
-	RefID           string             `json:"refId"`
-	Datasource      *datasourceRef     `json:"datasource"`
-	Hide            bool               `json:"hide"`
-	IntervalMs      float64            `json:"intervalMs"`
-	MaxDataPoints   int64              `json:"maxDataPoints"`
-	SchemaVersion   int                `json:"schemaVersion"`
-	QueryType       string             `json:"queryType"`
-	VMMode          string             `json:"vmMode"`
-	VMs             []string           `json:"vms"`
-	VMRegex         string             `json:"vmRegex"`
-	Host            string             `json:"host"`
-	Metrics         []string           `json:"metrics"`
-	Outputs         []string           `json:"outputs"`
-	RateScales      map[string]float64 `json:"rateScales"`
-	GapLimitSeconds float64            `json:"gapLimitSeconds"`
-	// RateWindowSeconds: PLUGIN-API.md's rate window.
-	RateWindowSeconds float64 `json:"rateWindowSeconds"`
-	Aggregation       string  `json:"aggregation"`
-	RawQuery          string  `json:"rawQuery"`
-	Live              bool    `json:"live"`
-	LiveIntervalMs    int64   `json:"liveIntervalMs"`
+	models.Query
+	Datasource    *datasourceRef `json:"datasource"`
+	Hide          bool           `json:"hide"`
+	IntervalMs    float64        `json:"intervalMs"`
+	MaxDataPoints int64          `json:"maxDataPoints"`
 }
 
 type datasourceRef struct {
