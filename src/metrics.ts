@@ -12,6 +12,12 @@ import { DeviceKind, MetricInfo } from './types';
  */
 export const STATIC_METRICS: MetricInfo[] = catalog.metrics.map(toMetricInfo);
 
+/**
+ * The VM's state, which a metrics query may name beside the numeric metrics: the
+ * backend answers libvirt's state code with value mappings to the names.
+ */
+export const STATE_METRIC: MetricInfo = { name: catalog.state.field, unit: '', kind: 'gauge', defaultScale: 1 };
+
 /** The metrics a query gets when it names none (the backend's default too). */
 export const DEFAULT_METRICS: readonly string[] = catalog.defaultMetrics;
 

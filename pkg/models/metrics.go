@@ -34,6 +34,8 @@ type Metric struct {
 	SeedRateName string
 	// PerSecond is Grafana's unit id of <metric>_per_second; counters only.
 	PerSecond string
+	// State marks the state field: stored as a name, answered as its code.
+	State bool
 }
 
 // HasPerSecond says whether the metric gets a <metric>_per_second field:
@@ -42,9 +44,26 @@ func (m Metric) HasPerSecond() bool { return m.Kind == rate.Counter }
 
 // Catalog lists the contract's numeric vm_telemetry fields in the order of
 // docs/PLUGIN-API.md; DefaultMetrics are the eight usage metrics a query gets
-// when it names none; DeviceKinds are the per-device measurements. All come
-// from metrics.json.
-var Catalog, DefaultMetrics, DeviceKinds = mustParseCatalog(catalogJSON)
+// when it names none; DeviceKinds are the per-device measurements;
+// StateCodes number the values of the string field state. All come from
+// metrics.json.
+var Catalog, DefaultMetrics, DeviceKinds, StateCodes = mustParseCatalog(catalogJSON)
+
+// StateField is the contract's string field of a VM's state, which a
+// metrics query may name as a metric: it answers libvirt's numeric state
+// code (virDomainState) with value mappings back to the names.
+const StateField = "state"
+
+// StateMetric is how a metrics query reads the state field.
+var StateMetric = Metric{Name: StateField, Kind: rate.Gauge, DefaultScale: 1, State: true}
+
+// StateCode is one value of the state field: its name as stored, libvirt's
+// number of it, and the colour Grafana shows it in.
+type StateCode struct {
+	Name  string `json:"name"`
+	Code  int    `json:"code"`
+	Color string `json:"color"`
+}
 
 // DeviceKind is a per-device measurement of the contract (vm_disk,
 // vm_interface): its measurement, the tag naming the device, its numeric
@@ -76,12 +95,12 @@ func LookupDeviceKind(name string) (DeviceKind, bool) {
 // Lookup finds a metric of the device kind by name.
 func (k DeviceKind) Lookup(name string) (Metric, bool) { return lookup(k.Metrics, name) }
 
-func mustParseCatalog(data []byte) ([]Metric, []string, []DeviceKind) {
-	catalog, defaults, kinds, err := parseCatalog(data)
+func mustParseCatalog(data []byte) ([]Metric, []string, []DeviceKind, []StateCode) {
+	catalog, defaults, kinds, states, err := parseCatalog(data)
 	if err != nil {
 		panic(fmt.Sprintf("pkg/models/metrics.json: %v", err))
 	}
-	return catalog, defaults, kinds
+	return catalog, defaults, kinds, states
 }
 
 // catalogMetric is one metric as metrics.json writes it.
@@ -99,8 +118,8 @@ type catalogMetric struct {
 // parseCatalog reads metrics.json, refusing what would make a metric
 // ambiguous or unusable: unknown keys, a kind other than gauge or counter, a
 // scale that is not positive, a duplicate, a default that is not listed, a
-// device kind without measurement or tag.
-func parseCatalog(data []byte) ([]Metric, []string, []DeviceKind, error) {
+// device kind without measurement or tag, a state code twice.
+func parseCatalog(data []byte) ([]Metric, []string, []DeviceKind, []StateCode, error) {
 	var file struct {
 		Metrics        []catalogMetric `json:"metrics"`
 		DefaultMetrics []string        `json:"defaultMetrics"`
@@ -110,31 +129,45 @@ func parseCatalog(data []byte) ([]Metric, []string, []DeviceKind, error) {
 			Metrics        []catalogMetric `json:"metrics"`
 			DefaultMetrics []string        `json:"defaultMetrics"`
 		} `json:"devices"`
+		State struct {
+			Field string      `json:"field"`
+			Codes []StateCode `json:"codes"`
+		} `json:"state"`
 	}
 	decoder := json.NewDecoder(bytes.NewReader(data))
 	decoder.DisallowUnknownFields()
 	if err := decoder.Decode(&file); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	catalog, err := parseMetrics(file.Metrics, file.DefaultMetrics)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	var kinds []DeviceKind
 	for name, device := range file.Devices {
 		metrics, err := parseMetrics(device.Metrics, device.DefaultMetrics)
 		switch {
 		case err != nil:
-			return nil, nil, nil, fmt.Errorf("devices %q: %w", name, err)
+			return nil, nil, nil, nil, fmt.Errorf("devices %q: %w", name, err)
 		case device.Measurement == "" || device.Tag == "":
-			return nil, nil, nil, fmt.Errorf("devices %q: needs a measurement and a tag", name)
+			return nil, nil, nil, nil, fmt.Errorf("devices %q: needs a measurement and a tag", name)
 		case len(device.DefaultMetrics) == 0:
-			return nil, nil, nil, fmt.Errorf("devices %q: needs default metrics", name)
+			return nil, nil, nil, nil, fmt.Errorf("devices %q: needs default metrics", name)
 		}
 		kinds = append(kinds, DeviceKind{Name: name, Measurement: device.Measurement, Tag: device.Tag, Metrics: metrics, DefaultMetrics: device.DefaultMetrics})
 	}
 	sort.Slice(kinds, func(i, j int) bool { return kinds[i].Name < kinds[j].Name })
-	return catalog, file.DefaultMetrics, kinds, nil
+	if file.State.Field != StateField && (file.State.Field != "" || len(file.State.Codes) > 0) {
+		return nil, nil, nil, nil, fmt.Errorf("state: field %q is not %q", file.State.Field, StateField)
+	}
+	seen := map[string]bool{}
+	for _, state := range file.State.Codes {
+		if state.Name == "" || seen[state.Name] || seen[fmt.Sprint(state.Code)] {
+			return nil, nil, nil, nil, fmt.Errorf("state: code %d (%q) is empty or listed twice", state.Code, state.Name)
+		}
+		seen[state.Name], seen[fmt.Sprint(state.Code)] = true, true
+	}
+	return catalog, file.DefaultMetrics, kinds, file.State.Codes, nil
 }
 
 // parseMetrics checks one list of metrics and its defaults.

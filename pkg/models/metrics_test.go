@@ -36,6 +36,21 @@ func TestDeviceKindsFromMetricsJSON(t *testing.T) {
 	}
 }
 
+// TestStateCodesFromMetricsJSON: the state names the exporter writes, with
+// libvirt's numbers (virDomainState).
+func TestStateCodesFromMetricsJSON(t *testing.T) {
+	var names []string
+	for i, state := range StateCodes {
+		if state.Code != i || state.Color == "" {
+			t.Errorf("state %d = %+v, want libvirt's code %d with a colour", i, state, i)
+		}
+		names = append(names, state.Name)
+	}
+	if got := strings.Join(names, ","); got != "nostate,running,blocked,paused,shutdown,shutoff,crashed,pmsuspended" {
+		t.Errorf("states %s", got)
+	}
+}
+
 func TestParseCatalogRefusesBadEntries(t *testing.T) {
 	for _, tc := range []struct{ json, problem string }{
 		{`{"metrics":[{"name":"a","kind":"gauge","defaultScale":1,"typo":1}]}`, `unknown field "typo"`},
@@ -44,10 +59,11 @@ func TestParseCatalogRefusesBadEntries(t *testing.T) {
 		{`{"metrics":[{"name":"a","kind":"gauge","defaultScale":1},{"name":"a","kind":"gauge","defaultScale":1}]}`, `"a" is listed twice`},
 		{`{"metrics":[{"name":"a","kind":"gauge","defaultScale":1}],"defaultMetrics":["b"]}`, `"b" is not in the catalog`},
 		{`{"metrics":[{"name":"a","kind":"gauge","defaultScale":1,"perSecondUnit":"pps"}]}`, `a gauge has no perSecondUnit`},
+		{`{"metrics":[],"state":{"field":"state","codes":[{"name":"running","code":1},{"name":"paused","code":1}]}}`, `code 1 ("paused") is empty or listed twice`},
 		{`{"metrics":[],"devices":{"disk":{"tag":"device","metrics":[{"name":"a","kind":"counter","defaultScale":1}],"defaultMetrics":["a"]}}}`, `devices "disk": needs a measurement`},
 		{`{"metrics":[],"devices":{"disk":{"measurement":"m","tag":"device","metrics":[{"name":"a","kind":"counter","defaultScale":1}],"defaultMetrics":["b"]}}}`, `devices "disk": default metric "b"`},
 	} {
-		_, _, _, err := parseCatalog([]byte(tc.json))
+		_, _, _, _, err := parseCatalog([]byte(tc.json))
 		if err == nil || !strings.Contains(err.Error(), tc.problem) {
 			t.Errorf("parseCatalog(%s) = %v, want an error naming %s", tc.json, err, tc.problem)
 		}

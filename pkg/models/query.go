@@ -241,7 +241,11 @@ func (q Query) Validate() error {
 	seen := map[string]bool{}
 	for _, name := range q.Metrics {
 		if _, ok := q.Metric(name); !ok {
-			return fmt.Errorf("metric %q is unknown; known metrics: %s", name, metricNames(q.catalog()))
+			known := metricNames(q.catalog())
+			if q.QueryType == QueryTypeMetrics {
+				known += " and state"
+			}
+			return fmt.Errorf("metric %q is unknown; known metrics: %s", name, known)
 		}
 		if seen[name] {
 			return fmt.Errorf("metric %q is listed twice", name)
@@ -338,8 +342,21 @@ func (q Query) DeviceTag() string {
 	return ""
 }
 
-// Metric finds a metric the query may name (see catalog).
-func (q Query) Metric(name string) (Metric, bool) { return lookup(q.catalog(), name) }
+// Metric finds a metric the query may name (see catalog); a metrics query
+// may also name the state field.
+func (q Query) Metric(name string) (Metric, bool) {
+	if name == StateField && q.QueryType == QueryTypeMetrics {
+		return StateMetric, true
+	}
+	return lookup(q.catalog(), name)
+}
+
+// ReadsRollups says whether the 1-minute rollups can answer the query: they
+// hold mean, max and last of vm_telemetry's numeric fields only (no min, no
+// devices, no state).
+func (q Query) ReadsRollups() bool {
+	return q.Aggregation != "min" && q.DeviceTag() == "" && !contains(q.Metrics, StateField)
+}
 
 // checkTagValue refuses a tag value that InfluxQL cannot carry, naming the key.
 func checkTagValue(key, value string) error {

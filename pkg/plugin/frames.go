@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"fmt"
 	"sort"
 	"time"
 
@@ -47,6 +48,9 @@ func vmFrame(series influx.VMSeries, q models.Query, gapLimit time.Duration, fro
 	frame := data.NewFrame(name, data.NewField(timeFieldName, nil, series.Times[first:]))
 	for _, name := range q.Metrics {
 		values := series.Values[name]
+		if metric, _ := q.Metric(name); metric.State {
+			values = stateCodes(series.Texts[name], len(series.Times))
+		}
 		if values == nil {
 			values = make([]*float64, len(series.Times))
 		}
@@ -85,7 +89,14 @@ func appendOutputs(frame *data.Frame, name string, labels data.Labels, times []t
 		if metric.Unit != "" {
 			field.Config = &data.FieldConfig{Unit: metric.Unit}
 		}
+		if metric.State {
+			field.Config = stateConfig()
+		}
 		frame.Fields = append(frame.Fields, field)
+	}
+	if metric.State {
+		// A state has no rate: running → paused is not a slope.
+		return
 	}
 	wantsRate := q.Wants(models.OutputRate)
 	wantsPerSecond := q.Wants(models.OutputPerSecond) && metric.HasPerSecond()
@@ -193,4 +204,40 @@ func sortedUnique(values []string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// stateCodes turns the stored state names into libvirt's numbers; a name
+// the catalog does not know ("unknown(9)", as the exporter writes a state
+// newer than it) keeps its number, anything else is null.
+func stateCodes(names []string, n int) []*float64 {
+	codes := make([]*float64, n)
+	for i, name := range names {
+		if code, ok := stateCode(name); ok {
+			codes[i] = &code
+		}
+	}
+	return codes
+}
+
+func stateCode(name string) (float64, bool) {
+	for _, state := range models.StateCodes {
+		if state.Name == name {
+			return float64(state.Code), true
+		}
+	}
+	var code int
+	if _, err := fmt.Sscanf(name, "unknown(%d)", &code); err == nil {
+		return float64(code), true
+	}
+	return 0, false
+}
+
+// stateConfig maps each state code back to its name and colour, so that
+// Grafana shows "running" in green where the field holds 1.
+func stateConfig() *data.FieldConfig {
+	mapper := data.ValueMapper{}
+	for i, state := range models.StateCodes {
+		mapper[fmt.Sprint(state.Code)] = data.ValueMappingResult{Text: state.Name, Color: state.Color, Index: i}
+	}
+	return &data.FieldConfig{Mappings: data.ValueMappings{mapper}}
 }

@@ -66,6 +66,17 @@ func TestDeviceFrameGolden(t *testing.T) {
 	experimental.CheckGoldenJSONFrame(t, "testdata/golden", "device_frame", frame, *updateGolden)
 }
 
+// TestStateFrameGolden: the state names become libvirt's codes with value
+// mappings back to the names; no rate of a state; an unknown name is null.
+func TestStateFrameGolden(t *testing.T) {
+	series := sampleSeries()
+	series.Texts = map[string][]string{"state": {"running", "paused", "unknown(9)", "no such state"}}
+	series.Values["state"] = make([]*float64, 4)
+	q := mustQuery(t, `{"schemaVersion":1,"metrics":["state","cpu_usage_percent"],"outputs":["value","rate"]}`)
+	frame := vmFrame(series, q, 10*time.Second, time.Time{}, time.Time{})
+	experimental.CheckGoldenJSONFrame(t, "testdata/golden", "state_frame", frame, *updateGolden)
+}
+
 func TestVMFrameAlertLabelsGolden(t *testing.T) {
 	frame := vmFrame(sampleSeries(), mustQuery(t, `{"schemaVersion":1,"metrics":["cpu_usage_percent"],"outputs":["value","rate"]}`), 10*time.Second, time.Time{}, time.Time{})
 	response := backend.DataResponse{Frames: alertingFrames(frame)}

@@ -21,9 +21,7 @@ import (
 // instead: one wide frame per VM and device.
 func (d *Datasource) handleMetrics(ctx context.Context, qc queryContext, q models.Query) backend.DataResponse {
 	plan := planRange(qc.query.TimeRange, qc.query.Interval, qc.query.MaxDataPoints)
-	// The rollups hold no minimum: a min aggregation reads the 1-s data;
-	// and only vm_telemetry is rolled up, not the per-device measurements.
-	if d.Settings.Rollups && q.Aggregation != "min" && q.DeviceTag() == "" {
+	if d.Settings.Rollups && q.ReadsRollups() {
 		plan = plan.onRollups(time.Now())
 	}
 	req := influx.RangeRequest{
@@ -72,15 +70,16 @@ func rollupsMissing(err error) bool {
 		strings.Contains(message, "retention policy not found") || strings.Contains(message, "invalid retention policy")
 }
 
-// rangeFields lists the stored fields to read; byte counters are always
-// aggregated with last (a mean of a counter is no counter).
+// rangeFields lists the stored fields to read; counters are always
+// aggregated with last (a mean of a counter is no counter), and so is the
+// state (a name has no mean).
 func rangeFields(q models.Query, plan rangePlan) []influx.Field {
 	fields := make([]influx.Field, len(q.Metrics))
 	for i, name := range q.Metrics {
 		fields[i] = influx.Field{Name: name}
 		if plan.Bucket > 0 {
 			fields[i].Aggregate = q.Aggregation
-			if metric, _ := q.Metric(name); metric.Kind == rate.Counter {
+			if metric, _ := q.Metric(name); metric.Kind == rate.Counter || metric.State {
 				fields[i].Aggregate = "last"
 			}
 		}

@@ -158,6 +158,7 @@ func runSuite(t *testing.T, srv *testenv.InfluxServer, languages []string) {
 	srv.Write(t, aggregationSeries("agg_telemetry"))
 	srv.Write(t, knownEvents())
 	srv.Write(t, knownDevices())
+	srv.Write(t, knownStates("state_telemetry"))
 	for _, language := range languages {
 		tg := target{server: srv, language: language}
 		t.Run(language, func(t *testing.T) {
@@ -174,6 +175,7 @@ func runSuite(t *testing.T, srv *testenv.InfluxServer, languages []string) {
 			t.Run("events", func(t *testing.T) { testEvents(t, tg) })
 			t.Run("ad hoc filters and alias", func(t *testing.T) { testAdhocFiltersAndAlias(t, tg) })
 			t.Run("devices", func(t *testing.T) { testDevices(t, tg) })
+			t.Run("state", func(t *testing.T) { testState(t, tg) })
 		})
 	}
 	t.Run("raw InfluxQL", func(t *testing.T) { testRaw(t, target{server: srv, language: models.LanguageInfluxQL}) })

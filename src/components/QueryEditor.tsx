@@ -3,7 +3,7 @@ import { QueryEditorProps, SelectableValue } from '@grafana/data';
 import { RadioButtonGroup, Stack } from '@grafana/ui';
 
 import type { DataSource } from '../datasource';
-import { DEVICE_KINDS } from '../metrics';
+import { DEVICE_KINDS, STATE_METRIC } from '../metrics';
 import { DEFAULT_QUERY, migrateQuery } from '../migration';
 import { QueryType, SCHEMA_VERSION, VmDataSourceOptions, VmQuery } from '../types';
 import { validateQuery } from '../validation';
@@ -46,12 +46,17 @@ const QUERY_TYPES: Array<SelectableValue<QueryType>> = [
 export function QueryEditor({ query: stored, onChange, onRunQuery, datasource }: Props) {
   const query = useMemo(() => migrateQuery(stored), [stored]);
   const vmChoices = useChoices(datasource, query.host);
-  // A devices query names the metrics of its device kind (pkg/models/metrics.json).
   const deviceKind = query.queryType === 'devices' ? (query.deviceKind ?? 'disk') : undefined;
+  // A devices query names the metrics of its device kind (pkg/models/metrics.json);
+  // a metrics query may also name the VM's state.
   const choices = useMemo(
     () =>
-      deviceKind ? { ...vmChoices, metrics: DEVICE_KINDS[deviceKind].metrics, metricsError: undefined } : vmChoices,
-    [vmChoices, deviceKind]
+      deviceKind
+        ? { ...vmChoices, metrics: DEVICE_KINDS[deviceKind].metrics, metricsError: undefined }
+        : query.queryType === 'metrics'
+          ? { ...vmChoices, metrics: [...vmChoices.metrics, STATE_METRIC] }
+          : vmChoices,
+    [vmChoices, deviceKind, query.queryType]
   );
   const knownMetricNames = useMemo(() => choices.metrics.map((m) => m.name), [choices.metrics]);
   const issues = useMemo(() => validateQuery(query, knownMetricNames), [query, knownMetricNames]);

@@ -60,3 +60,14 @@ describe('devices queries', () => {
     expect(ds.applyTemplateVariables(query, {}).devices).toEqual(['vda', 'vdb', 'vdc']);
   });
 });
+
+describe('the state metric', () => {
+  it('a metrics query may name state beside the numeric metrics', async () => {
+    const { ds } = datasourceWithResources();
+    const { last } = await renderQueryEditor(ds, { refId: 'A', schemaVersion: 1, metrics: ['cpu_usage_percent'] });
+    await userEvent.click(screen.getByLabelText('Metric names'));
+    await userEvent.click(await screen.findByText('state'));
+    expect(last().metrics).toEqual(['cpu_usage_percent', 'state']);
+    expect(screen.queryByText(/Unknown metric/)).not.toBeInTheDocument();
+  });
+});
