@@ -20,7 +20,6 @@ func (w *fluxWriter) str(s string) { w.b.WriteString(FluxString(s)) }
 
 func (w *fluxWriter) time(t time.Time) { w.b.WriteString(t.UTC().Format(time.RFC3339Nano)) }
 
-
 // source writes from/range/filter for the measurement, the fields and the
 // selection. A regex selection needs the regexPrelude before the script.
 func (w *fluxWriter) source(bucket, measurement string, start, stop time.Time, fields []string, sel Selection) {
