@@ -1,9 +1,17 @@
-// End-to-end frontend proof of the dashboard's gauges: builds src/gauges.tsx,
-// serves it with the backend's panel answers (E2E_PANELS, written by the Go
-// end-to-end test) on 127.0.0.1, opens it in headless Chromium for every VM
-// (E2E_VMS) and checks that each gauge shows the backend's last value in the
-// panel's unit and decimals as Grafana formats them. Screenshots go to
-// test-artifacts/e2e/. Run by `go test -tags e2e ./e2e/` (npm run e2e).
+// Frontend proof of the dashboard drawn from the backend's answers: builds
+// src/gauges.tsx and src/fleet.tsx, serves them with the panel answers
+// (E2E_PANELS: panels.json, written by the Go end-to-end test or by
+// TestFleetPanelsOfManyVMsFromInfluxDB18) on 127.0.0.1 and opens them in
+// headless Chromium:
+// - for every VM of E2E_VMS, its detail row's gauges: each shows the
+//   backend's last value in the panel's unit and decimals as Grafana formats
+//   them; the row's history panels, when answered, drawn as sparklines;
+// - when the answers hold the "Fleet overview" table: one row per VM, opened
+//   sorted as the panel says (CPU % descending), re-sorted by a click on the
+//   "Memory %" header, every column inside the panel (none cut off).
+// Screenshots go to test-artifacts/e2e/, or to E2E_SHOTS (npm run shot:fleet
+// writes docs/img). Run by `go test -tags e2e ./e2e/` (npm run e2e) and by
+// npm run shot:fleet.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -15,6 +23,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 const build = path.join(root, 'test-artifacts/e2e/browser-build');
 const artifacts = path.join(root, 'test-artifacts/e2e');
+const shots = process.env.E2E_SHOTS ? path.resolve(root, process.env.E2E_SHOTS) : artifacts;
 const panelsFile = process.env.E2E_PANELS;
 const vms = (process.env.E2E_VMS ?? '').split(',').filter(Boolean);
 
@@ -66,10 +75,10 @@ function buildPage() {
   const result = spawnSync(
     process.execPath,
     [path.join(root, 'node_modules/webpack-cli/bin/cli.js'), '-c', path.join(here, 'webpack.config.cjs')],
-    { cwd: root, encoding: 'utf8', timeout: 300000 }
+    { cwd: root, encoding: 'utf8', timeout: 900000 }
   );
   if (result.status !== 0) {
-    throw new Error(`gauge page build failed:\n${result.stdout}\n${result.stderr}`);
+    throw new Error(`page build failed:\n${result.stdout}\n${result.stderr}`);
   }
 }
 
@@ -77,6 +86,8 @@ async function serve() {
   const files = {
     '/': [path.join(here, 'index.html'), 'text/html; charset=utf-8'],
     '/gauges.js': [path.join(build, 'gauges.js'), 'text/javascript; charset=utf-8'],
+    '/fleet': [path.join(here, 'fleet.html'), 'text/html; charset=utf-8'],
+    '/fleet.js': [path.join(build, 'fleet.js'), 'text/javascript; charset=utf-8'],
     '/panels.json': [panelsFile, 'application/json'],
   };
   const server = http.createServer((req, res) => {
@@ -96,7 +107,8 @@ async function main() {
   if (!panelsFile || !fs.existsSync(panelsFile) || vms.length === 0) {
     throw new Error('E2E_PANELS (panels.json of the Go test) and E2E_VMS are required');
   }
-  fs.mkdirSync(artifacts, { recursive: true });
+  fs.mkdirSync(shots, { recursive: true });
+  const answers = JSON.parse(fs.readFileSync(panelsFile, 'utf8'));
   buildPage();
   const { server, url } = await serve();
   const browser = await chromium.launch({
@@ -135,11 +147,25 @@ async function main() {
         const tolerance = (0.5 * (shown.scale ?? 1)) / 10 ** shown.digits + 1e-9;
         check(name, g.raw !== null && Math.abs(shown.value - g.raw) <= tolerance, `shown ${shown.value}, backend ${g.raw}, tolerance ${tolerance}`);
       }
+      const histories = answers.filter((p) => p.type === 'timeseries' && p.vm === vm);
+      if (histories.length > 0) {
+        const canvases = await page.locator('.history canvas').count();
+        const drawn = state.history.map((h) => `${h.panel}: ${h.series} series`);
+        check(
+          `${vm}: the ${histories.length} history panels drawn, each series a sparkline`,
+          state.history.length === histories.length && state.history.every((h) => h.series > 0) && canvases >= state.history.reduce((n, h) => n + h.series, 0),
+          `${drawn.join(', ')}; ${canvases} canvases`
+        );
+      }
       check(`${vm}: no uncaught page errors`, errors.length === 0, errors.join('\n'));
-      const shot = path.join(artifacts, `gauges-${vm}.png`);
+      const shot = path.join(shots, `gauges-${vm.replace(/[^\w.-]/g, '_')}.png`);
       await page.locator('#gauges').screenshot({ path: shot });
       console.log(`screenshot ${path.relative(root, shot)}`);
       await page.close();
+    }
+    const fleet = answers.find((p) => p.type === 'table' && p.title === 'Fleet overview');
+    if (fleet) {
+      await checkFleet(browser, url, fleet.response.results.A.frames[0]);
     }
   } finally {
     await browser.close();
@@ -147,9 +173,87 @@ async function main() {
   }
 }
 
+/** The frame's column `name` by row, from Grafana's frame JSON. */
+function column(frame, name) {
+  const i = frame.schema.fields.findIndex((f) => f.name === name);
+  return frame.data.values[i];
+}
+
+/** The references of the rows in the order a sort by `field` gives: empty values (stale VMs) count as the lowest, as in Grafana's table. */
+function expectedOrder(frame, field, desc) {
+  const values = column(frame, field);
+  const refs = column(frame, 'ref');
+  const rows = values.map((v, i) => ({ v, ref: refs[i] }));
+  const empty = rows.filter((r) => r.v === null);
+  const present = rows.filter((r) => r.v !== null).sort((a, b) => (desc ? b.v - a.v : a.v - b.v));
+  return (desc ? [...present, ...empty] : [...empty, ...present]).map((r) => r.ref);
+}
+
+/** The rows the table shows, top to bottom, as <host>/<vm> (its first two columns). */
+async function shownRows(page) {
+  return page.locator('[role="row"]').evaluateAll((rows) =>
+    rows
+      .map((r) => ({
+        top: r.getBoundingClientRect().top,
+        cells: [...r.querySelectorAll('[role="cell"], [role="gridcell"]')].map((c) => c.textContent),
+      }))
+      .filter((r) => r.cells.length > 1)
+      .sort((a, b) => a.top - b.top)
+      .map((r) => `${r.cells[1]}/${r.cells[0]}`)
+  );
+}
+
+async function checkFleet(browser, url, frame) {
+  const page = await browser.newPage({ viewport: { width: 1420, height: 760 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.route('**/*', (route) => (route.request().url().startsWith(url) ? route.continue() : route.abort()));
+  await page.goto(`${url}/fleet`);
+  await page.waitForFunction(() => window.fleet?.done, null, { timeout: 60000 });
+  const state = await page.evaluate(() => window.fleet);
+  const vms = frame.data.values[0].length;
+  check('fleet: the overview rendered', !state.error, state.error);
+  check(`fleet: the table has a row per VM (${vms})`, state.rows === vms, `${state.rows} rows`);
+
+  // Every column header inside the table: none cut off at the right.
+  const overflow = await page.evaluate(() => {
+    const table = document.querySelector('#fleet-table').getBoundingClientRect();
+    return [...document.querySelectorAll('[role="columnheader"]')]
+      .map((h) => ({ text: h.textContent, right: h.getBoundingClientRect().right }))
+      .filter((h) => h.right > table.right + 1)
+      .map((h) => `${h.text} ends at ${Math.round(h.right)} (table ends at ${Math.round(table.right)})`);
+  });
+  const headers = await page.locator('[role="columnheader"]').allTextContents();
+  check(`fleet: all ${headers.length} columns fit in the panel`, headers.length >= 12 && overflow.length === 0, `${headers.join(' | ')}; ${overflow.join('; ')}`);
+
+  const byCPU = expectedOrder(frame, 'cpu_usage_percent', true);
+  const first = await shownRows(page);
+  check(
+    "fleet: opens sorted by CPU % descending (the panel's sortBy)",
+    first.length > 5 && first.every((ref, i) => ref === byCPU[i]),
+    `shown ${first.slice(0, 6)}, want ${byCPU.slice(0, 6)}`
+  );
+  const shot = path.join(shots, 'fleet-overview.png');
+  await page.locator('#fleet').screenshot({ path: shot });
+  console.log(`screenshot ${path.relative(root, shot)}`);
+
+  await page.locator('[role="columnheader"]', { hasText: 'Memory %' }).first().click();
+  await page.waitForTimeout(500);
+  const second = await shownRows(page);
+  const matches = (want) => second.length > 5 && second.every((ref, i) => ref === want[i]);
+  check(
+    'fleet: a click on "Memory %" sorts the rows by memory',
+    matches(expectedOrder(frame, 'memory_usage_percent', false)) || matches(expectedOrder(frame, 'memory_usage_percent', true)),
+    `shown ${second.slice(0, 6)}`
+  );
+  check('fleet: the order changed', second.join() !== first.join());
+  check('fleet: no uncaught page errors', errors.length === 0, errors.join('\n'));
+  await page.close();
+}
+
 main()
-  .catch((error) => check('gauge page', false, String(error?.stack ?? error)))
+  .catch((error) => check('pages', false, String(error?.stack ?? error)))
   .finally(() => {
-    console.log(`gauges: ${passes} passed, ${failures} failed`);
+    console.log(`browser: ${passes} passed, ${failures} failed`);
     process.exitCode = failures === 0 && passes > 0 ? 0 : 1;
   });

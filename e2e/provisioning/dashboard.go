@@ -53,19 +53,21 @@ type DataSourceRef struct {
 // Panel is one panel; rows carry their repeat variable to the panels
 // below them.
 type Panel struct {
-	ID            int              `json:"id"`
-	Type          string           `json:"type"`
-	Title         string           `json:"title"`
-	Repeat        string           `json:"repeat"`
-	Collapsed     bool             `json:"collapsed"`
-	Datasource    *DataSourceRef   `json:"datasource"`
-	Targets       []map[string]any `json:"targets"`
-	FieldConfig   json.RawMessage  `json:"fieldConfig"`
-	Options       json.RawMessage  `json:"options"`
-	Interval      string           `json:"interval"`
-	MaxDataPoints *int64           `json:"maxDataPoints"`
-	GridPos       struct{ H, W, X, Y int }
-	Panels        []Panel `json:"panels"`
+	ID          int              `json:"id"`
+	Type        string           `json:"type"`
+	Title       string           `json:"title"`
+	Repeat      string           `json:"repeat"`
+	Collapsed   bool             `json:"collapsed"`
+	Datasource  *DataSourceRef   `json:"datasource"`
+	Targets     []map[string]any `json:"targets"`
+	FieldConfig json.RawMessage  `json:"fieldConfig"`
+	Options     json.RawMessage  `json:"options"`
+	// Transformations are the panel's, as the dashboard holds them.
+	Transformations json.RawMessage `json:"transformations"`
+	Interval        string          `json:"interval"`
+	MaxDataPoints   *int64          `json:"maxDataPoints"`
+	GridPos         struct{ H, W, X, Y int }
+	Panels          []Panel `json:"panels"`
 	// RowRepeat is the repeat variable of the row the panel sits in.
 	RowRepeat string `json:"-"`
 }

@@ -1,10 +1,11 @@
 // The provisioned dashboard's "Fleet overview" table as Grafana draws it,
-// from a fleet answer of the backend (fleet.json: Grafana's /api/ds/query
-// JSON of queryType "fleet", written by the Go test TestFleetAnswerOfManyVMs):
-// the frame decoded by @grafana/data, the panel's organize transformation and
-// fieldConfig (provisioning/dashboards/vm-telemetry.json) applied with the
-// gauge page's option registry plus the table's custom options, drawn by
-// @grafana/ui's Table with the panel's initial sort. run by fleet.mjs.
+// from the backend's answer in panels.json (the entry of the table panel:
+// its fieldConfig, options, transformations and Grafana's /api/ds/query JSON
+// of queryType "fleet", written by the Go test
+// TestFleetPanelsOfManyVMsFromInfluxDB18): the frame decoded by
+// @grafana/data, the panel's organize transformation and fieldConfig applied
+// with the gauge page's option registry plus the table's custom options,
+// drawn by @grafana/ui's Table with the panel's initial sort. Run by run.mjs.
 import {
   applyFieldOverrides,
   createTheme,
@@ -24,9 +25,11 @@ import { standardOptions, standardOption } from './fieldOptions';
 
 interface Panel {
   title: string;
+  type: string;
   fieldConfig: FieldConfigSource;
   options: { sortBy?: Array<{ displayName: string; desc?: boolean }> };
   transformations?: Array<{ id: string; options: object }>;
+  response: { results: Record<string, { frames?: DataFrameJSON[]; error?: string }> };
 }
 
 declare global {
@@ -48,9 +51,12 @@ const registry = standardOptions([
 ]);
 
 async function main() {
-  const [panel, answer]: [Panel, { results: Record<string, { frames?: DataFrameJSON[]; error?: string }> }] =
-    await Promise.all([(await fetch('/panel.json')).json(), (await fetch('/fleet.json')).json()]);
-  const result = answer.results.A;
+  const panels: Panel[] = await (await fetch('/panels.json')).json();
+  const panel = panels.find((p) => p.type === 'table' && p.title === 'Fleet overview');
+  if (!panel) {
+    throw new Error('panels.json has no answer of the Fleet overview panel');
+  }
+  const result = panel.response.results.A;
   if (!result || result.error || !result.frames?.length) {
     throw new Error(`fleet answer without a frame: ${result?.error ?? 'no result A'}`);
   }
@@ -78,12 +84,14 @@ async function main() {
       <div style={{ color: '#ccccdc', fontSize: 16, margin: '4px 0 8px' }}>
         {panel.title} · {frame.length} VMs
       </div>
+      <div id="fleet-table">
       <Table
         data={frame}
         width={1384}
         height={640}
         initialSortBy={(panel.options.sortBy ?? []).map((s) => ({ displayName: s.displayName, desc: s.desc }))}
       />
+      </div>
     </div>
   );
   await new Promise((resolve) => setTimeout(resolve, 1500));

@@ -25,7 +25,7 @@ import {
   type ReduceDataOptions,
   VizOrientation,
 } from '@grafana/data';
-import { BarGauge } from '@grafana/ui';
+import { BarGauge, Sparkline } from '@grafana/ui';
 import { BarGaugeDisplayMode } from '@grafana/schema';
 import { createRoot } from 'react-dom/client';
 
@@ -53,13 +53,19 @@ interface DrawnGauge {
   raw: number | null;
 }
 
+/** A history (timeseries) panel of the VM's row: its series drawn as sparklines. */
+interface DrawnHistory {
+  panel: string;
+  series: number;
+}
+
 declare global {
   interface Window {
-    gauges: { drawn: DrawnGauge[]; error?: string; done?: boolean };
+    gauges: { drawn: DrawnGauge[]; history: DrawnHistory[]; error?: string; done?: boolean };
   }
 }
 
-window.gauges = { drawn: [] };
+window.gauges = { drawn: [], history: [] };
 const theme = createTheme({ colors: { mode: 'dark' } });
 
 const registry = standardOptions();
@@ -101,7 +107,9 @@ function GaugePanel({ entry, displays, frames }: { entry: PanelEntry; displays: 
         return (
           <div key={i} className="gauge" data-text={text}>
             <BarGauge
-              value={d.display}
+              // The panel's header and the line below name the value: a title
+              // inside the gauge would be drawn over its bar.
+              value={{ ...d.display, title: undefined }}
               field={d.field}
               display={d.view?.getFieldDisplayProcessor(d.colIndex ?? 0)}
               width={280}
@@ -121,6 +129,63 @@ function GaugePanel({ entry, displays, frames }: { entry: PanelEntry; displays: 
   );
 }
 
+/** The frames of a panel's answer, each with its refId; an error of the answer is thrown. */
+function answerFrames(entry: PanelEntry): DataFrame[] {
+  const frames: DataFrame[] = [];
+  for (const [refId, result] of Object.entries(entry.response.results)) {
+    if (result.error) {
+      throw new Error(`panel ${entry.title}: ${refId}: ${result.error}`);
+    }
+    for (const frame of result.frames ?? []) {
+      frames.push({ ...dataFrameFromJSON(frame), refId });
+    }
+  }
+  return frames;
+}
+
+/**
+ * A timeseries panel of the row: each numeric field over the range as
+ * @grafana/ui's Sparkline, with its name and last value formatted by the
+ * panel's fieldConfig (the time series panel itself is in Grafana's core,
+ * not in @grafana/ui).
+ */
+function HistoryPanel({ entry }: { entry: PanelEntry }) {
+  const processed = applyFieldOverrides({
+    data: answerFrames(entry),
+    fieldConfig: entry.fieldConfig,
+    fieldConfigRegistry: registry,
+    replaceVariables: (s: string) => s,
+    theme,
+    timeZone: 'utc',
+  });
+  const rows = processed.flatMap((frame) => {
+    const time = frame.fields.find((f) => f.type === FieldType.time);
+    return frame.fields
+      .filter((f) => f.type === FieldType.number)
+      .map((field) => ({ frame, time, field }));
+  });
+  window.gauges.history.push({ panel: entry.title, series: rows.length });
+  return (
+    <div className="history" data-panel={entry.id} style={{ width: 470, margin: 8, background: '#181b1f', padding: 8 }}>
+      <div className="panel-title" style={{ color: '#ccccdc', fontSize: 14, marginBottom: 4 }}>
+        {entry.title} · {entry.vm}
+      </div>
+      {rows.map(({ frame, time, field }, i) => {
+        const values = field.values.filter((v) => v !== null && v !== undefined);
+        const last = values.length > 0 ? values[values.length - 1] : null;
+        const text = last === null || !field.display ? 'no value' : formattedValueToString(field.display(last));
+        return (
+          <div key={i} style={{ display: 'flex', alignItems: 'center', color: '#ccccdc', fontSize: 12 }}>
+            <div style={{ width: 170 }}>{field.config.displayName ?? field.state?.displayName ?? field.name}</div>
+            <Sparkline width={200} height={36} theme={theme} config={field.config} sparkline={{ y: field, x: time }} />
+            <div style={{ width: 80, textAlign: 'right' }}>{text}</div>
+          </div>
+        );
+      })}
+    </div>
+  );
+}
+
 async function main() {
   const entries: PanelEntry[] = await (await fetch('/panels.json')).json();
   const vm = new URLSearchParams(window.location.search).get('vm') ?? entries[0]?.vm;
@@ -128,16 +193,9 @@ async function main() {
   if (gauges.length === 0) {
     throw new Error(`no gauge panel answer for VM ${vm}`);
   }
+  const histories = entries.filter((e) => e.type === 'timeseries' && e.vm === vm);
   const panels = gauges.map((entry) => {
-    const frames: DataFrame[] = [];
-    for (const [refId, result] of Object.entries(entry.response.results)) {
-      if (result.error) {
-        throw new Error(`panel ${entry.title}: ${refId}: ${result.error}`);
-      }
-      for (const frame of result.frames ?? []) {
-        frames.push({ ...dataFrameFromJSON(frame), refId });
-      }
-    }
+    const frames = answerFrames(entry);
     const processed = applyFieldOverrides({
       data: frames,
       fieldConfig: entry.fieldConfig,
@@ -161,6 +219,9 @@ async function main() {
     <div id="gauges" style={{ display: 'flex', flexWrap: 'wrap', width: 1000, background: '#111217', padding: 8 }}>
       {panels.map((p) => (
         <GaugePanel key={p.entry.id} {...p} />
+      ))}
+      {histories.map((entry) => (
+        <HistoryPanel key={entry.id} entry={entry} />
       ))}
     </div>
   );
