@@ -89,14 +89,13 @@ export function InfluxDbSettings(props: SettingsProps) {
         />
       </Field>
       {queryLanguage === 'flux' && jsonData.rollups && (
-        <Field label="Rollup bucket" description="Empty: <bucket>_1m, or <database>/rollup_1m for a 1.8 bucket">
-          <Input
-            id="config-rollup-bucket"
-            width={INPUT_WIDTH}
-            value={jsonData.rollupBucket ?? ''}
-            onChange={onText('rollupBucket')}
-          />
-        </Field>
+        <TextSetting
+          {...props}
+          setting="rollupBucket"
+          id="config-rollup-bucket"
+          label="Rollup bucket"
+          description="Empty: <bucket>_1m, or <database>/rollup_1m for a 1.8 bucket"
+        />
       )}
     </FieldSet>
   );
