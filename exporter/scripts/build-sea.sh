@@ -3,7 +3,8 @@
 # single-executable application support (SEA): dist/sea/vm-telemetry-exporter.
 #   1. esbuild bundles src/cli.ts and its dependencies into one CommonJS script: Node 20's
 #      SEA runs a single CommonJS file whose require() reaches only Node's own modules,
-#      so the ES modules and the bundled packages (yaml, bcryptjs) must be inside that one file.
+#      so the ES modules and the bundled packages (@influxdata/influxdb-client, yaml, bcryptjs)
+#      must be inside that one file.
 #   2. node --experimental-sea-config writes the preparation blob of that script.
 #   3. postject injects the blob into a copy of the node executable that runs this script.
 # The result runs on hosts of the same OS and architecture as the node that built it,

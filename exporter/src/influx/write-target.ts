@@ -1,15 +1,15 @@
-// Where batches of line protocol go: one of InfluxDB's write endpoints, over
-// one keep-alive HTTP(S) connection reused from request to request. The two
-// APIs differ only in path, query and credentials:
-//   v2: /api/v2/write (InfluxDB 1.8+, 2.x, 3.x), "Authorization: Token …";
+// Where batches of line protocol go: one of InfluxDB's write endpoints, sent by
+// @influxdata/influxdb-client's HTTP transport over one keep-alive connection
+// reused from request to request. The two APIs differ only in path, query and
+// credentials:
+//   v2: /api/v2/write (InfluxDB 1.8+, 2.x, 3.x), the client's "Token" authorization;
 //   v1: /write (InfluxDB before 1.8, e.g. Debian's 1.6), Basic authentication.
-// Each write is one request; the caller owns batching, order and retries.
+// Each write is one request; the caller owns batching, order and retries, so the
+// client's own batching write API (buffers, timers, retries) is not used.
 
+import { HttpError, InfluxDB, type Transport } from '@influxdata/influxdb-client';
 import http from 'node:http';
-import { gzip } from 'node:zlib';
-import { promisify } from 'node:util';
-
-const gzipAsync = promisify(gzip);
+import https from 'node:https';
 
 /** How much of an error answer goes into the error's message. */
 const ERROR_BODY_CHARS = 500;
@@ -73,82 +73,48 @@ function urlWithoutCredentials(url: string): string {
 
 /** POSTs line protocol to one write endpoint of InfluxDB. */
 export class HttpWriteTarget implements WriteTarget {
-  private readonly endpoint: URL;
+  private readonly transport: Transport;
+  private readonly path: string;
+  private readonly headers: Record<string, string>;
   // One connection kept open: a new TCP (and TLS) set-up every second would
-  // cost more than the request itself. For https, node:https (and TLS) is
-  // loaded on the first write: megabytes of resident memory otherwise.
-  private transport: Promise<{ request: typeof http.request; agent: http.Agent }> | undefined;
+  // cost more than the request itself.
+  private readonly agent: http.Agent;
 
   constructor(
     url: string,
     path: string,
     query: URLSearchParams,
     readonly description: string,
-    private readonly authorization: string | undefined,
+    credentials: { token: string; authorization: string },
     private readonly options: CommonTargetOptions
   ) {
-    this.endpoint = new URL(`${urlWithoutCredentials(url)}${path}?${query}`);
-  }
-
-  private connection(): Promise<{ request: typeof http.request; agent: http.Agent }> {
-    this.transport ??= (this.endpoint.protocol === 'https:' ? import('node:https') : Promise.resolve(http)).then((client) => ({
-      request: client.request,
-      agent: new client.Agent({ keepAlive: true, maxSockets: 1 }),
-    }));
-    return this.transport;
+    const base = urlWithoutCredentials(url);
+    this.agent = base.startsWith('https:') ? new https.Agent({ keepAlive: true, maxSockets: 1 }) : new http.Agent({ keepAlive: true, maxSockets: 1 });
+    // The client sends "Authorization: Token <token>" when it has a token (v2).
+    const client = new InfluxDB({ url: base, timeout: options.timeoutMs, transportOptions: { agent: this.agent }, ...(credentials.token ? { token: credentials.token } : {}) });
+    this.transport = client.transport;
+    this.path = `${path}?${query}`;
+    this.headers = { 'content-type': 'text/plain; charset=utf-8', ...(credentials.authorization ? { authorization: credentials.authorization } : {}) };
   }
 
   async write(lines: string[]): Promise<void> {
-    const text = Buffer.from(lines.join('\n') + '\n');
-    const compress = text.length > this.options.gzipThresholdBytes;
-    const body = compress ? await gzipAsync(text) : text;
-    const headers: http.OutgoingHttpHeaders = {
-      'Content-Type': 'text/plain; charset=utf-8',
-      'Content-Length': body.length,
-    };
-    if (compress) {
-      headers['Content-Encoding'] = 'gzip';
-    }
-    if (this.authorization) {
-      headers['Authorization'] = this.authorization;
-    }
-    const { status, text: answer } = await this.post(await this.connection(), body, headers);
-    if (status !== 204 && status !== 200) {
-      throw classifyStatus(status, answer);
-    }
-  }
-
-  private post(
-    { request: send, agent }: { request: typeof http.request; agent: http.Agent },
-    body: Buffer,
-    headers: http.OutgoingHttpHeaders
-  ): Promise<{ status: number; text: string }> {
-    return new Promise((resolve, reject) => {
-      const unreachable = (error: NodeJS.ErrnoException): void =>
-        reject(new WriteError(`InfluxDB unreachable: ${error.code ?? error.message}`, true));
-      const request = send(this.endpoint, { method: 'POST', headers, agent }, (response) => {
-        const chunks: Buffer[] = [];
-        let kept = 0;
-        response.on('data', (chunk: Buffer) => {
-          // Only the start of an error answer is reported; the rest is read and dropped.
-          if (kept < ERROR_BODY_CHARS * 4) {
-            chunks.push(chunk);
-            kept += chunk.length;
-          }
-        });
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        response.on('error', unreachable);
+    try {
+      await this.transport.request(this.path, lines.join('\n') + '\n', {
+        method: 'POST',
+        headers: this.headers,
+        gzipThreshold: this.options.gzipThresholdBytes,
       });
-      request.setTimeout(this.options.timeoutMs, () =>
-        request.destroy(Object.assign(new Error(`no answer within ${this.options.timeoutMs} ms`), { code: 'ETIMEDOUT' }))
-      );
-      request.on('error', unreachable);
-      request.end(body);
-    });
+    } catch (error) {
+      if (error instanceof HttpError) {
+        throw classifyStatus(error.statusCode, error.body ?? error.message);
+      }
+      const e = error as NodeJS.ErrnoException;
+      throw new WriteError(`InfluxDB unreachable: ${e.code ?? e.message}`, true);
+    }
   }
 
   async close(): Promise<void> {
-    (await this.transport)?.agent.destroy();
+    this.agent.destroy();
   }
 }
 
@@ -156,7 +122,7 @@ export class HttpWriteTarget implements WriteTarget {
 export function v2WriteTarget(options: V2TargetOptions): HttpWriteTarget {
   const query = new URLSearchParams({ org: options.org, bucket: options.bucket, precision: 'ms' });
   const description = `${urlWithoutCredentials(options.url)} (v2 write API, bucket ${options.bucket})`;
-  return new HttpWriteTarget(options.url, '/api/v2/write', query, description, options.token ? `Token ${options.token}` : undefined, options);
+  return new HttpWriteTarget(options.url, '/api/v2/write', query, description, { token: options.token, authorization: '' }, options);
 }
 
 /** /write: InfluxDB 1.x, the only write endpoint before 1.8. */
@@ -169,5 +135,5 @@ export function v1WriteTarget(options: V1TargetOptions): HttpWriteTarget {
   const authorization = options.username
     ? `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`
     : undefined;
-  return new HttpWriteTarget(options.url, '/write', query, description, authorization, options);
+  return new HttpWriteTarget(options.url, '/write', query, description, { token: '', authorization: authorization ?? '' }, options);
 }
