@@ -20,7 +20,7 @@ import (
 const exporterConfigProbe = `
 import { parseCommandLine } from %q;
 const { config } = parseCommandLine([], process.env);
-console.log(JSON.stringify({ ...config, influx: { ...config.influx, token: config.influx.token ? 'set' : '' } }));
+console.log(JSON.stringify({ ...config, influx: { ...config.influx, token: config.influx.token ? 'set' : '', password: config.influx.password ? 'set' : '' } }));
 `
 
 // TestComposeExporterEnvironmentParses hands each exporter service's
@@ -73,11 +73,11 @@ func TestComposeExporterEnvironmentParses(t *testing.T) {
 				IntervalMs float64 `json:"intervalMs"`
 				Host       string  `json:"host"`
 				Influx     struct {
-					URL    string `json:"url"`
-					API    string `json:"api"`
-					Token  string `json:"token"`
-					Org    string `json:"org"`
-					Bucket string `json:"bucket"`
+					URL      string `json:"url"`
+					API      string `json:"api"`
+					Database string `json:"database"`
+					Username string `json:"username"`
+					Password string `json:"password"`
 				} `json:"influx"`
 				Listen string `json:"listen"`
 			}
@@ -93,9 +93,11 @@ func TestComposeExporterEnvironmentParses(t *testing.T) {
 			if config.Host != env["VM_HOST_NAME"] {
 				t.Errorf("host tag %q, want VM_HOST_NAME %q", config.Host, env["VM_HOST_NAME"])
 			}
-			if config.Influx.URL != "http://influxdb:8086" || config.Influx.API != "v2" || config.Influx.Token != "set" ||
-				config.Influx.Org != env["INFLUX_ORG"] || config.Influx.Bucket != env["INFLUX_BUCKET"] {
-				t.Errorf("influx settings %+v: want the v2 API of the compose InfluxDB with the .env org, bucket and token", config.Influx)
+			// The write-only user of provisioning/influxdb/init/20-least-privilege.sh, on
+			// the 1.x /write endpoint of the compose InfluxDB (its v1 authorizations).
+			if config.Influx.URL != "http://influxdb:8086" || config.Influx.API != "v1" || config.Influx.Database != env["INFLUX_BUCKET"] ||
+				config.Influx.Username != env["INFLUX_WRITER_USER"] || config.Influx.Password != "set" {
+				t.Errorf("influx settings %+v: want /write of the compose InfluxDB as the .env writer user, database = the bucket", config.Influx)
 			}
 			if config.Listen != "0.0.0.0:9479" {
 				t.Errorf("listen %q, want 0.0.0.0:9479 (the healthcheck's port)", config.Listen)
