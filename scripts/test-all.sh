@@ -179,7 +179,8 @@ system_lane() {
   if [[ -f go.mod ]]; then
     # Unit and golden tests, and those behind the integration tag: real InfluxDB,
     # libvirtd, the built plugin executable (docs/TESTING.md). e2e/ has its own tag.
-    phase --after "exporter: npm ci" "go: go test -tags integration" go test -tags integration -count=1 -timeout 20m ./...
+    # After both npm ci phases: tests run the exporter (tsx) and webpack (the archive test).
+    phase --after "exporter: npm ci" --after "frontend: npm ci" "go: go test -tags integration" go test -tags integration -count=1 -timeout 20m ./...
   else
     skip "go: go test" "no go.mod"
   fi
