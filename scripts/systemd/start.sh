@@ -10,8 +10,9 @@
 # unit, its files and the program. Every unit is disabled (a preset "disable *": an
 # empty /etc is a first boot, which would otherwise enable the distribution's presets,
 # libvirtd's sockets among them); the test starts what it tests with systemctl.
-# The container shares the host's network (loopback servers are reachable). Waits until
-# the boot has finished, then prints:
+# It boots to basic.target only (what a service needs to start; no getty, logind or
+# D-Bus to wait for). The container shares the host's network (loopback servers are
+# reachable). Waits until the boot has finished, then prints:
 #   CONTAINER_PID=<PID 1 of the container, as the host sees it>   (for nsenter -t)
 #   CONTAINER_NAME=<its machine name>
 # scripts/systemd/stop.sh WORKDIR shuts it down; so does the exit of the caller.
@@ -27,7 +28,7 @@ echo 'disable *' >"$dir/00-disable-all.preset"
 setsid systemd-nspawn --directory=/ --volatile=yes --register=no --keep-unit --quiet \
   --machine="$name" --console=passive \
   --bind-ro="$dir/00-disable-all.preset:/etc/systemd/system-preset/00-disable-all.preset" \
-  "$@" --boot systemd.firstboot=off </dev/null >"$dir/container.log" 2>&1 &
+  "$@" --boot systemd.firstboot=off systemd.unit=basic.target </dev/null >"$dir/container.log" 2>&1 &
 leader=$!
 stop_with_owner "$leader" "$VMT_SCRIPTS/systemd/stop.sh" "$dir"
 
@@ -38,7 +39,11 @@ booted() {
   state=$(nsenter --target "$init" --all systemctl is-system-running 2>/dev/null) || true
   [[ $state == running || $state == degraded ]]
 }
-wait_until 180 booted || die "the container's systemd did not finish booting in 180 s (log: $dir/container.log)"
+wait_until 180 booted || die "the container's systemd did not finish booting in 180 s: $(
+  nsenter --target "$init" --all systemctl is-system-running 2>&1
+  nsenter --target "$init" --all systemctl list-jobs --no-pager 2>&1
+  tail -n 20 "$dir/container.log"
+)"
 log "container $name booted (PID 1 is $init on the host)"
 echo "CONTAINER_PID=$init"
 echo "CONTAINER_NAME=$name"
