@@ -7,7 +7,7 @@
 #             with the SDK's mage target build:backend into dist/: every Go test
 #             launches that one (VMT_PLUGIN_EXECUTABLE)
 #   frontend  npm ci (when node_modules is older than the lock file); npm run
-#             typecheck, lint, test:ci, build; the browser tests on that build;
+#             build (first: e2e waits for it), typecheck, lint, test:ci; the browser tests on that build;
 #             npm run lint:go (go vet, staticcheck). CPU-bound work, one at a time.
 #   exporter  npm --prefix exporter ci (same rule); its unit, then its integration tests
 #   system    the scripts' self-tests (shellcheck; InfluxDB 1.6/1.8/2.7 servers; a real
@@ -136,7 +136,8 @@ frontend_lane() {
   if [[ -f package.json && -d src ]]; then
     phase "frontend: npm ci" npm_ci .
     local script
-    for script in typecheck lint test:ci build; do
+    # The build first: e2e (in the system lane) waits for it, the checks wait for nobody.
+    for script in build typecheck lint test:ci; do
       if has_npm_script . "$script"; then phase "frontend: $script" npm run "$script"; else skip "frontend: $script" "no npm script"; fi
     done
     # test:browser is `npm run build` and then this.
