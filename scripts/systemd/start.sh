@@ -23,27 +23,43 @@ source "$(dirname "$0")/../lib/common.sh"
 dir=$(cd "$1" && pwd); shift
 command -v systemd-nspawn >/dev/null || die "systemd-nspawn is not installed (Debian package systemd-container)"
 
-name=$(basename "$dir" | tr -c 'a-zA-Z0-9-\n' '-' | tail -c 40)
+source "$(dirname "$0")/container.sh"
+name=$(machine_name "$dir") leader='' init=''
 echo 'disable *' >"$dir/00-disable-all.preset"
-setsid systemd-nspawn --directory=/ --volatile=yes --register=no --keep-unit --quiet \
-  --machine="$name" --console=passive \
-  --bind-ro="$dir/00-disable-all.preset:/etc/systemd/system-preset/00-disable-all.preset" \
-  "$@" --boot systemd.firstboot=off systemd.unit=basic.target </dev/null >"$dir/container.log" 2>&1 &
-leader=$!
-stop_with_owner "$leader" "$VMT_SCRIPTS/systemd/stop.sh" "$dir"
 
-init_of_leader() { init=$(pgrep -P "$leader" | head -1) && [[ -n $init ]]; }
-wait_until 60 init_of_leader || die "systemd-nspawn did not start a container (log: $dir/container.log): $(tail -5 "$dir/container.log")"
+# boot: starts the container; its console (systemd's boot messages) and systemd-nspawn's
+# own report of how the container ended go to $dir/container.log.
+boot() {
+  TERM=dumb setsid systemd-nspawn --directory=/ --volatile=yes --register=no --keep-unit \
+    --machine="$name" --console=read-only \
+    --bind-ro="$dir/00-disable-all.preset:/etc/systemd/system-preset/00-disable-all.preset" \
+    "$@" --boot systemd.firstboot=off systemd.unit=basic.target </dev/null >"$dir/container.log" 2>&1 &
+  leader=$!
+}
+# booted: the boot has finished, or the container is gone (the caller tells which).
 booted() {
   local state
+  alive "$leader" || return 0
+  init=$(container_init "$leader") || return 1
   state=$(nsenter --target "$init" --all systemctl is-system-running 2>/dev/null) || true
   [[ $state == running || $state == degraded ]]
 }
-wait_until 180 booted || die "the container's systemd did not finish booting in 180 s: $(
-  nsenter --target "$init" --all systemctl is-system-running 2>&1
-  nsenter --target "$init" --all systemctl list-jobs --no-pager 2>&1
-  tail -n 20 "$dir/container.log"
-)"
+
+# A container that ends during its boot is booted once more: it was seen to vanish
+# without a word on a loaded CI machine (the first attempt's log is kept and printed).
+for attempt in 1 2; do
+  boot "$@"
+  [[ $attempt == 1 ]] && stop_with_owner 0 "$VMT_SCRIPTS/systemd/stop.sh" "$dir"
+  wait_until 180 booted || die "the container's systemd did not finish booting in 180 s: $(
+    nsenter --target "$init" --all systemctl is-system-running 2>&1
+    nsenter --target "$init" --all systemctl list-jobs --no-pager 2>&1
+    tail -n 20 "$dir/container.log"
+  )"
+  alive "$leader" && break
+  mv "$dir/container.log" "$dir/container-attempt-$attempt.log"
+  log "the container ended during its boot (attempt $attempt); its log ends: $(tail -n 20 "$dir/container-attempt-$attempt.log")"
+  [[ $attempt == 2 ]] && die "the container ended during its boot twice; logs: $dir/container-attempt-*.log"
+done
 log "container $name booted (PID 1 is $init on the host)"
 echo "CONTAINER_PID=$init"
 echo "CONTAINER_NAME=$name"

@@ -7,11 +7,10 @@ usage() { echo "usage: $0 WORKDIR" >&2; exit 2; }
 [[ $# -eq 1 ]] || usage
 source "$(dirname "$0")/../lib/common.sh"
 
-# Found by its machine name (made from WORKDIR's name as start.sh makes it), so that a
-# WORKDIR already deleted still stops its container.
-name=$(basename "$1" | tr -c 'a-zA-Z0-9-\n' '-' | tail -c 40)
-leader=$(pgrep -f -- "^systemd-nspawn .*--machine=$name " | head -1) || exit 0
-init=$(pgrep -P "$leader" | head -1) || true
+source "$(dirname "$0")/container.sh"
+leader=$(nspawn_of "$(machine_name "$1")") || exit 0
+[[ -n $leader ]] || exit 0
+init=$(container_init "$leader") || init=''
 not_alive() { ! alive "$1"; }
 kill -TERM "$leader" 2>/dev/null || true
 wait_until 30 not_alive "$leader" || {
