@@ -122,7 +122,9 @@ func TestLiveStreamCap(t *testing.T) {
 	d := streamDatasource(t, 0)
 	d.streams = newStreamSlots(2)
 	pc := backend.PluginContext{DataSourceInstanceSettings: &backend.DataSourceInstanceSettings{UID: "vmt"}}
-	hostModel := func(host string) string { return strings.Replace(model("1000"), `"schemaVersion":1`, `"schemaVersion":1,"host":"`+host+`"`, 1) }
+	hostModel := func(host string) string {
+		return strings.Replace(model("1000"), `"schemaVersion":1`, `"schemaVersion":1,"host":"`+host+`"`, 1)
+	}
 	subscribe := func(host string) backend.SubscribeStreamStatus {
 		path, data := channel(t, hostModel(host))
 		resp, err := d.SubscribeStream(context.Background(), &backend.SubscribeStreamRequest{PluginContext: pc, Path: path, Data: data})
