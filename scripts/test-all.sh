@@ -8,7 +8,7 @@
 #             launches that one (VMT_PLUGIN_EXECUTABLE)
 #   frontend  npm ci (when node_modules is older than the lock file); npm run
 #             build (first: e2e waits for it), typecheck, lint, test:ci; the browser tests on that build;
-#             npm run lint:go (go vet, staticcheck). CPU-bound work, one at a time.
+#             npm run lint:go (gofmt, go vet, staticcheck). CPU-bound work, one at a time.
 #   exporter  npm --prefix exporter ci (same rule); its unit, then its integration tests
 #   system    the scripts' self-tests (shellcheck; InfluxDB 1.6/1.8/2.7 servers; a real
 #             guest's stats); go test -tags integration ./... (after the exporter's
@@ -150,7 +150,7 @@ frontend_lane() {
     skip "frontend: build" "no package.json or src/"
   fi
   if [[ -f go.mod ]] && has_npm_script . lint:go; then
-    phase "go: lint (vet, staticcheck)" npm run lint:go
+    phase "go: lint (gofmt, vet, staticcheck)" npm run lint:go
   else
     skip "go: lint" "no go.mod or npm script lint:go"
   fi
