@@ -164,8 +164,9 @@ func run() error {
 		cpu *= scale
 		livePanelsTotal = int(float64(livePanelsTotal) * scale)
 	}
-	p50, p95, samples := fresh.percentiles()
-	fmt.Printf("  %d VM freshness samples in the window (p50 %d ms), load average %s\n", samples, p50.Milliseconds(), loadAverage())
+	p95, samples := fresh.percentile(95)
+	fmt.Printf("  %d VM freshness samples in the window (p50 %s, p90 %s, p99 %s), load average %s\n", samples,
+		ms(fresh.percentile(50)), ms(fresh.percentile(90)), ms(fresh.percentile(99)), loadAverage())
 	fmt.Printf("  of which the exporters' part, sample time -> visible in InfluxDB (probed during the warm-up): %s\n", arrival)
 	fmt.Printf("fleet: vms=%d hosts=%d viewers=%d live_panels=%d influx_queries_per_s=%.1f plugin_cpu_pct=%.1f plugin_rss_mb=%.1f freshness_p95_ms=%d\n",
 		totalVMs, o.hosts, o.viewers, livePanelsTotal, queries, cpu, rss, p95.Milliseconds())
@@ -333,16 +334,17 @@ func (f *freshness) add(d time.Duration) {
 	f.mu.Unlock()
 }
 
-func (f *freshness) percentiles() (p50, p95 time.Duration, n int) {
+// percentile returns the pct-th percentile of the samples (nearest rank) and
+// their number.
+func (f *freshness) percentile(pct int) (time.Duration, int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(f.samples) == 0 {
-		return 0, 0, 0
+		return 0, 0
 	}
 	sorted := append([]time.Duration(nil), f.samples...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
-	at := func(pct int) time.Duration { return sorted[(len(sorted)*pct+99)/100-1] }
-	return at(50), at(95), len(sorted)
+	return sorted[(len(sorted)*pct+99)/100-1], len(sorted)
 }
 
 // receive notes the freshness of every VM in every frame: receive time −
@@ -386,6 +388,8 @@ func receive(stream *grafanahost.Stream, fresh *freshness) error {
 		}
 	}
 }
+
+func ms(d time.Duration, _ int) string { return fmt.Sprintf("%d ms", d.Milliseconds()) }
 
 func firstTimeField(frame *data.Frame) *data.Field {
 	for _, field := range frame.Fields {
