@@ -289,6 +289,12 @@ function checkedConfig(config: Config, once: boolean): Config {
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
       throw new ConfigError(`--influx-url: "${redactedUrl(influx.url)}" must start with http:// or https://`);
     }
+    if (parsed.username || parsed.password) {
+      // Refused rather than sent: a password in the URL shows in process lists and unit files.
+      throw new ConfigError(
+        `--influx-url: "${redactedUrl(influx.url)}" holds a user or password, which is never sent from there: use --influx-username with --influx-password-file (1.x), or --influx-token-file (2.x)`
+      );
+    }
   }
   if (listen && !/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/.test(listen)) {
     throw new ConfigError(`--listen: "${listen}" is not host:port (e.g. 0.0.0.0:9479 or :9479)`);
