@@ -13,7 +13,8 @@
 #   VMT_BENCH_PEER_SECONDS   window of each peer.sh scenario (default 60)
 #   VMT_BENCH_BACKEND_RUNS   timed QueryData runs (default 5)
 #   VMT_BENCH_ROLLUP_VMS, VMT_BENCH_ROLLUP_DAYS   the rollup data set (default 50, 7: about
-#                            30 M lines to write and roll up, an hour or more on 2 busy cores)
+#                            30 M lines, written once and then kept in the cache: see
+#                            bench/backend/run.sh)
 #   VMT_BENCH_ROLLUP_RUNS    timed loads of each kind (default 3)
 #   VMT_BENCH_ONLY           run only these parts (e.g. "backend rollup")
 # Needs root for peer.sh (libvirtd, QEMU guests in a network namespace). Exits non-zero when

@@ -85,12 +85,12 @@ func benchFreshness(ctx context.Context, p *grafanahost.Plugin, ds grafanahost.D
 		time.Sleep(time.Until(round.Add(time.Duration(rand.Int64N(int64(900 * time.Millisecond))))))
 		// Frames carry times in milliseconds: so does the sample.
 		at := time.Now().Truncate(time.Millisecond)
-		var lines strings.Builder
+		var lines []byte
 		second := int64(set.seconds()) + int64(round.Sub(set.end)/time.Second)
 		for vm := 0; vm < set.vms; vm++ {
-			lines.WriteString(sample(vm, second, at))
+			lines = appendSample(lines, vm, second, at)
 		}
-		if err := db.write(ctx, lines.String()); err != nil {
+		if err := db.write(ctx, string(lines)); err != nil {
 			return err
 		}
 		written[at.UnixNano()] = time.Now()

@@ -9,7 +9,8 @@
 //   - Freshness of the live stream: the time from a sample written to the
 //     frame RunStream pushes with it, p50/p95, against a bare client polling
 //     InfluxDB at the same interval.
-//   - -mode rollup: a long range on the 1-minute rollups (rollup.go).
+//   - -mode rollup: a long range on the 1-minute rollups (rollup.go), on a
+//     data set that -mode rollup-data wrote.
 //   - -mode inventory: the VM listings over months of data (inventory.go).
 package main
 
@@ -33,18 +34,27 @@ func main() {
 }
 
 func run() error {
-	mode := flag.String("mode", "backend", "backend: QueryData and live freshness against bare InfluxDB; rollup: a long range on the 1-minute rollups against the same range on the 1-s data; inventory: the VM listings over months of a churning fleet against unbounded listings")
+	mode := flag.String("mode", "backend", "backend: QueryData and live freshness against bare InfluxDB; rollup-data: writes the data set of rollup; rollup: a long range on the 1-minute rollups against the same range on the 1-s data (written before by rollup-data with the same -vms, -days and -end); inventory: the VM listings over months of a churning fleet against unbounded listings")
 	vms := flag.Int("vms", 50, "VMs in the data set")
 	span := flag.Duration("range", time.Hour, "backend mode: length of the data set at 1 s resolution")
-	days := flag.Float64("days", 7, "rollup mode: days of 1-s data (and their rollups) in the data set; inventory mode: days the churning fleet spans (default there 90)")
+	end := flag.String("end", "", "rollup modes: end of the data set, RFC 3339 on a whole minute (default: now)")
+	days := flag.Float64("days", 7, "rollup modes: days of 1-s data (and their rollups) in the data set; inventory mode: days the churning fleet spans (default there 90)")
 	gone := flag.Int("gone", 1000, "inventory mode: VMs that ran at some time of the days, not now")
 	life := flag.Duration("life", 10*time.Minute, "inventory mode: how long each of those ran (1-s samples)")
 	runs := flag.Int("runs", 5, "timed runs of each query (after one warm-up run)")
 	freshness := flag.Duration("freshness", 60*time.Second, "duration of the freshness benchmark (0 skips it)")
 	interval := flag.Duration("interval", time.Second, "live stream interval")
 	flag.Parse()
-	if *mode != "backend" && *mode != "rollup" && *mode != "inventory" {
-		return fmt.Errorf("-mode %q: want backend, rollup or inventory", *mode)
+	if *mode != "backend" && *mode != "rollup-data" && *mode != "rollup" && *mode != "inventory" {
+		return fmt.Errorf("-mode %q: want backend, rollup-data, rollup or inventory", *mode)
+	}
+	rollupSet := dataSet{vms: *vms, span: time.Duration(*days * float64(24*time.Hour)).Truncate(time.Minute), end: time.Now().Truncate(time.Minute)}
+	if *end != "" {
+		t, err := time.Parse(time.RFC3339, *end)
+		if err != nil || !t.Equal(t.Truncate(time.Minute)) {
+			return fmt.Errorf("-end %q: want an RFC 3339 time on a whole minute", *end)
+		}
+		rollupSet.end = t
 	}
 
 	influx := influxDB{url: os.Getenv("INFLUX_URL"), database: os.Getenv("INFLUX_DB")}
@@ -52,6 +62,9 @@ func run() error {
 		return fmt.Errorf("INFLUX_URL and INFLUX_DB must name an InfluxDB 1.8 server (bench/backend/run.sh starts one)")
 	}
 	ctx := context.Background()
+	if *mode == "rollup-data" {
+		return writeRollupData(ctx, influx, rollupSet)
+	}
 	// A private output folder: other builds of the shared cache cannot swap
 	// the executable between build and launch.
 	outDir, err := os.MkdirTemp("", "vmt-bench-plugin-")
@@ -82,8 +95,7 @@ func run() error {
 		return benchInventory(ctx, plugin, ds, influx, set, *runs)
 	}
 	if *mode == "rollup" {
-		set := dataSet{vms: *vms, span: time.Duration(*days * float64(24*time.Hour)).Truncate(time.Minute), end: time.Now().Truncate(time.Minute)}
-		return benchRollups(ctx, plugin, ds, influx, set, *runs)
+		return benchRollups(ctx, plugin, ds, influx, rollupSet, *runs)
 	}
 	set := dataSet{vms: *vms, span: *span, end: time.Now().Truncate(time.Second)}
 	fmt.Printf("writing %d VMs × %d metrics × %s at 1 s (%d points) into InfluxDB 1.8 at %s\n",
