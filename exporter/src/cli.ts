@@ -40,16 +40,23 @@ function connectOptions(config: Config): ConnectOptions {
   return options;
 }
 
-function buildExporter(config: Config, log: Logger, metrics: ExporterMetrics, writer?: PointWriter) {
+/** Where each stats group comes from is probed again this often (and on every new connection). */
+const REPROBE_MS = 5 * 60_000;
+
+function buildExporter(config: Config, log: Logger, metrics: ExporterMetrics, once: boolean, writer?: PointWriter) {
   const session = new LibvirtSession({ connectOptions: connectOptions(config), log });
   const collector = new Collector({
     concurrency: config.libvirt.concurrency,
     penaltyMs: 30_000,
     devicesRefreshMs: 60_000,
-    reprobeMs: 600_000,
+    intervalMs: config.intervalMs,
+    // --once prints one sample of every VM: its two rounds read everything.
+    fallbackIntervalMs: once ? config.intervalMs : config.libvirt.fallbackIntervalMs,
+    reprobeMs: REPROBE_MS,
     log,
     onError: (kind) => metrics.countLibvirtError(kind),
   });
+  metrics.fallbackIntervalSeconds = (collector.fallbackRounds * config.intervalMs) / 1000;
   const latest = new LatestSamples();
   const exporter = new Exporter({
     session,
@@ -119,7 +126,7 @@ function fatalConnectError(error: unknown): boolean {
 
 async function runOnce(config: Config, log: Logger): Promise<number> {
   const metrics = new ExporterMetrics();
-  const { session, exporter } = buildExporter(config, log, metrics);
+  const { session, exporter } = buildExporter(config, log, metrics, true);
   try {
     await session.get();
   } catch (error) {
@@ -172,7 +179,7 @@ async function runDaemon(config: Config, log: Logger): Promise<number> {
     retryMaxMs: config.influx.retryMaxMs,
     log,
   });
-  const { session, exporter, latest } = buildExporter(config, log, metrics, writer);
+  const { session, exporter, latest } = buildExporter(config, log, metrics, false, writer);
   recordEvents(session, exporter, metrics, log);
 
   try {

@@ -54,6 +54,7 @@ const SETTINGS = {
     readOnly: boolean(true, 'open the connection read-only'),
     timeout: duration('5s', 'limit on each libvirt call'),
     concurrency: integer(8, 'per-VM fallback calls in flight at once'),
+    fallbackInterval: duration('10s', "how often each VM's stats groups that the driver's bulk call lacks are read by per-domain calls (every round when at most the interval)"),
   },
   interval: duration('1s', 'sampling interval'),
   host: string('', "value of the host tag (default: libvirt's host name); no / (a VM is <host>/<name>)"),

@@ -78,7 +78,7 @@ export class Exporter {
       writer.enqueue(this.encode(samples));
     }
     metrics.recordRound(Number(process.hrtime.bigint() - started) / 1e9, samples.length, Date.now());
-    metrics.skippedGroups = collector.skippedGroups();
+    metrics.statsGroups = collector.groupSources();
     return samples;
   }
 

@@ -2,6 +2,7 @@
 // exposition format for /metrics.
 
 import type { LibvirtErrorKind } from './collector/collector.js';
+import { GROUP_SOURCES, type GroupState } from './collector/group-sources.js';
 import type { DropReason } from './influx/spill-store.js';
 import type { WriterStats } from './influx/writer.js';
 
@@ -25,8 +26,10 @@ export class ExporterMetrics {
   /** Lifecycle events recorded: announced by libvirt, or reconciled after a reconnect. */
   events = 0;
   reconciledEvents = 0;
-  /** Per stats group, the VMs whose per-domain call for it gave nothing: asked again only at the next probe. */
-  skippedGroups = new Map<string, number>();
+  /** Per stats group, where it comes from and when that was probed. */
+  statsGroups: GroupState[] = [];
+  /** How often a VM's per-domain calls are made, for the groups read that way. */
+  fallbackIntervalSeconds = 0;
   readonly libvirtErrors = new Map<LibvirtFailureKind, number>();
 
   countDropped(reason: DropReason, count: number): number {
@@ -76,11 +79,20 @@ export class ExporterMetrics {
     metric('vmt_collection_overruns_total', 'counter', 'Rounds that took longer than the interval.', [['', this.overruns]]);
     metric('vmt_vms', 'gauge', 'VMs in the last round.', [['', this.vms]]);
     metric(
-      'vmt_stats_group_skipped_vms',
+      'vmt_stats_group_source',
       'gauge',
-      'VMs for which a stats group the bulk call lacks is not asked per domain every round: the per-domain call gave nothing; asked again every 10 minutes.',
-      (['cpu', 'vcpu', 'balloon', 'block', 'interface'] as const).map((group) => [`{group="${group}"}`, this.skippedGroups.get(group) ?? 0])
+      'Where each libvirt stats group comes from, 1 for its source: bulk (the one bulk call per round), domain (per-domain calls, each VM every vmt_stats_fallback_interval_seconds), none (the driver gives it neither way), unknown (not probed yet: no running VM).',
+      this.statsGroups.flatMap(({ group, source }) =>
+        GROUP_SOURCES.map((s): [string, number] => [`{group="${group}",source="${s}"}`, s === source ? 1 : 0])
+      )
     );
+    metric(
+      'vmt_stats_group_probed_timestamp_seconds',
+      'gauge',
+      "When each stats group's source was last probed (on every new libvirt connection and every 5 minutes); 0 before.",
+      this.statsGroups.map(({ group, probedAtMs }) => [`{group="${group}"}`, probedAtMs / 1000])
+    );
+    metric('vmt_stats_fallback_interval_seconds', 'gauge', "How often a VM's groups of source domain are read.", [['', this.fallbackIntervalSeconds]]);
     metric('vmt_domain_events_total', 'counter', 'Domain lifecycle events recorded (vm_event).', [
       ['{source="libvirt"}', this.events - this.reconciledEvents],
       ['{source="reconciled"}', this.reconciledEvents],

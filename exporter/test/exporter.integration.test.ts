@@ -24,6 +24,8 @@ describe('the exporter on libvirt test driver', { timeout: 10 * 60_000 }, () => 
       ...stack.exporterArgs,
       '--influx-api', 'v2',
       '--influx-retry-initial', '200ms',
+      // Every round reads the fallback groups (default: every 10 s), so each point below has them.
+      '--libvirt-fallback-interval', '1s',
       '--host', 'hv-test',
       '--listen', '127.0.0.1:0',
     ]);
@@ -40,6 +42,12 @@ describe('the exporter on libvirt test driver', { timeout: 10 * 60_000 }, () => 
     assert.equal(typeof vm['disk_read_rate'], 'number');
     assert.equal(typeof vm['network_tx_bytes'], 'number');
     assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    for (const group of ['cpu', 'vcpu', 'balloon', 'block', 'interface']) {
+      assert.equal(await metricValue(base, `vmt_stats_group_source{group="${group}",source="domain"}`), 1, `${group}: per-domain calls`);
+    }
+    assert.equal(await metricValue(base, 'vmt_stats_fallback_interval_seconds'), 1);
+    const probedAt = await metricValue(base, 'vmt_stats_group_probed_timestamp_seconds{group="cpu"}');
+    assert.ok(probedAt > Date.now() / 1000 - 60, `probed at ${probedAt}`);
 
     // libvirtd killed without a goodbye, down for 3 s, started again.
     const before = await metricValue(base, 'vmt_samples_collected_total');
@@ -54,6 +62,7 @@ describe('the exporter on libvirt test driver', { timeout: 10 * 60_000 }, () => 
     await eventually('3 more rounds', async () => ((await metricValue(base, 'vmt_samples_collected_total')) >= before + 3 ? true : undefined));
     assert.equal((await fetch(`${base}/healthz`)).status, 200);
     assert.ok((await metricValue(base, 'vmt_libvirt_errors_total{kind="connect"}')) >= 2, 'failed rounds counted');
+    assert.ok((await metricValue(base, 'vmt_stats_group_probed_timestamp_seconds{group="cpu"}')) * 1000 >= outageEnd - 1000, 'probed again on the new connection');
 
     exporter.signal('SIGTERM');
     assert.equal(await exporter.exited, 0);

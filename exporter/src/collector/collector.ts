@@ -1,11 +1,12 @@
 // One collection round over every domain of a libvirt connection: one bulk
 // virConnectGetAllDomainStats call (NOWAIT, so a VM in a long job does not
-// hold up the others), then per-domain calls only for the groups the
-// driver's bulk stats lack (libvirt's test driver gives only `state`).
+// hold up the others) for the groups the driver gives in bulk, then
+// per-domain calls for the groups it gives only that way (libvirt's test
+// driver gives only `state` in bulk), each VM every --libvirt-fallback-interval.
+// Where each group comes from is probed (GroupSources), never asked blindly.
 
 import {
   CallTimeoutError,
-  DomainStatsGroup,
   ErrorCode,
   GetAllDomainStatsFlag,
   LibvirtError,
@@ -18,6 +19,8 @@ import type { Logger } from '../log.js';
 import { groupsPresent, readBulkRecord } from './bulk-stats.js';
 import { parseDomainDevices, type DomainDevices } from './domain-devices.js';
 import type { DomainReading, MemoryReading, StatsGroupName } from './domain-reading.js';
+import { FallbackSchedule } from './fallback-schedule.js';
+import { ALL_STATS_GROUPS, GroupSources, STATS_GROUP_NAMES, type GroupState, type ProbeFinding } from './group-sources.js';
 import { mapLimit } from './map-limit.js';
 
 /** The calls a round makes; LibvirtClient has them, and so do the tests' fakes. */
@@ -32,15 +35,8 @@ export type StatsClient = Pick<
   | 'domainGetXMLDesc'
 >;
 
-export const STATS_GROUPS =
-  DomainStatsGroup.STATE |
-  DomainStatsGroup.CPU_TOTAL |
-  DomainStatsGroup.BALLOON |
-  DomainStatsGroup.VCPU |
-  DomainStatsGroup.INTERFACE |
-  DomainStatsGroup.BLOCK;
-
-const ALL_GROUPS: StatsGroupName[] = ['cpu', 'vcpu', 'balloon', 'block', 'interface'];
+/** VMs whose per-domain calls a probe makes, to learn which groups the driver gives that way. */
+const PROBE_VMS = 4;
 
 /** Kinds of libvirt errors counted in the exporter's metrics. */
 export type LibvirtErrorKind = 'timeout' | 'vanished' | 'call';
@@ -52,7 +48,11 @@ export interface CollectorOptions {
   penaltyMs: number;
   /** Device names from the domain XML are re-read this often (hotplug). */
   devicesRefreshMs: number;
-  /** A group whose per-domain call gave nothing for a VM is asked again after this long. */
+  /** The round interval: rounds are numbered by it on the wall clock. */
+  intervalMs: number;
+  /** Each VM's per-domain calls are made this often (a multiple of the interval; every round when ≤ it). */
+  fallbackIntervalMs: number;
+  /** Where each group comes from is probed again this often (and on every new connection). */
   reprobeMs: number;
   log: Logger;
   onError: (kind: LibvirtErrorKind) => void;
@@ -71,42 +71,88 @@ function runKey(domain: DomainRef): string {
   return `${domain.uuid}/${domain.id}`;
 }
 
+/** What one VM's per-domain calls for one group showed. */
+type CallOutcome = 'data' | 'refused' | 'nothing';
+
 export class Collector {
-  /** Groups the bulk call ever gave for a domain run: missing later means NOWAIT skipped it, not that the driver lacks it. */
-  private readonly bulkGroups = new Map<string, Set<StatsGroupName>>();
   private readonly devices = new Map<string, { devices: DomainDevices; readAt: number }>();
   private readonly penaltyUntil = new Map<string, number>();
-  /**
-   * Groups whose per-domain call gave nothing for a domain run (e.g. memory
-   * stats of a guest without balloon driver, or the test driver's domains of
-   * a node XML): not asked again every round, only when the time stored
-   * here has passed.
-   */
-  private readonly unprovided = new Map<string, Map<StatsGroupName, number>>();
+  private readonly sources: GroupSources;
+  private readonly schedule: FallbackSchedule;
   private readonly now: () => number;
 
   constructor(private readonly options: CollectorOptions) {
     this.now = options.now ?? Date.now;
+    this.sources = new GroupSources(options.reprobeMs);
+    this.schedule = new FallbackSchedule(this.fallbackRounds);
+  }
+
+  /** Rounds between two per-domain reads of a VM. */
+  get fallbackRounds(): number {
+    return Math.max(1, Math.ceil(this.options.fallbackIntervalMs / this.options.intervalMs));
   }
 
   async collect(client: StatsClient): Promise<RoundResult> {
-    const { records, listed } = await this.bulk(client);
-    const readings = await mapLimit(records, this.options.concurrency, async ({ record, monoNs }) => {
-      const reading = readBulkRecord(record, monoNs);
-      if (reading.domain.id !== -1) {
-        await this.fillMissingGroups(client, reading);
-      }
-      return reading;
-    });
-    this.forgetOtherRuns(new Set(records.map(({ record }) => runKey(record.domain))));
+    const nowMs = this.now();
+    const round = Math.floor(nowMs / this.options.intervalMs);
+    const probing = this.sources.probeDue(client, nowMs);
+    const { records, listed } = await this.bulk(client, probing ? ALL_STATS_GROUPS : this.sources.bulkFlags());
+    const readings = records.map(({ record, monoNs }) => readBulkRecord(record, monoNs));
+    const running = readings.filter((r) => r.domain.id !== -1 && !((this.penaltyUntil.get(runKey(r.domain)) ?? 0) > nowMs));
+    const probed = probing ? await this.probe(client, running, nowMs, round) : new Set<DomainReading>();
+    const perDomain = this.sources.perDomain();
+    if (perDomain.size > 0) {
+      const due = running.filter((r) => !probed.has(r) && this.schedule.due(runKey(r.domain), r.domain.uuid, round));
+      await mapLimit(due, this.options.concurrency, (reading) => this.readPerDomain(client, reading, perDomain));
+    }
+    const current = new Set(records.map(({ record }) => runKey(record.domain)));
+    this.forgetOtherRuns(current);
+    this.schedule.keepOnly(current);
     return { readings, listed };
   }
 
-  private async bulk(client: StatsClient): Promise<{ records: Array<{ record: DomainStatsRecord; monoNs: bigint }>; listed: Set<string> }> {
+  /** Per stats group: its source and when it was last probed. */
+  groupSources(): GroupState[] {
+    return this.sources.all();
+  }
+
+  /**
+   * Learns each group's source from this round's bulk records (asked for every
+   * group) and, for the groups no record holds, from the per-domain calls of a
+   * few running VMs; those VMs' readings are this round's. Returns them.
+   */
+  private async probe(client: StatsClient, running: DomainReading[], nowMs: number, round: number): Promise<Set<DomainReading>> {
+    const findings = new Map<StatsGroupName, ProbeFinding>();
+    if (running.length === 0) {
+      this.sources.probed(client, nowMs, findings);
+      return new Set();
+    }
+    const inBulk = new Set(running.flatMap((reading) => [...groupsPresent(reading)]));
+    const lacking = new Set(STATS_GROUP_NAMES.filter((group) => !inBulk.has(group)));
+    const probed = running.slice(0, lacking.size > 0 ? PROBE_VMS : 0);
+    const outcomes = await mapLimit(probed, this.options.concurrency, (reading) => this.readPerDomain(client, reading, lacking));
+    for (const group of STATS_GROUP_NAMES) {
+      const seen = outcomes.map((outcome) => outcome.get(group));
+      findings.set(group, {
+        inBulk: inBulk.has(group),
+        perDomainData: seen.includes('data'),
+        perDomainRefused: seen.includes('refused'),
+      });
+    }
+    for (const reading of probed) {
+      this.schedule.read(runKey(reading.domain), reading.domain.uuid, round);
+    }
+    this.sources.probed(client, nowMs, findings);
+    const changed = this.sources.all().map(({ group, source }) => `${group}=${source}`).join(' ');
+    this.options.log.debug('stats groups probed', { sources: changed, probedVms: probed.length });
+    return new Set(probed);
+  }
+
+  private async bulk(client: StatsClient, groups: number): Promise<{ records: Array<{ record: DomainStatsRecord; monoNs: bigint }>; listed: Set<string> }> {
     const flags = GetAllDomainStatsFlag.NOWAIT;
     const before = monoNow();
     try {
-      const records = await client.getAllDomainStats(STATS_GROUPS, flags);
+      const records = await client.getAllDomainStats(groups, flags);
       const monoNs = (before + monoNow()) / 2n;
       return { records: records.map((record) => ({ record, monoNs })), listed: new Set(records.map((r) => r.domain.uuid)) };
     } catch (error) {
@@ -122,7 +168,7 @@ export class Collector {
     const records = await mapLimit(domains, this.options.concurrency, async (domain) => {
       const start = monoNow();
       try {
-        const [record] = await client.getAllDomainStats(STATS_GROUPS, flags, [domain]);
+        const [record] = await client.getAllDomainStats(groups, flags, [domain]);
         return record ? { record, monoNs: (start + monoNow()) / 2n } : undefined;
       } catch (error) {
         this.countError(error, domain);
@@ -135,75 +181,78 @@ export class Collector {
     };
   }
 
-  private async fillMissingGroups(client: StatsClient, reading: DomainReading): Promise<void> {
-    const key = runKey(reading.domain);
-    const present = groupsPresent(reading);
-    const seen = this.bulkGroups.get(key) ?? new Set<StatsGroupName>();
-    for (const group of present) {
-      seen.add(group);
-    }
-    this.bulkGroups.set(key, seen);
-    const skipped = this.unprovided.get(key);
-    const missing = new Set(ALL_GROUPS.filter((group) => !seen.has(group) && !((skipped?.get(group) ?? 0) > this.now())));
-    if (missing.size === 0 || (this.penaltyUntil.get(key) ?? 0) > this.now()) {
-      return;
-    }
-
+  /**
+   * Reads these groups of one VM by per-domain calls into its reading. A call
+   * the driver refuses leaves that group out and the others are still asked;
+   * a timeout or a vanished VM ends the VM's calls for this round.
+   */
+  private async readPerDomain(client: StatsClient, reading: DomainReading, groups: Set<StatsGroupName>): Promise<Map<StatsGroupName, CallOutcome>> {
     const { domain } = reading;
-    try {
-      if (missing.has('cpu') || missing.has('vcpu')) {
-        const start = monoNow();
-        const info = await client.domainGetInfo(domain);
-        if (missing.has('cpu')) {
-          reading.cpu = { timeNs: info.cpuTimeNs, monoNs: (start + monoNow()) / 2n };
-        }
-        if (missing.has('vcpu')) {
-          reading.vcpus = info.nrVirtCpu;
-        }
-        if (missing.has('balloon')) {
-          reading.memory = { actualKiB: info.memoryKiB };
-        }
+    const outcomes = new Map<StatsGroupName, CallOutcome>();
+    const steps: Array<[StatsGroupName[], () => Promise<CallOutcome>]> = [
+      [
+        ['cpu', 'vcpu'],
+        async () => {
+          const start = monoNow();
+          const info = await client.domainGetInfo(domain);
+          if (groups.has('cpu')) {
+            reading.cpu = { timeNs: info.cpuTimeNs, monoNs: (start + monoNow()) / 2n };
+          }
+          if (groups.has('vcpu')) {
+            reading.vcpus = info.nrVirtCpu;
+          }
+          if (reading.memory?.actualKiB === undefined) {
+            // The balloon size comes with the info: memory_total_bytes also when no memory stats come.
+            reading.memory = { ...reading.memory, actualKiB: info.memoryKiB };
+          }
+          return 'data';
+        },
+      ],
+      [
+        ['balloon'],
+        async () => {
+          const stats = memoryFromStats(await client.domainMemoryStats(domain));
+          reading.memory = { ...reading.memory, ...stats };
+          return Object.keys(stats).length > 0 ? 'data' : 'refused';
+        },
+      ],
+      [
+        ['block'],
+        async () => {
+          const { disks } = await this.domainDevices(client, domain);
+          reading.disks = await this.diskStats(client, domain, disks);
+          return disks.length > 0 ? 'data' : 'nothing';
+        },
+      ],
+      [
+        ['interface'],
+        async () => {
+          const { interfaces } = await this.domainDevices(client, domain);
+          reading.interfaces = await this.interfaceStats(client, domain, interfaces);
+          return interfaces.length > 0 ? 'data' : 'nothing';
+        },
+      ],
+    ];
+    for (const [stepGroups, step] of steps) {
+      const asked = stepGroups.filter((group) => groups.has(group));
+      if (asked.length === 0) {
+        continue;
       }
-      if (missing.has('balloon')) {
-        const stats = memoryFromStats(await client.domainMemoryStats(domain));
-        if (Object.keys(stats).length === 0) {
-          this.remember(key, 'balloon');
+      let outcome: CallOutcome;
+      try {
+        outcome = await step();
+      } catch (error) {
+        this.countError(error, domain);
+        if (!(error instanceof LibvirtError) || error.code === ErrorCode.NO_DOMAIN) {
+          break;
         }
-        reading.memory = { ...reading.memory, ...stats };
+        outcome = 'refused';
       }
-      if (missing.has('block') || missing.has('interface')) {
-        const devices = await this.domainDevices(client, domain);
-        if (missing.has('block')) {
-          reading.disks = await this.diskStats(client, domain, devices.disks);
-        }
-        if (missing.has('interface')) {
-          reading.interfaces = await this.interfaceStats(client, domain, devices.interfaces);
-        }
+      for (const group of asked) {
+        outcomes.set(group, outcome);
       }
-    } catch (error) {
-      this.countError(error, domain);
     }
-  }
-
-  /** Notes that a group's per-domain call gave nothing for this domain run. */
-  private remember(key: string, group: StatsGroupName): void {
-    const skipped = this.unprovided.get(key) ?? new Map<StatsGroupName, number>();
-    skipped.set(group, this.now() + this.options.reprobeMs);
-    this.unprovided.set(key, skipped);
-  }
-
-  /** Per group, the domains whose per-domain call for it is skipped until the next probe. */
-  skippedGroups(): Map<StatsGroupName, number> {
-    const counts = new Map<StatsGroupName, number>();
-    const now = this.now();
-    for (const skipped of this.unprovided.values()) {
-      for (const [group, until] of skipped) {
-        if (until > now) {
-          counts.set(group, (counts.get(group) ?? 0) + 1);
-        }
-      }
-    }
-    return counts;
+    return outcomes;
   }
 
   private async domainDevices(client: StatsClient, domain: DomainRef): Promise<DomainDevices> {
@@ -273,7 +322,7 @@ export class Collector {
 
   /** Drops what is known of VMs gone and of earlier runs (domain ids) of restarted VMs. */
   private forgetOtherRuns(current: Set<string>): void {
-    for (const map of [this.bulkGroups, this.devices, this.penaltyUntil, this.unprovided]) {
+    for (const map of [this.devices, this.penaltyUntil]) {
       for (const key of map.keys()) {
         if (!current.has(key)) {
           map.delete(key);

@@ -4,31 +4,37 @@ import { Collector, type LibvirtErrorKind } from '../../src/collector/collector.
 import { parseDomainDevices } from '../../src/collector/domain-devices.js';
 import { cpuPercent, VmTracker } from '../../src/collector/vm-tracker.js';
 import { readBulkRecord } from '../../src/collector/bulk-stats.js';
-import { CallTimeoutError, MemoryStatTag, type TypedParamValue } from '../../src/libvirt/index.js';
+import { ALL_STATS_GROUPS } from '../../src/collector/group-sources.js';
+import { CallTimeoutError, DomainStatsGroup, MemoryStatTag, type TypedParamValue } from '../../src/libvirt/index.js';
 import { silentLogger } from '../../src/log.js';
 import type { VmSample } from '../../src/model/sample.js';
 import { FakeLibvirt, fakeVm } from '../support/fake-libvirt.js';
 
-function setup() {
+const REPROBE_MS = 300_000;
+
+/** fallbackIntervalMs: how often per-domain groups are read; 1 s (every round) unless a test says otherwise. */
+function setup(fallbackIntervalMs = 1000) {
   const errors: LibvirtErrorKind[] = [];
-  let clock = 0;
+  let clock = 1_764_844_245_000;
   const collector = new Collector({
     concurrency: 4,
     penaltyMs: 30_000,
     devicesRefreshMs: 60_000,
-    reprobeMs: 600_000,
+    intervalMs: 1000,
+    fallbackIntervalMs,
+    reprobeMs: REPROBE_MS,
     log: silentLogger,
     onError: (kind) => errors.push(kind),
     now: () => clock,
   });
   const tracker = new VmTracker();
   const libvirt = new FakeLibvirt();
-  const round = async (): Promise<Map<string, VmSample>> => {
+  const round = async (client: FakeLibvirt = libvirt): Promise<Map<string, VmSample>> => {
     clock += 1000;
-    const result = await collector.collect(libvirt);
+    const result = await collector.collect(client);
     return new Map(tracker.samples(result.readings, result.listed, clock, 'hv').map((s) => [s.vm, s]));
   };
-  const control = { collector, advance: (ms: number) => (clock += ms) };
+  const control = { collector, advance: (ms: number) => (clock += ms), now: () => clock };
   return { libvirt, round, errors, tracker, clock: control };
 }
 
@@ -119,17 +125,40 @@ describe('VMs that come, go and restart', () => {
   });
 });
 
+const sourceOf = (collector: Collector, group: string) => collector.groupSources().find((g) => g.group === group)!;
+
+describe('a driver whose bulk stats hold every group (qemu)', () => {
+  test('the probe finds every group in bulk: no per-domain call, ever', async () => {
+    const { libvirt, round, clock } = setup();
+    libvirt.vms = [fakeVm('q', 1)];
+    await round();
+    assert.deepEqual(libvirt.calls, ['bulk']);
+    assert.deepEqual(clock.collector.groupSources().map((g) => [g.group, g.source, g.probedAtMs]), [
+      ['cpu', 'bulk', clock.now()],
+      ['vcpu', 'bulk', clock.now()],
+      ['balloon', 'bulk', clock.now()],
+      ['block', 'bulk', clock.now()],
+      ['interface', 'bulk', clock.now()],
+    ]);
+    await round();
+    assert.deepEqual(libvirt.calls, ['bulk', 'bulk']);
+    assert.deepEqual(libvirt.bulkAsked, [ALL_STATS_GROUPS, ALL_STATS_GROUPS]);
+  });
+});
+
 describe('a driver whose bulk stats hold only state (the test driver)', () => {
-  test('missing groups come from per-domain calls; the XML is read once', async () => {
-    const { libvirt, round } = setup();
+  test('missing groups come from per-domain calls; the XML is read once; the bulk call asks only for state', async () => {
+    const { libvirt, round, clock } = setup();
     libvirt.bulkGroups = 'state';
     libvirt.vms = [fakeVm('t', 1, { cpuTimeNs: 1_000_000_000n }), fakeVm('off', -1)];
     await round();
     assert.deepEqual(libvirt.calls, ['bulk', 'info:t', 'memory:t', 'xml:t', 'block(vda):t', 'interface(vnet0):t']);
+    assert.deepEqual(clock.collector.groupSources().map((g) => g.source), ['domain', 'domain', 'domain', 'domain', 'domain']);
     libvirt.calls = [];
     libvirt.vms[0]!.cpuTimeNs += 1_000_000n;
     const samples = await round();
     assert.deepEqual(libvirt.calls, ['bulk', 'info:t', 'memory:t', 'block(vda):t', 'interface(vnet0):t']);
+    assert.deepEqual(libvirt.bulkAsked, [ALL_STATS_GROUPS, DomainStatsGroup.STATE], 'the probe asks for every group, the next round for state only');
     const t = samples.get('t')!;
     assert.equal(t.vcpus, 2);
     assert.notEqual(t.cpuUsagePercent, undefined);
@@ -137,25 +166,92 @@ describe('a driver whose bulk stats hold only state (the test driver)', () => {
     assert.equal(t.diskWriteBytes, 200n);
     assert.equal(t.interfaces[0]!.rxPackets, 1n);
   });
+
+  test('each VM is read once every fallback interval, the VMs spread over the rounds; rounds between carry no old value', async () => {
+    const { libvirt, round } = setup(10_000);
+    libvirt.bulkGroups = 'state';
+    libvirt.vms = Array.from({ length: 100 }, (_, i) => fakeVm(`t${i}`, i + 1, { cpuTimeNs: 1_000_000_000n }));
+    await round(); // the probe: a few VMs read
+    const probed = libvirt.calls.filter((c) => c.startsWith('info:')).map((c) => c.slice('info:'.length));
+    assert.deepEqual(probed.slice(0, 4), ['t0', 't1', 't2', 't3'], 'the probe reads 4 VMs, then the VMs due this round are read');
+    const readRounds = new Map<string, number[]>(probed.map((name) => [name, [-1]]));
+    const perRound: number[] = [];
+    for (let r = 0; r < 30; r++) {
+      libvirt.calls = [];
+      for (const vm of libvirt.vms) {
+        vm.cpuTimeNs += 100_000_000n;
+      }
+      const samples = await round();
+      const read = libvirt.calls.filter((c) => c.startsWith('info:')).map((c) => c.slice('info:'.length));
+      perRound.push(read.length);
+      for (const name of read) {
+        readRounds.set(name, [...(readRounds.get(name) ?? []), r]);
+      }
+      for (const [name, sample] of samples) {
+        const wasRead = read.includes(name);
+        assert.equal(sample.state, 'running');
+        assert.equal(sample.vcpus !== undefined, wasRead, `${name} round ${r}: vcpus only when read`);
+        assert.equal(sample.diskReadBytes !== undefined, wasRead, `${name} round ${r}: disk totals only when read`);
+        assert.equal(sample.disks.length > 0, wasRead, `${name} round ${r}: vm_disk only when read`);
+        assert.equal(sample.cpuUsagePercent !== undefined, wasRead && readRounds.get(name)!.length > 1, `${name} round ${r}: CPU % from two reads`);
+      }
+    }
+    for (const vm of libvirt.vms) {
+      const rounds = readRounds.get(vm.ref.name) ?? [];
+      const gaps = rounds.slice(1).map((r, i) => r - rounds[i]!);
+      // A VM read by the probe is read again at its own offset, then every 10 rounds.
+      assert.ok(rounds.length >= 2 && gaps.slice(rounds[0] === -1 ? 1 : 0).every((g) => g === 10), `${vm.ref.name} read in rounds ${rounds}`);
+    }
+    assert.ok(Math.max(...perRound) <= 25, `VMs read per round: ${perRound}`);
+    assert.equal(perRound.slice(10, 20).reduce((a, b) => a + b, 0), 100, 'every VM once in 10 rounds');
+  });
 });
 
-describe('a group whose per-domain call gives nothing (node XML domains of the test driver)', () => {
-  test('is not asked every round, only again after the re-probe time, and is counted', async () => {
+describe('a group the driver gives neither way (memory stats of node XML domains of the test driver)', () => {
+  test('is never asked between probes; probed again after 5 minutes and on a new connection; its source is known', async () => {
     const { libvirt, round, clock } = setup();
     libvirt.bulkGroups = 'state';
     libvirt.vms = [fakeVm('t', 1, { cpuTimeNs: 1_000_000_000n })];
     libvirt.vms[0]!.memory = new Map();
     await round();
     assert.ok(libvirt.calls.includes('memory:t'), 'probed in the first round');
-    assert.equal(clock.collector.skippedGroups().get('balloon'), 1);
+    const probedAt = clock.now();
+    assert.deepEqual(sourceOf(clock.collector, 'balloon'), { group: 'balloon', source: 'none', probedAtMs: probedAt });
+    assert.equal(sourceOf(clock.collector, 'cpu').source, 'domain');
     libvirt.calls = [];
     const t = (await round()).get('t')!;
     assert.deepEqual(libvirt.calls, ['bulk', 'info:t', 'block(vda):t', 'interface(vnet0):t'], 'no memory call');
     assert.equal(t.memoryUsagePercent, undefined);
-    clock.advance(600_000);
+    assert.equal(t.memoryTotalBytes, 1024n * 1024n, 'the balloon size of the domain info');
+    clock.advance(REPROBE_MS);
     libvirt.calls = [];
     await round();
-    assert.ok(libvirt.calls.includes('memory:t'), 're-probed after 10 minutes');
+    assert.ok(libvirt.calls.includes('memory:t'), 're-probed after 5 minutes');
+    assert.equal(sourceOf(clock.collector, 'balloon').probedAtMs, clock.now());
+    libvirt.calls = [];
+    await round();
+    assert.ok(!libvirt.calls.includes('memory:t'));
+
+    const reconnected = new FakeLibvirt();
+    reconnected.bulkGroups = 'state';
+    reconnected.vms = libvirt.vms;
+    await round(reconnected);
+    assert.ok(reconnected.calls.includes('memory:t'), 'probed on a new connection');
+    assert.equal(sourceOf(clock.collector, 'balloon').probedAtMs, clock.now());
+  });
+
+  test('without a running VM nothing is known; the first running VM is probed', async () => {
+    const { libvirt, round, clock } = setup();
+    libvirt.bulkGroups = 'state';
+    libvirt.vms = [fakeVm('off', -1)];
+    await round();
+    await round();
+    assert.deepEqual(libvirt.calls, ['bulk', 'bulk']);
+    assert.deepEqual(clock.collector.groupSources().map((g) => [g.source, g.probedAtMs]), Array(5).fill(['unknown', 0]));
+    libvirt.vms.push(fakeVm('t', 1));
+    await round();
+    assert.ok(libvirt.calls.includes('info:t'));
+    assert.equal(sourceOf(clock.collector, 'cpu').source, 'domain');
   });
 });
 

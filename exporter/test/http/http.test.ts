@@ -56,7 +56,11 @@ test('the HTTP port answers /healthz, /metrics and the seed JSON', async (t) => 
   const metrics = new ExporterMetrics();
   metrics.recordRound(0.25, 3, Date.now());
   metrics.countLibvirtError('timeout');
-  metrics.skippedGroups = new Map([['balloon', 500]]);
+  metrics.statsGroups = [
+    { group: 'cpu', source: 'domain', probedAtMs: 1_764_844_245_500 },
+    { group: 'balloon', source: 'none', probedAtMs: 1_764_844_245_500 },
+  ];
+  metrics.fallbackIntervalSeconds = 10;
   let healthy = true;
   const server = await startHttpServer('127.0.0.1:0', {
     health: () => ({ ok: healthy, details: { vms: 3 } }),
@@ -81,13 +85,16 @@ test('the HTTP port answers /healthz, /metrics and the seed JSON', async (t) => 
     'vmt_collection_duration_seconds_sum 0.25',
     'vmt_collection_duration_seconds_count 1',
     'vmt_libvirt_errors_total{kind="timeout"} 1',
-    'vmt_stats_group_skipped_vms{group="balloon"} 500',
-    'vmt_stats_group_skipped_vms{group="cpu"} 0',
+    'vmt_stats_group_source{group="cpu",source="domain"} 1',
+    'vmt_stats_group_source{group="cpu",source="bulk"} 0',
+    'vmt_stats_group_source{group="balloon",source="none"} 1',
+    'vmt_stats_group_probed_timestamp_seconds{group="cpu"} 1764844245.5',
+    'vmt_stats_fallback_interval_seconds 10',
   ]) {
     assert.ok(text.split('\n').includes(line), `missing "${line}" in\n${text}`);
   }
   for (const line of text.trim().split('\n')) {
-    assert.match(line, /^(# (HELP|TYPE) \w+ .+|\w+(\{\w+="[^"]*"\})? -?[\d.e+-]+)$/, 'Prometheus text format');
+    assert.match(line, /^(# (HELP|TYPE) \w+ .+|\w+(\{\w+="[^"]*"(,\w+="[^"]*")*\})? -?[\d.e+-]+)$/, 'Prometheus text format');
   }
 
   assert.deepEqual(await (await fetch(`${base}/api/telemetry/vm-telemetry`)).json(), { count: 0, timestamp: 'x', vms: [] });

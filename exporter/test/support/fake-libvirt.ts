@@ -6,6 +6,7 @@
 import {
   CallTimeoutError,
   DomainState,
+  DomainStatsGroup,
   ErrorCode,
   LibvirtError,
   MemoryStatTag,
@@ -55,6 +56,8 @@ export class FakeLibvirt implements StatsClient {
   calls: string[] = [];
   /** Bulk calls throw this while set. */
   bulkError: Error | undefined;
+  /** The stats groups (DomainStatsGroup flags) each bulk call asked for. */
+  bulkAsked: number[] = [];
 
   private vm(domain: DomainRef): FakeVm {
     const vm = this.vms.find((v) => v.ref.uuid === domain.uuid && v.ref.id === domain.id);
@@ -74,12 +77,17 @@ export class FakeLibvirt implements StatsClient {
     return result(vm);
   }
 
-  private record(vm: FakeVm): DomainStatsRecord {
+  private record(vm: FakeVm, stats: number): DomainStatsRecord {
     const params = new Map<string, TypedParamValue>([
       ['state.state', vm.state],
       ['state.reason', 0],
     ]);
-    if (this.bulkGroups === 'full' && vm.ref.id !== -1) {
+    // Every group or none (as qemu or the test driver); all asked for by a probe, none between probes.
+    const everyGroup = DomainStatsGroup.CPU_TOTAL | DomainStatsGroup.VCPU | DomainStatsGroup.BALLOON | DomainStatsGroup.BLOCK | DomainStatsGroup.INTERFACE;
+    if ((stats & everyGroup) !== 0 && (stats & everyGroup) !== everyGroup) {
+      throw new Error(`the fake gives every group or none; asked for ${stats}`);
+    }
+    if (this.bulkGroups === 'full' && vm.ref.id !== -1 && (stats & everyGroup) !== 0) {
       params.set('cpu.time', vm.cpuTimeNs);
       params.set('vcpu.current', vm.vcpus);
       params.set('balloon.current', vm.memory.get(MemoryStatTag.ACTUAL_BALLOON)!);
@@ -115,15 +123,16 @@ export class FakeLibvirt implements StatsClient {
     return { domain: vm.ref, params };
   }
 
-  async getAllDomainStats(_stats: number, _flags: number, domains: readonly DomainRef[] = []): Promise<DomainStatsRecord[]> {
+  async getAllDomainStats(stats: number, _flags: number, domains: readonly DomainRef[] = []): Promise<DomainStatsRecord[]> {
     this.calls.push(domains.length ? `bulk:${domains.map((d) => d.name).join(',')}` : 'bulk');
+    this.bulkAsked.push(stats);
     if (domains.length) {
-      return Promise.all(domains.map((d) => this.call('bulk1', d, (vm) => this.record(vm))));
+      return Promise.all(domains.map((d) => this.call('bulk1', d, (vm) => this.record(vm, stats))));
     }
     if (this.bulkError) {
       throw this.bulkError;
     }
-    return this.vms.map((vm) => this.record(vm));
+    return this.vms.map((vm) => this.record(vm, stats));
   }
 
   async listAllDomains(): Promise<DomainRef[]> {
