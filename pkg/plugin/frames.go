@@ -56,7 +56,7 @@ func vmFrame(series influx.VMSeries, q models.Query, gapLimit time.Duration, fro
 		}
 		appendOutputs(frame, name, labels, series.Times, values, first, q, gapLimit)
 		if q.Wants(models.OutputAge) {
-			frame.Fields = append(frame.Fields, ageField(name, labels, sampleAges(series.Times, values, to)[first:]))
+			frame.Fields = append(frame.Fields, ageField(name, labels, series.Times, values, first, to))
 		}
 	}
 	frame.Meta = timeSeriesWideMeta()
@@ -81,11 +81,19 @@ func readStart(from time.Time, q models.Query, bucket time.Duration) time.Time {
 // its value, <name>_rate and, for byte counters of the catalog only,
 // <name>_per_second. A name outside the query's catalog (a raw query's column) is
 // a gauge without unit. Rates are derived over all the rows; the fields keep
-// the rows from first on (see vmFrame).
+// the rows from first on (see vmFrame). Each field is made at its final
+// length and filled in place: the value field points at the series' values,
+// the rates are written straight into theirs.
 func appendOutputs(frame *data.Frame, name string, labels data.Labels, times []time.Time, values []*float64, first int, q models.Query, gapLimit time.Duration) {
 	metric, _ := q.Metric(name)
+	rows := len(values) - first
 	if q.Wants(models.OutputValue) {
-		field := data.NewField(name, labels.Copy(), values[first:])
+		field := newNullableField(name, labels, rows)
+		for i, v := range values[first:] {
+			if v != nil {
+				field.Set(i, v)
+			}
+		}
 		if metric.Unit != "" {
 			field.Config = &data.FieldConfig{Unit: metric.Unit}
 		}
@@ -103,48 +111,82 @@ func appendOutputs(frame *data.Frame, name string, labels data.Labels, times []t
 	if !wantsRate && !wantsPerSecond {
 		return
 	}
-	angles, perSecond := rate.Series(times, values, rate.Options{
-		Kind: metric.Kind, Scale: q.Scale(name), GapLimit: gapLimit, Window: q.RateWindow(),
-	})
+	var angles, perSecond filledField
 	if wantsRate {
-		frame.Fields = append(frame.Fields, rateField(name, labels, angles[first:]))
+		angles = newFilledField(rateField(name, labels, rows), rows)
 	}
 	if wantsPerSecond {
-		frame.Fields = append(frame.Fields, perSecondField(name, metric.PerSecond, labels, perSecond[first:]))
+		perSecond = newFilledField(perSecondField(name, metric.PerSecond, labels, rows), rows)
 	}
-}
-
-// sampleAges gives each sample with a value the seconds until the next
-// sample with a value, and the newest one the seconds until to (never
-// negative); samples without a value get null.
-func sampleAges(times []time.Time, values []*float64, to time.Time) []*float64 {
-	ages := make([]*float64, len(values))
-	next := to
-	for i := len(values) - 1; i >= 0; i-- {
-		if values[i] == nil {
-			continue
+	rate.Series(times, values, rate.Options{
+		Kind: metric.Kind, Scale: q.Scale(name), GapLimit: gapLimit, Window: q.RateWindow(),
+	}, func(i int, angle, perSec float64) {
+		if i < first {
+			return
 		}
-		age := max(0, next.Sub(times[i]).Seconds())
-		ages[i] = &age
-		next = times[i]
+		angles.set(i-first, angle)
+		perSecond.set(i-first, perSec)
+	})
+	if wantsRate {
+		frame.Fields = append(frame.Fields, angles.field)
 	}
-	return ages
+	if wantsPerSecond {
+		frame.Fields = append(frame.Fields, perSecond.field)
+	}
 }
 
-func ageField(name string, labels data.Labels, ages []*float64) *data.Field {
-	field := data.NewField(name+ageSuffix, labels.Copy(), ages)
-	field.Config = &data.FieldConfig{Unit: "s"}
+// newNullableField is a nullable float64 field of rows nulls, to be filled
+// in place (NewField would copy a slice made beforehand).
+func newNullableField(name string, labels data.Labels, rows int) *data.Field {
+	field := data.NewFieldFromFieldType(data.FieldTypeNullableFloat64, rows)
+	field.Name, field.Labels = name, labels.Copy()
 	return field
 }
 
-func rateField(name string, labels data.Labels, angles []*float64) *data.Field {
-	field := data.NewField(name+rateSuffix, labels.Copy(), angles)
+// filledField is a nullable float64 field whose values live in one backing
+// array instead of one allocation each; the zero filledField ignores set.
+type filledField struct {
+	field   *data.Field
+	backing []float64
+}
+
+func newFilledField(field *data.Field, rows int) filledField {
+	return filledField{field: field, backing: make([]float64, rows)}
+}
+
+func (f filledField) set(i int, v float64) {
+	if f.field == nil {
+		return
+	}
+	f.backing[i] = v
+	f.field.Set(i, &f.backing[i])
+}
+
+// ageField gives each sample with a value, from first on, the seconds until
+// the next sample with a value, and the newest one the seconds until to
+// (never negative); samples without a value get null.
+func ageField(name string, labels data.Labels, times []time.Time, values []*float64, first int, to time.Time) *data.Field {
+	ages := newFilledField(newNullableField(name+ageSuffix, labels, len(values)-first), len(values)-first)
+	ages.field.Config = &data.FieldConfig{Unit: "s"}
+	next := to
+	for i := len(values) - 1; i >= first; i-- {
+		if values[i] == nil {
+			continue
+		}
+		ages.set(i-first, max(0, next.Sub(times[i]).Seconds()))
+		next = times[i]
+	}
+	return ages.field
+}
+
+func rateField(name string, labels data.Labels, rows int) *data.Field {
+	field := newNullableField(name+rateSuffix, labels, rows)
 	field.Config = &data.FieldConfig{Unit: "degree", Decimals: &rateDecimals}
 	return field
 }
 
-func perSecondField(name, unit string, labels data.Labels, perSecond []*float64) *data.Field {
-	field := data.NewField(name+perSecondSuffix, labels.Copy(), perSecond)
+func perSecondField(name, unit string, labels data.Labels, rows int) *data.Field {
+	field := newNullableField(name+perSecondSuffix, labels, rows)
 	field.Config = &data.FieldConfig{Unit: unit}
 	return field
 }

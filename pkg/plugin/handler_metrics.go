@@ -97,8 +97,11 @@ func rangeFields(q models.Query, plan rangePlan) []influx.Field {
 func vmFramesResponse(series []influx.VMSeries, q models.Query, gapLimit time.Duration, from, to time.Time, fromAlert bool, where string) backend.DataResponse {
 	var response backend.DataResponse
 	found := map[string]bool{}
-	for _, s := range series {
+	for i, s := range series {
 		frame := vmFrame(s, q, gapLimit, from, to)
+		// The frame holds what it needs: the series' other slices go as the
+		// frames are made, not after the last.
+		series[i] = influx.VMSeries{}
 		if frame.Rows() == 0 {
 			// Only samples of the rate window's lead, before the range.
 			continue

@@ -81,35 +81,27 @@ func Step(t0 time.Time, v0 *float64, t1 time.Time, v1 *float64, opts Options) (a
 	return angle, perSecond, true
 }
 
-// Series derives the angle and per-second fields of a whole series; both
-// results have the length of values and a null first element. times must
-// have the length of values.
-func Series(times []time.Time, values []*float64, opts Options) (angles, perSecond []*float64) {
-	angles = make([]*float64, len(values))
-	perSecond = make([]*float64, len(values))
+// Series derives the angle and per-second fields of a whole series: it
+// calls emit(i, angle, perSecond) for each sample i whose rate the contract
+// defines, in ascending i; every other sample's rate is null. times must
+// have the length of values. The caller stores the results where they go
+// (a frame's fields), so no intermediate slice is made per series.
+func Series(times []time.Time, values []*float64, opts Options, emit func(i int, angle, perSecond float64)) {
 	if opts.Window > 0 {
-		windowed(times, values, opts, angles, perSecond)
-		return angles, perSecond
+		windowed(times, values, opts, emit)
+		return
 	}
-	// One backing array for both results instead of one allocation per value.
-	backing := make([]float64, 2*len(values))
-	angleValues, perSecondValues := backing[:len(values)], backing[len(values):]
 	for i := 1; i < len(values); i++ {
-		a, p, ok := Step(times[i-1], values[i-1], times[i], values[i], opts)
-		if ok {
-			angleValues[i], perSecondValues[i] = a, p
-			angles[i] = &angleValues[i]
-			perSecond[i] = &perSecondValues[i]
+		if a, p, ok := Step(times[i-1], values[i-1], times[i], values[i], opts); ok {
+			emit(i, a, p)
 		}
 	}
-	return angles, perSecond
 }
 
-// windowed fills angles and perSecond with the windowed rates. One pass:
-// present lists the samples with a value, broken[k] counts the null steps
-// among the first k steps between them, and the reference j only moves
-// forward as i does.
-func windowed(times []time.Time, values []*float64, opts Options, angles, perSecond []*float64) {
+// windowed emits the windowed rates. One pass: present lists the samples
+// with a value, broken[k] counts the null steps among the first k steps
+// between them, and the reference j only moves forward as i does.
+func windowed(times []time.Time, values []*float64, opts Options, emit func(i int, angle, perSecond float64)) {
 	present := make([]int, 0, len(values))
 	for i, v := range values {
 		if v != nil {
@@ -135,6 +127,6 @@ func windowed(times []time.Time, values []*float64, opts Options, angles, perSec
 		}
 		ref := present[j]
 		a, p := slope(times[i].Sub(times[ref]), *values[ref], *values[i], opts)
-		angles[i], perSecond[i] = &a, &p
+		emit(i, a, p)
 	}
 }

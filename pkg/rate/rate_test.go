@@ -67,7 +67,10 @@ func TestSeriesMatchesSharedVectors(t *testing.T) {
 				times[i] = secondsToTime(*p[0])
 				values[i] = p[1]
 			}
-			angles, perSecond := Series(times, values, opts)
+			angles, perSecond := make([]*float64, len(values)), make([]*float64, len(values))
+			Series(times, values, opts, func(i int, angle, perSec float64) {
+				angles[i], perSecond[i] = &angle, &perSec
+			})
 			compare(t, "rate", angles, vec.ExpectedRate, vectors.Tolerance)
 			if vec.ExpectedPerSecond != nil {
 				compare(t, "per_second", perSecond, vec.ExpectedPerSecond, vectors.Tolerance)
