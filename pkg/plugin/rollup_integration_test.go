@@ -66,6 +66,19 @@ func testRollups(t *testing.T, srv *testenv.InfluxServer, languages []string) {
 	}
 	srv.SetUpRollups(t)
 	srv.BackfillRollups(t, tRoll, tRoll.Add(rollSpan))
+	// Stored: mean_, max_ and last_ of the gauges (domain_id is one of the
+	// catalog's), last_ only of the counter.
+	stored := srv.Query(t, fmt.Sprintf(`SELECT * FROM "%s"."vm_telemetry" WHERE time = %d`, influx.RollupRetentionPolicy, tRoll.UnixNano()))
+	for _, column := range []string{"mean_cpu_usage_percent", "max_cpu_usage_percent", "last_cpu_usage_percent", "mean_domain_id", "last_disk_read_bytes"} {
+		if !strings.Contains(stored, `"`+column+`"`) {
+			t.Errorf("the rollup has no %s: %s", column, stored)
+		}
+	}
+	for _, column := range []string{"mean_disk_read_bytes", "max_disk_read_bytes"} {
+		if strings.Contains(stored, `"`+column+`"`) {
+			t.Errorf("the rollup stores %s of a counter: %s", column, stored)
+		}
+	}
 
 	// Near now: the newest buckets are not settled in the rollups yet and
 	// come from the 1-s data, the older ones from the rollups.
