@@ -18,46 +18,7 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
-
-	"github.com/vmtelemetry/libvirt-datasource/e2e/provisioning"
 )
-
-// panelAnswer is one panel's answer for one VM, kept for the browser.
-type panelAnswer struct {
-	Panel    provisioning.Panel
-	VM       string
-	Response *backend.QueryDataResponse
-}
-
-// writePanelAnswers writes test-artifacts/e2e/panels.json: each gauge
-// panel of the first repeat, its fieldConfig and options as the dashboard
-// has them, and the backend's answer in the JSON Grafana's /api/ds/query
-// returns (the SDK's QueryDataResponse encoding).
-func writePanelAnswers(t *testing.T, repo string, answers []panelAnswer) {
-	t.Helper()
-	type entry struct {
-		ID          int             `json:"id"`
-		Title       string          `json:"title"`
-		Type        string          `json:"type"`
-		VM          string          `json:"vm"`
-		FieldConfig json.RawMessage `json:"fieldConfig"`
-		Options     json.RawMessage `json:"options"`
-		Response    json.RawMessage `json:"response"`
-	}
-	var out []entry
-	for _, a := range answers {
-		body, err := json.Marshal(a.Response)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, entry{ID: a.Panel.ID, Title: a.Panel.Title, Type: a.Panel.Type, VM: a.VM,
-			FieldConfig: a.Panel.FieldConfig, Options: a.Panel.Options, Response: body})
-	}
-	body, _ := json.MarshalIndent(out, "", " ")
-	if err := os.WriteFile(filepath.Join(artifactDir(t, repo), "panels.json"), body, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // grafanaAPIStandIn serves the two Grafana HTTP paths a data source's
 // frontend talks to, backed by the launched plugin, on 127.0.0.1:

@@ -216,7 +216,7 @@ func checkPanels(t *testing.T, ctx context.Context, host *pluginHost, repo strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rendered []panelAnswer
+	var rendered []provisioning.PanelAnswer
 	for _, p := range d.QueryPanels() {
 		repeats := []string{vms[0]}
 		if p.RowRepeat == "vm" || p.Repeat == "vm" {
@@ -243,11 +243,14 @@ func checkPanels(t *testing.T, ctx context.Context, host *pluginHost, repo strin
 					continue
 				}
 				checkPanelAnswer(t, name, p, q, resp, vm)
-				rendered = append(rendered, panelAnswer{Panel: p, VM: vm, Response: resp})
+				rendered = append(rendered, provisioning.PanelAnswer{Panel: p, VM: vm, Response: resp})
 			}
 		}
 	}
-	writePanelAnswers(t, repo, rendered)
+	// Kept for the browser check (browser_test.go).
+	if err := provisioning.WritePanelAnswers(filepath.Join(artifactDir(t, repo), "panels.json"), rendered); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func checkPanelAnswer(t *testing.T, name string, p provisioning.Panel, q provisioning.PanelQuery, resp *backend.QueryDataResponse, vm string) {

@@ -4,7 +4,6 @@ package plugin_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -108,7 +107,7 @@ func TestFleetPanelsOfManyVMsFromInfluxDB18(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var answers []panelAnswer
+	var answers []provisioning.PanelAnswer
 	for _, panel := range dashboard.QueryPanels() {
 		scoped := map[string]string{"datasource": ds.UID, "host": ""}
 		vm := ""
@@ -133,14 +132,14 @@ func TestFleetPanelsOfManyVMsFromInfluxDB18(t *testing.T) {
 				t.Fatalf("panel %q query %s: error %v, %d frames", panel.Title, refID, dr.Error, len(dr.Frames))
 			}
 		}
-		answers = append(answers, panelAnswer{panel: panel, vm: vm, response: resp})
+		answers = append(answers, provisioning.PanelAnswer{Panel: panel, VM: vm, Response: resp})
 	}
 
 	fleet := answers[0]
-	if fleet.panel.Title != "Fleet overview" {
-		t.Fatalf("the dashboard opens on %q, want the Fleet overview", fleet.panel.Title)
+	if fleet.Panel.Title != "Fleet overview" {
+		t.Fatalf("the dashboard opens on %q, want the Fleet overview", fleet.Panel.Title)
 	}
-	frame := fleet.response.Responses["A"].Frames[0]
+	frame := fleet.Response.Responses["A"].Frames[0]
 	state, _ := frame.FieldByName("state")
 	if frame.Rows() != renderHosts*renderVMsPerHost || state == nil {
 		t.Fatalf("fleet frame of %d rows (state field %v), want %d", frame.Rows(), state != nil, renderHosts*renderVMsPerHost)
@@ -158,46 +157,8 @@ func TestFleetPanelsOfManyVMsFromInfluxDB18(t *testing.T) {
 		t.Errorf("%d panels answered, want the overview and the VM row's panels", len(answers))
 	}
 	if out := os.Getenv("FLEET_PANELS"); out != "" {
-		writePanels(t, out, answers)
-	}
-}
-
-// panelAnswer is one panel's answer (for one VM of a repeated row).
-type panelAnswer struct {
-	panel    provisioning.Panel
-	vm       string
-	response *backend.QueryDataResponse
-}
-
-// writePanels writes the answers as e2e/browser/run.mjs reads them: each
-// panel's id, title, type, VM, fieldConfig, options and transformations as
-// the dashboard has them, and the answer in Grafana's /api/ds/query JSON.
-func writePanels(t *testing.T, path string, answers []panelAnswer) {
-	t.Helper()
-	type entry struct {
-		ID              int             `json:"id"`
-		Title           string          `json:"title"`
-		Type            string          `json:"type"`
-		VM              string          `json:"vm"`
-		FieldConfig     json.RawMessage `json:"fieldConfig"`
-		Options         json.RawMessage `json:"options"`
-		Transformations json.RawMessage `json:"transformations,omitempty"`
-		Response        json.RawMessage `json:"response"`
-	}
-	var out []entry
-	for _, a := range answers {
-		body, err := json.Marshal(a.response)
-		if err != nil {
+		if err := provisioning.WritePanelAnswers(out, answers); err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, entry{ID: a.panel.ID, Title: a.panel.Title, Type: a.panel.Type, VM: a.vm,
-			FieldConfig: a.panel.FieldConfig, Options: a.panel.Options, Transformations: a.panel.Transformations, Response: body})
-	}
-	body, err := json.Marshal(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, body, 0o644); err != nil {
-		t.Fatal(err)
 	}
 }
