@@ -41,7 +41,12 @@ export function rawExchange(address: string, chunks: Array<string | Buffer>, wai
       timer = setTimeout(() => socket.destroy(), waitMs);
     });
     socket.on('data', (data) => (text += data.toString('latin1')));
-    socket.on('end', () => (closedByServer = true));
+    // The server has said all it will (allowHalfOpen keeps our side open until we end it):
+    // end ours, so that the answer is complete now and not when waitMs runs out.
+    socket.on('end', () => {
+      closedByServer = true;
+      socket.end();
+    });
     socket.on('error', () => (closedByServer = true));
     socket.on('close', () => {
       clearTimeout(timer);
