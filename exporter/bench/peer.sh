@@ -10,8 +10,9 @@
 #      DIR --netns NS): libvirt's bulk stats carry every group, the exporter's round is
 #      the bulk call alone;
 #   B. the 500-domain test-driver node XML of bench/collection-cost.ts on the same
-#      daemon, guests stopped: bulk stats hold only `state`, so the exporter makes its
-#      five per-domain fallback calls per VM, which Telegraf skips.
+#      daemon, guests stopped: bulk stats hold only `state`, so the exporter reads the
+#      other groups by per-domain calls, each VM every --libvirt-fallback-interval
+#      (default 10 s, spread over the rounds); Telegraf skips them.
 # The exporter runs COMPILED (npm run build; node dist/src/cli.js), not through tsx.
 # Usage: bench/peer.sh [SECONDS]   (root; Telegraf at $VMT_CACHE/bin/telegraf, built by
 # scripts/telegraf/build.sh when missing). Everything it starts, it stops.
