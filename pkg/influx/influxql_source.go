@@ -213,26 +213,33 @@ func (w *influxQLWriter) rangeSelect(measurement string, req RangeRequest, fromR
 	return nil
 }
 
-// BuildInfluxQLNewest writes the SELECT of the newest points of each VM.
+// BuildInfluxQLNewest writes the SELECTs of the newest points of each VM,
+// one statement per field: a field may arrive in fewer points than another
+// (docs/CONTRACT.md: fields read by per-domain calls every N s), and the
+// newest rows of all fields together could hold none of its values. A
+// statement of one field skips the rows where it has none.
 func BuildInfluxQLNewest(measurement string, req NewestRequest) (string, error) {
 	if len(req.Fields) == 0 || req.Count <= 0 || req.Since.IsZero() {
 		return "", fmt.Errorf("a newest-points query needs fields, a positive count and a lower time bound")
 	}
-	w := &influxQLWriter{}
-	w.keyword("SELECT ")
+	statements := make([]string, len(req.Fields))
 	for i, f := range req.Fields {
-		if i > 0 {
-			w.keyword(", ")
-		}
+		w := &influxQLWriter{}
+		w.keyword("SELECT ")
 		w.ident(f)
+		w.keyword(" FROM ")
+		w.ident(req.measurement(measurement))
+		w.where(req.Since, farFuture, req.Selection)
+		w.keyword(" GROUP BY ")
+		w.groupByTags(req.Selection)
+		w.keyword(fmt.Sprintf(" ORDER BY time DESC LIMIT %d", req.Count))
+		statement, err := w.statement()
+		if err != nil {
+			return "", err
+		}
+		statements[i] = statement
 	}
-	w.keyword(" FROM ")
-	w.ident(req.measurement(measurement))
-	w.where(req.Since, farFuture, req.Selection)
-	w.keyword(" GROUP BY ")
-	w.groupByTags(req.Selection)
-	w.keyword(fmt.Sprintf(" ORDER BY time DESC LIMIT %d", req.Count))
-	return w.statement()
+	return strings.Join(statements, "; "), nil
 }
 
 // farFuture is the upper bound of "since" reads; InfluxQL has no open bound.

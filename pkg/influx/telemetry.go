@@ -337,19 +337,20 @@ func (c *column) at(t int64) *column {
 	return c
 }
 
-// build aligns each VM's columns on the union of their times and keeps the
-// newest keep times when keep > 0.
+// build aligns each VM's columns on the union of their times; when keep > 0
+// each field keeps its newest keep values first (a field that arrives less
+// often than another keeps its own newest values).
 func (b *seriesBuilder) build(keep int) []VMSeries {
 	out := make([]VMSeries, 0, len(b.vms))
 	for key, v := range b.vms {
 		id := key.VMID
 		for i := range v.columns {
 			v.columns[i].normalize(b.text[i])
+			if keep > 0 {
+				v.columns[i].keepNewest(keep)
+			}
 		}
 		times := unionTimes(v.columns)
-		if keep > 0 && len(times) > keep {
-			times = times[len(times)-keep:]
-		}
 		s := VMSeries{VM: id.Name, Host: id.Host, UUID: v.uuid, Device: key.Device, Times: make([]time.Time, len(times)), Values: make(map[string][]*float64, len(b.fields))}
 		for i, t := range times {
 			s.Times[i] = time.Unix(0, t).UTC()
@@ -406,6 +407,19 @@ func (c *column) normalize(text bool) {
 		}
 	}
 	*c = sorted
+}
+
+// keepNewest drops all but the newest n values of a sorted column.
+func (c *column) keepNewest(n int) {
+	if drop := len(c.times) - n; drop > 0 {
+		c.times = c.times[drop:]
+		if c.texts != nil {
+			c.texts = c.texts[drop:]
+		}
+		if c.values != nil {
+			c.values = c.values[drop:]
+		}
+	}
 }
 
 // unionTimes merges the sorted times of the columns; when every column has

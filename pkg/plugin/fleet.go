@@ -50,7 +50,7 @@ type fleetVM struct {
 // reporting keeps its row (stale, null values) instead of vanishing.
 type fleetMemory map[influx.VMID]fleetVM
 
-// FleetFrame reads the newest two samples of every VM of q's host filter
+// FleetFrame reads the newest two samples of each field of every VM of q's host filter
 // seen since now − window and returns the fleet frame at now: one row per
 // VM (by name, then host) with its identity, state, newest sample time
 // (time), whether it is stale, and per usage metric its value, _rate and
@@ -102,7 +102,8 @@ func (d *Datasource) FleetFrame(ctx context.Context, q models.Query, interval, w
 }
 
 // fleetFrame lays out the rows of the VMs in memory; frames holds the wide
-// frame of each VM read this round (its last row is the VM's newest step).
+// frame of each VM read this round, whose rows hold each field's newest
+// steps (a field read every N s is null in the rows of the others).
 func fleetFrame(q models.Query, memory fleetMemory, frames map[influx.VMID]*data.Frame, stale time.Duration, now time.Time) *data.Frame {
 	vms := make([]fleetVM, 0, len(memory))
 	for _, vm := range memory {
@@ -135,10 +136,9 @@ func fleetFrame(q models.Query, memory fleetMemory, frames map[influx.VMID]*data
 		if frame == nil {
 			continue
 		}
-		last := frame.Rows() - 1
 		for _, f := range frame.Fields[1:] {
 			if j, ok := columnIndex[f.Name]; ok {
-				columns[j].Set(i, f.At(last))
+				columns[j].Set(i, newestValue(f))
 			}
 		}
 	}
@@ -153,6 +153,19 @@ func fleetFrame(q models.Query, memory fleetMemory, frames map[influx.VMID]*data
 	)
 	out.Fields = append(out.Fields, columns...)
 	return out
+}
+
+// newestValue is the value of a nullable field's last row that has one
+// (nil: none).
+func newestValue(f *data.Field) *float64 {
+	for i := f.Len() - 1; i >= 0; i-- {
+		if v, ok := f.ConcreteAt(i); ok {
+			if value, ok := v.(float64); ok {
+				return &value
+			}
+		}
+	}
+	return nil
 }
 
 // rawFields lists fields to read as raw points (no aggregate).

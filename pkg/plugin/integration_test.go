@@ -159,6 +159,7 @@ func runSuite(t *testing.T, srv *testenv.InfluxServer, languages []string) {
 	srv.Write(t, knownEvents())
 	srv.Write(t, knownDevices())
 	srv.Write(t, knownStates("state_telemetry"))
+	srv.Write(t, fallbackSeries("fallback_telemetry"))
 	for _, language := range languages {
 		tg := target{server: srv, language: language}
 		t.Run(language, func(t *testing.T) {
@@ -172,6 +173,7 @@ func runSuite(t *testing.T, srv *testenv.InfluxServer, languages []string) {
 			t.Run("health", func(t *testing.T) { testHealth(t, tg) })
 			t.Run("resources", func(t *testing.T) { testResources(t, tg) })
 			t.Run("fleet frame", func(t *testing.T) { testFleetFrame(t, tg) })
+			t.Run("fleet frame of fields read less often", func(t *testing.T) { testFleetFrameOfFieldsReadLessOften(t, tg) })
 			t.Run("events", func(t *testing.T) { testEvents(t, tg) })
 			t.Run("ad hoc filters and alias", func(t *testing.T) { testAdhocFiltersAndAlias(t, tg) })
 			t.Run("devices", func(t *testing.T) { testDevices(t, tg) })
@@ -723,6 +725,48 @@ func testFleetFrame(t *testing.T, tg target) {
 	if seen := frame.Fields[0].At(i).(time.Time); !seen.Equal(t0.Add(40 * time.Second)) {
 		t.Errorf("one-71 last seen %s, want %s", seen, t0.Add(40*time.Second))
 	}
+}
+
+// fallbackSeries is kvm9/slow-1 as the exporter writes a VM of libvirt's
+// test driver (docs/CONTRACT.md): state every second for 20 s,
+// cpu_usage_percent only every 10 s (read by per-domain calls).
+func fallbackSeries(m string) string {
+	var b strings.Builder
+	for i := 0; i < 20; i++ {
+		at := t0.Add(time.Duration(i) * time.Second).UnixNano()
+		cpu := ""
+		if i%10 == 0 {
+			cpu = fmt.Sprintf(",cpu_usage_percent=%d", 20+i)
+		}
+		fmt.Fprintf(&b, "%s,vm=slow-1,host=kvm9,uuid=uuid-s1 domain_id=1i,state=\"running\"%s %d\n", m, cpu, at)
+	}
+	return b.String()
+}
+
+// testFleetFrameOfFieldsReadLessOften: a field that arrives every 10 s is
+// shown with its own newest value and the rate of its last 10-s step, though
+// the VM's newest points lack it.
+func testFleetFrameOfFieldsReadLessOften(t *testing.T, tg target) {
+	d := tg.datasource(t, map[string]any{"measurement": "fallback_telemetry"})
+	q, err := models.ParseQuery([]byte(`{"schemaVersion":1,"queryType":"fleet"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame, err := d.FleetFrame(context.Background(), q, time.Second, time.Hour, t0.Add(20*time.Second), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if frame.Rows() != 1 {
+		t.Fatalf("fleet frame has %d rows, want kvm9/slow-1 alone", frame.Rows())
+	}
+	if seen := frame.Fields[0].At(0).(time.Time); !seen.Equal(t0.Add(19 * time.Second)) {
+		t.Errorf("last seen %s, want its newest point %s", seen, t0.Add(19*time.Second))
+	}
+	// 20 → 30 % in 10 s: atan(1) = 45°.
+	wantValues(t, data.NewField("cpu", nil, []*float64{
+		fieldByName(t, frame, "cpu_usage_percent").At(0).(*float64),
+		fieldByName(t, frame, "cpu_usage_percent_rate").At(0).(*float64),
+	}), f(30), f(45))
 }
 
 func testRaw(t *testing.T, tg target) {

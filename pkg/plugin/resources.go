@@ -155,18 +155,24 @@ func (d *Datasource) SeedTelemetry(ctx context.Context, now time.Time) (SeedTele
 	answer := SeedTelemetry{Count: len(series), Timestamp: now.UTC().Format("2006-01-02T15:04:05.000000Z"), VMs: make([]SeedVM, 0, len(series))}
 	for _, s := range series {
 		vm := SeedVM{Name: s.VM}
-		last := len(s.Times) - 1
-		if id := s.Values["domain_id"][last]; id != nil {
-			v := int64(*id)
+		newest := s.Times[len(s.Times)-1]
+		if id := fieldSamples(s, "domain_id", newest); len(id) > 0 {
+			v := int64(*s.Values["domain_id"][id[0]])
 			vm.ID = &v
 		}
-		value := func(field string) *float64 { return s.Values[field][last] }
+		value := func(field string) *float64 {
+			if rows := fieldSamples(s, field, newest); len(rows) > 0 {
+				return s.Values[field][rows[0]]
+			}
+			return nil
+		}
 		rateOf := func(field string) *float64 {
-			if last < 1 {
+			rows := fieldSamples(s, field, newest)
+			if len(rows) < 2 {
 				return nil
 			}
 			metric, _ := models.LookupMetric(field)
-			angle, _, ok := rate.Step(s.Times[last-1], s.Values[field][last-1], s.Times[last], s.Values[field][last],
+			angle, _, ok := rate.Step(s.Times[rows[1]], s.Values[field][rows[1]], s.Times[rows[0]], s.Values[field][rows[0]],
 				rate.Options{Kind: metric.Kind, Scale: metric.DefaultScale})
 			if !ok {
 				return nil
@@ -182,6 +188,30 @@ func (d *Datasource) SeedTelemetry(ctx context.Context, now time.Time) (SeedTele
 		answer.VMs = append(answer.VMs, vm)
 	}
 	return answer, nil
+}
+
+// seedFieldAge bounds how much older than the VM's newest point a field's
+// newest value may be and still be shown: fields read by per-domain calls
+// arrive every N s (CONTRACT.md, 10 s by default); a field that stopped
+// arriving minutes ago is null, not shown as current.
+const seedFieldAge = time.Minute
+
+// fieldSamples returns the rows of the field's newest two values in s,
+// newest first: Newest reads the newest two samples of each field, aligned
+// on the union of all fields' times, so a field's rows are those that hold
+// it. None when its newest is more than seedFieldAge older than newest.
+func fieldSamples(s influx.VMSeries, field string, newest time.Time) []int {
+	var rows []int
+	values := s.Values[field]
+	for i := len(values) - 1; i >= 0 && len(rows) < 2; i-- {
+		if values[i] != nil {
+			rows = append(rows, i)
+		}
+	}
+	if len(rows) > 0 && newest.Sub(s.Times[rows[0]]) > seedFieldAge {
+		return nil
+	}
+	return rows
 }
 
 func (d *Datasource) settingsUsable(w http.ResponseWriter) bool {
