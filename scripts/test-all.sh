@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # The project's one test command (`npm test`; CI runs it as root on a fresh Debian 12).
 # Installs what is missing, starts the system libvirtd inside network namespace "vmt"
-# for the run, then runs every test in three lanes at the same time, the phases of a
+# for the run, then runs every test in four lanes at the same time, the phases of a
 # lane one after the other (a phase that needs another lane's work waits for it):
 #   builds    (background) InfluxDB 1.8/2.7, the test guest, and the plugin executable
 #             with the SDK's mage target build:backend into dist/: every Go test
 #             launches that one (VMT_PLUGIN_EXECUTABLE)
 #   frontend  npm ci (when node_modules is older than the lock file); npm run
-#             build (first: e2e waits for it), typecheck, lint, test:ci; the browser tests on that build;
-#             npm run lint:go (gofmt, go vet, staticcheck). CPU-bound work, one at a time.
+#             build (first: the e2e lane waits for it), typecheck, lint, test:ci.
+#             CPU-bound work, one at a time.
 #   exporter  npm --prefix exporter ci (same rule); its unit, then its integration tests
+#             (three files at a time); npm run lint:go (gofmt, go vet, staticcheck)
 #   system    the scripts' self-tests (shellcheck; InfluxDB 1.6/1.8/2.7 servers; a real
 #             guest's stats); go test -tags integration ./... (after the exporter's
-#             npm ci: Go tests run the exporter); e2e (after the frontend build)
+#             npm ci: Go tests run the exporter)
+#   e2e       (after the builds, the exporter's npm ci and the frontend build) go test
+#             -tags e2e; plugin-e2e; the browser tests on the frontend build
 # Those lanes mostly wait for servers, daemons and guests, so they share 2 cores well.
 # Each phase's output is printed when it ends. The phases are listed in docs/TESTING.md.
 # Every phase runs even when an earlier one failed; the summary lists each with its
@@ -136,23 +139,12 @@ frontend_lane() {
   if [[ -f package.json && -d src ]]; then
     phase "frontend: npm ci" npm_ci .
     local script
-    # The build first: e2e (in the system lane) waits for it, the checks wait for nobody.
+    # The build first: the e2e lane waits for it, the checks wait for nobody.
     for script in build typecheck lint test:ci; do
       if has_npm_script . "$script"; then phase "frontend: $script" npm run "$script"; else skip "frontend: $script" "no npm script"; fi
     done
-    # test:browser is `npm run build` and then this.
-    if [[ -f test/browser/run.mjs ]]; then
-      phase --after "frontend: build" "frontend: browser (on that build)" node test/browser/run.mjs
-    else
-      skip "frontend: browser" "no test/browser/run.mjs"
-    fi
   else
     skip "frontend: build" "no package.json or src/"
-  fi
-  if [[ -f go.mod ]] && has_npm_script . lint:go; then
-    phase "go: lint (gofmt, vet, staticcheck)" npm run lint:go
-  else
-    skip "go: lint" "no go.mod or npm script lint:go"
   fi
 }
 
@@ -163,6 +155,12 @@ exporter_lane() {
     phase "exporter: integration tests" npm --prefix exporter run test:integration
   else
     skip "exporter: npm ci" "no exporter/package.json"
+  fi
+  # Here because this lane ends first.
+  if [[ -f go.mod ]] && has_npm_script . lint:go; then
+    phase "go: lint (gofmt, vet, staticcheck)" npm run lint:go
+  else
+    skip "go: lint" "no go.mod or npm script lint:go"
   fi
 }
 
@@ -185,12 +183,24 @@ system_lane() {
   else
     skip "go: go test" "no go.mod"
   fi
+}
+
+# Beside the Go integration tests rather than after them: both mostly wait for guests,
+# servers and the launched plugin.
+e2e_lane() {
+  local builds=(--after "build: influxd 1.8" --after "build: influxd 2.7" --after "build: guest" --after "build: plugin executable")
   if [[ -f package.json ]] && has_npm_script . e2e; then
     # npm run e2e is `npm run build` and then these.
-    phase --after "exporter: npm ci" --after "frontend: build" "e2e: go test -tags e2e" go test -tags e2e -count=1 -v -timeout 25m ./e2e/
+    phase "${builds[@]}" --after "exporter: npm ci" --after "frontend: build" "e2e: go test -tags e2e" go test -tags e2e -count=1 -v -timeout 25m ./e2e/
     phase "e2e: plugin-e2e" node e2e/plugin-e2e/run.mjs
   else
     skip "e2e" "no npm script e2e"
+  fi
+  # test:browser is `npm run build` and then this.
+  if [[ -f package.json && -f test/browser/run.mjs ]]; then
+    phase --after "frontend: build" "frontend: browser (on that build)" node test/browser/run.mjs
+  else
+    skip "frontend: browser" "no test/browser/run.mjs"
   fi
 }
 
@@ -199,6 +209,8 @@ lane_pids+=($!)
 exporter_lane &
 lane_pids+=($!)
 system_lane &
+lane_pids+=($!)
+e2e_lane &
 lane_pids+=($!)
 for pid in "${lane_pids[@]}"; do wait "$pid" || true; done
 lane_pids=()
