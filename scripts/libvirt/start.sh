@@ -22,9 +22,10 @@
 #     With --netns: all drivers, qemu included, for real guests, inside network namespace
 #     NAME (created) and its own mount namespace, where libvirt's state folders
 #     (/run/libvirt, /var/lib/libvirt, /var/cache/libvirt, /var/log/libvirt,
-#     /etc/libvirt/qemu) are empty tmpfs and qemu.conf is DIR/qemu.conf (guests run as
-#     root, their console output goes to files: no virtlogd);
-#     LIBVIRT_URI=qemu:///system?socket=DIR/libvirt-sock.
+#     /etc/libvirt/qemu) are empty tmpfs and /etc/libvirt is a copy whose qemu.conf is
+#     DIR/qemu.conf (guests run as root, their console output goes to files: no virtlogd);
+#     LIBVIRT_URI=qemu:///system?socket=DIR/libvirt-sock. Run again after the daemon died
+#     (a restart), it starts in the same namespaces and finds the guests it left.
 #     Prints LIBVIRT_URI LIBVIRT_SOCK LIBVIRT_SOCK_RO LIBVIRTD_PID LIBVIRT_NETNS LIBVIRT_STARTED.
 set -euo pipefail
 usage() { echo "usage: $0 [--netns NAME] | --private DIR [--netns NAME]" >&2; exit 2; }
@@ -119,14 +120,32 @@ stdio_handler = "file"
 CONF
       ensure_netns
       echo "$netns" >"$dir/netns"
-      # The mount namespace lives as long as the daemon and its QEMU processes.
-      ip netns exec "$netns" unshare --mount --propagation private bash -c '
-        set -e
-        for state in /run/libvirt /var/lib/libvirt /var/cache/libvirt /var/log/libvirt /etc/libvirt/qemu; do
-          mkdir -p "$state" && mount -t tmpfs tmpfs "$state"
-        done
-        mount --bind "$1/qemu.conf" /etc/libvirt/qemu.conf
-        exec libvirtd -d -f "$1/libvirtd.conf" -p "$1/libvirtd.pid"' private-libvirtd "$dir"
+      local holder
+      if holder=$(alive_pid "$dir/namespace-holder.pid") && [[ $(readlink "/proc/$holder/exe") == */sleep ]]; then
+        # A restart (the daemon was killed or stopped): the new daemon runs in the mount
+        # namespace of the old one, so it finds the state of the guests it left (domain
+        # definitions, status, monitor sockets) and reconnects to those still running.
+        nsenter -t "$holder" -m -n libvirtd -d -f "$dir/libvirtd.conf" -p "$dir/libvirtd.pid"
+      else
+        # The mount namespace lives as long as a process holds it: the holder (killed with
+        # everything else in the network namespace by stop.sh), the daemon, its guests.
+        # /etc/libvirt is a copy with DIR/qemu.conf, bound over the folder: a bind over
+        # the file alone is detached when the host's file is replaced (install-deps.sh
+        # edits it with sed -i on every start.sh call), and the daemon then reads the
+        # host's qemu.conf (QEMU's output through virtlogd, which does not run here).
+        rm -rf "$dir/etc-libvirt"
+        cp -a /etc/libvirt "$dir/etc-libvirt"
+        cp "$dir/qemu.conf" "$dir/etc-libvirt/qemu.conf"
+        ip netns exec "$netns" unshare --mount --propagation private bash -c '
+          set -e
+          mount --bind "$1/etc-libvirt" /etc/libvirt
+          for state in /run/libvirt /var/lib/libvirt /var/cache/libvirt /var/log/libvirt /etc/libvirt/qemu; do
+            mkdir -p "$state" && mount -t tmpfs tmpfs "$state"
+          done
+          sleep infinity </dev/null >/dev/null 2>&1 &
+          echo $! >"$1/namespace-holder.pid"
+          exec libvirtd -d -f "$1/libvirtd.conf" -p "$1/libvirtd.pid"' private-libvirtd "$dir"
+      fi
     else
       # LIBVIRT_DRIVER_DIR pointing at an empty folder: no qemu, network, storage...
       # drivers (those would share /run/libvirt state with the system daemon); the test

@@ -10,7 +10,8 @@
 #   stop.sh --private DIR
 #                      the private daemon of DIR (start.sh --private DIR); when it had
 #                      the qemu driver (--netns NAME), first its guests, then whatever
-#                      still runs in its network namespace, which is then deleted.
+#                      still runs in its network namespace (its guests, the holder of
+#                      its mount namespace), which is then deleted.
 set -euo pipefail
 usage() { echo "usage: $0 [--netns NAME | --private DIR]" >&2; exit 2; }
 netns='' private_dir=''
@@ -52,7 +53,7 @@ if [[ -n $private_dir ]]; then
     for pid in $(ip netns pids "$private_netns"); do kill -KILL "$pid" 2>/dev/null || true; done
     ip netns delete "$private_netns"
   fi
-  rm -f "$private_dir"/{libvirt-sock,libvirt-sock-ro,libvirt-admin-sock,netns}
+  rm -f "$private_dir"/{libvirt-sock,libvirt-sock-ro,libvirt-admin-sock,netns,namespace-holder.pid}
   exit 0
 fi
 
