@@ -53,6 +53,15 @@ const EVENT_INTO: Readonly<Record<number, string>> = {
   [DomainState.PMSUSPENDED]: 'pmsuspended',
 };
 
+/**
+ * A reboot event of a domain within this long of its last written one is
+ * the same reboot: one `virsh reset` of a SeaBIOS guest gives two (QEMU's
+ * reset, then the firmware's own hard reboot as soon as it runs, ~0.25 s
+ * later here; the window leaves room for a loaded host). docs/CONTRACT.md,
+ * vm_event.
+ */
+export const REBOOT_COLLAPSE_MS = 5000;
+
 interface KnownDomain {
   name: string;
   /** Hypervisor id: a running domain with a new id was restarted. */
@@ -88,6 +97,8 @@ export interface DomainEventSourceOptions {
 export class DomainEventSource {
   private known: Map<string, KnownDomain> | null = null;
   private lastTimeMs = 0;
+  /** Time of each domain's last written reboot event, by uuid. */
+  private readonly lastReboot = new Map<string, number>();
 
   constructor(private readonly options: DomainEventSourceOptions) {}
 
@@ -99,7 +110,7 @@ export class DomainEventSource {
    */
   async attach(client: LibvirtClient): Promise<void> {
     client.on('lifecycle', (message) => this.onLifecycle(client, message));
-    client.on('reboot', (message) => this.emit(client, message.domain, 'rebooted', '', false));
+    client.on('reboot', (message) => this.onReboot(client, message.domain));
     await client.registerDomainEvent(DomainEventId.LIFECYCLE);
     await client.registerDomainEvent(DomainEventId.REBOOT);
     const current = await readStates(client);
@@ -107,6 +118,14 @@ export class DomainEventSource {
       this.reconcile(client, current);
     }
     this.known = current;
+  }
+
+  private onReboot(client: LibvirtClient, domain: DomainRef): void {
+    const last = this.lastReboot.get(domain.uuid);
+    if (last !== undefined && (this.options.now ?? Date.now)() - last < REBOOT_COLLAPSE_MS) {
+      return;
+    }
+    this.lastReboot.set(domain.uuid, this.emit(client, domain, 'rebooted', '', false));
   }
 
   private onLifecycle(client: LibvirtClient, message: LifecycleEventMessage): void {
@@ -117,6 +136,7 @@ export class DomainEventSource {
     }
     const previous = this.known.get(domain.uuid);
     if (event === DomainEventType.UNDEFINED) {
+      this.lastReboot.delete(domain.uuid);
       // A running domain that is undefined lives on as a transient one.
       if (!previous || normalState(previous.state) === DomainState.SHUTOFF) {
         this.known.delete(domain.uuid);
@@ -164,12 +184,14 @@ export class DomainEventSource {
     }
   }
 
-  private emit(client: LibvirtClient, domain: DomainRef, event: string, detail: string, reconciled: boolean): void {
+  /** Hands the event on; returns its time. */
+  private emit(client: LibvirtClient, domain: DomainRef, event: string, detail: string, reconciled: boolean): number {
     // Strictly increasing times: two events of one VM in the same millisecond
     // would otherwise be one point in InfluxDB.
     const timeMs = Math.max((this.options.now ?? Date.now)(), this.lastTimeMs + 1);
     this.lastTimeMs = timeMs;
     this.options.onEvent({ timeMs, vm: domain.name, uuid: domain.uuid, event, detail, reconciled }, client);
+    return timeMs;
   }
 }
 

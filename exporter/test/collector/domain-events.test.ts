@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
-import { DomainEventSource } from '../../src/collector/domain-events.js';
+import { DomainEventSource, REBOOT_COLLAPSE_MS } from '../../src/collector/domain-events.js';
 import { DomainEventId, DomainEventType, DomainState, type DomainStatsRecord, type LibvirtClient } from '../../src/libvirt/index.js';
 import type { VmEvent } from '../../src/model/event.js';
 
@@ -66,6 +66,28 @@ test('libvirt events become VmEvents with the names of libvirt detail enums, tim
     [1000, 1001, 1002, 1003, 1004]
   );
   assert.equal(events[0]!.uuid, uuid(1));
+});
+
+test('a second reboot event of a domain within REBOOT_COLLAPSE_MS of the last written one is the same reboot', async () => {
+  const events: VmEvent[] = [];
+  let now = 10_000;
+  const source = new DomainEventSource({ onEvent: (e) => events.push(e), now: () => now });
+  const a = { name: 'vm-a', uuid: uuid(1), id: 3, state: DomainState.RUNNING, reason: 1 };
+  const b = { name: 'vm-b', uuid: uuid(2), id: 4, state: DomainState.RUNNING, reason: 1 };
+  const client = new FakeClient([a, b]);
+  await source.attach(client as unknown as LibvirtClient);
+  client.emit('reboot', { callbackId: 2, domain: a });
+  now += 250; // the firmware's own reset after QEMU's, as a real reset gives
+  client.emit('reboot', { callbackId: 2, domain: a });
+  client.emit('reboot', { callbackId: 2, domain: b }); // another domain: its own reboot
+  now += REBOOT_COLLAPSE_MS - 251;
+  client.emit('reboot', { callbackId: 2, domain: a });
+  now += 1; // REBOOT_COLLAPSE_MS after the first: a new reboot
+  client.emit('reboot', { callbackId: 2, domain: a });
+  assert.deepEqual(
+    events.map((e) => `${e.vm} ${e.event} ${e.timeMs}`),
+    ['vm-a rebooted 10000', 'vm-b rebooted 10250', `vm-a rebooted ${10_000 + REBOOT_COLLAPSE_MS}`]
+  );
 });
 
 test('after a reconnect every difference from the last known states is reported as reconciled', async () => {
