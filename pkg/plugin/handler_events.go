@@ -81,8 +81,12 @@ func eventText(e influx.Event) string {
 		text += " Reconciled: it happened while the exporter's libvirt connection was down, and was found from the VM's state when it reconnected."
 	}
 	switch e.Event {
-	case "started", "rebooted":
+	case "started":
 		text += " The VM's counters start again from zero: the rates of the first sample after it are null."
+	case "rebooted":
+		// Measured on real guests: a reset keeps the QEMU process, whose CPU
+		// time and device counters go on.
+		text += " The guest restarted inside the same QEMU process: its counters go on, rates stay defined."
 	case "stopped", "crashed", "undefined":
 		text += " No samples while the VM is not running: rates are null across the gap."
 	case "suspended":

@@ -12,8 +12,8 @@ export function QueryEditorHelp(_: QueryEditorHelpProps<VmQuery>) {
       <p>
         Pick VMs (all, a list, or a regular expression on the VM name; <code>$vm</code> and <code>$host</code> work),
         the metrics, and the outputs: <b>value</b> as stored, <b>rate</b> as an angle in degrees (40 % → 50 % in 1 s =
-        84.3°), <b>per second</b> for byte counters. After a VM starts or reboots its counters start again from zero, so
-        the first rate after it is null. The metric <b>state</b> is the VM&apos;s state as libvirt&apos;s number (1
+        84.3°), <b>per second</b> for byte counters. After a VM starts its counters start again from zero, so the first
+        rate after it is null (a reboot keeps them: the guest restarts inside the same QEMU process). The metric <b>state</b> is the VM&apos;s state as libvirt&apos;s number (1
         running, 3 paused, 5 shut off, 6 crashed, ...), shown by its name.
       </p>
       <h3>Devices</h3>
