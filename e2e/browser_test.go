@@ -111,9 +111,7 @@ func dsQueries(from, to string, raw []json.RawMessage) ([]backend.DataQuery, err
 // resource calls forwarded here, and e2e/browser/run.mjs (the dashboard's
 // gauges drawn from the backend's answers).
 func checkBrowser(t *testing.T, ctx context.Context, host *pluginHost, repo string, vms []string) {
-	if _, err := os.Stat("/usr/bin/chromium"); err != nil && os.Getenv("CHROMIUM") == "" {
-		prerequisite(t, "no Chromium at /usr/bin/chromium (set CHROMIUM)")
-	}
+	checkChromium(t)
 	if _, err := os.Stat(filepath.Join(repo, "dist/module.js")); err != nil {
 		prerequisite(t, "dist/module.js is missing: run `npm run build` first")
 	}
@@ -129,6 +127,14 @@ func checkBrowser(t *testing.T, ctx context.Context, host *pluginHost, repo stri
 			"E2E_VMS":         strings.Join(vms, ","),
 		})
 	})
+}
+
+// checkChromium: the browser proofs need Chromium.
+func checkChromium(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat("/usr/bin/chromium"); err != nil && os.Getenv("CHROMIUM") == "" {
+		prerequisite(t, "no Chromium at /usr/bin/chromium (set CHROMIUM)")
+	}
 }
 
 func runNode(t *testing.T, ctx context.Context, repo, script string, env map[string]string) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
+	"github.com/vmtelemetry/libvirt-datasource/e2e/provisioning"
 	"github.com/vmtelemetry/libvirt-datasource/internal/testenv"
 )
 
@@ -50,6 +51,12 @@ func TestLifecycleAnnotations(t *testing.T) {
 // virsh; each libvirt event comes back from the launched plugin executable
 // as an annotation frame. A reset is libvirt's REBOOT event ("rebooted");
 // virsh reboot does not reboot this agent-less guest, which ignores ACPI.
+// Then libvirtd is restarted and the guest's QEMU killed while it is down:
+// the exporter reconciles the stop it missed when it reconnects, and the
+// plugin answers it as a reconciled annotation. Last, the provisioned
+// dashboard's annotation query and the VM's time-series panels, answered
+// by the plugin, are drawn in headless Chromium (e2e/browser/run.mjs),
+// each event a marker at its time, each null-rate gap next to one.
 func TestGuestLifecycleAnnotations(t *testing.T) {
 	repo := repoRoot(t)
 	influx := startInflux(t)
@@ -59,14 +66,113 @@ func TestGuestLifecycleAnnotations(t *testing.T) {
 	startExporter(t, repo, lv, "qemu:///system", influx)
 	waitForSamples(t, influx, []string{guest}, 2)
 	host := launchPlugin(t, provisionedSettings(t, repo, influx), filepath.Join(artifactDir(t, repo), "plugin-guest-events.log"))
+	from := time.Now().Add(-20 * time.Second)
 	checkLifecycleSteps(t, host, lv, guest, []lifecycleStep{
 		{[]string{"destroy", guest}, guest + " stopped (destroyed)"},
 		{[]string{"start", guest}, guest + " started (booted)"},
 		{[]string{"suspend", guest}, guest + " suspended (paused)"},
 		{[]string{"resume", guest}, guest + " resumed (unpaused)"},
-		{[]string{"reset", guest}, guest + " rebooted"},
-		{[]string{"destroy", guest}, guest + " stopped (destroyed)"},
 	})
+	// Samples before and after the reset: the browser check wants the rates
+	// defined across it (the QEMU process and its counters go on).
+	waitForMoreSamples(t, influx, guest, 3)
+	checkLifecycleSteps(t, host, lv, guest, []lifecycleStep{{[]string{"reset", guest}, guest + " rebooted"}})
+	waitForMoreSamples(t, influx, guest, 3)
+
+	// libvirtd restarted; while it is down, the guest's QEMU dies.
+	model, _ := json.Marshal(map[string]any{"schemaVersion": 1, "queryType": "events", "vmMode": "list", "vms": []string{guest}})
+	before := len(annotationTitles(t, host, model, time.Now()))
+	lv.Restart(t, func() { lv.KillQEMU(t, guest) })
+	restarted := time.Now()
+	for {
+		events := annotations(t, host, model, restarted)
+		if len(events) > before {
+			last := events[len(events)-1]
+			if !strings.HasPrefix(last.title, guest+" stopped (") || !strings.Contains(last.text, "Reconciled") {
+				t.Fatalf("after the libvirtd restart: annotation %q (%s), want %s stopped, reconciled", last.title, last.text, guest)
+			}
+			t.Logf("libvirtd back → reconciled annotation %q from the plugin in %d ms", last.title, time.Since(restarted).Milliseconds())
+			break
+		}
+		if time.Since(restarted) > 2*time.Minute {
+			t.Fatalf("no reconciled annotation of the guest's stop 2 minutes after libvirtd came back; annotations: %q", annotationTitles(t, host, model, restarted))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	checkLifecycleSteps(t, host, lv, guest, []lifecycleStep{{[]string{"start", guest}, guest + " started (booted)"}})
+	waitForMoreSamples(t, influx, guest, 8)
+	// One reset is one "rebooted", though libvirt announces it more than once
+	// (docs/CONTRACT.md, vm_event); the reset was more than the exporter's
+	// collapse window ago.
+	if n := countTitles(annotationTitles(t, host, model, time.Now()), guest+" rebooted"); n != 1 {
+		t.Errorf("%d %q annotations for one virsh reset, want 1", n, guest+" rebooted")
+	}
+
+	t.Run("AnnotatedDashboard", func(t *testing.T) {
+		writeAnnotatedDashboard(t, host, repo, guest, backend.TimeRange{From: from, To: time.Now().Add(2 * time.Second)})
+		checkChromium(t)
+		runNode(t, context.Background(), repo, "e2e/browser/run.mjs", map[string]string{
+			"E2E_PANELS": filepath.Join(artifactDir(t, repo), annotatedPanelsFile),
+			"E2E_VMS":    guest,
+		})
+	})
+}
+
+// annotatedPanelsFile holds the answers of the annotated dashboard for the browser.
+const annotatedPanelsFile = "events-panels.json"
+
+// writeAnnotatedDashboard asks the plugin, as Grafana does for the VM's row
+// of the provisioned dashboard, the annotation queries and the time-series
+// panels, and writes their answers for e2e/browser/run.mjs.
+func writeAnnotatedDashboard(t *testing.T, host *pluginHost, repo, vm string, tr backend.TimeRange) {
+	t.Helper()
+	d := readDashboard(t, repo)
+	scoped := map[string]string{"datasource": datasourceUID, "vm": vm, "host": ""}
+	annotationsOf, queries, err := d.AnnotationQueries("vmtelemetry-libvirt-datasource", scoped, tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(queries) == 0 {
+		t.Fatal("the provisioned dashboard has no enabled annotation query of the data source")
+	}
+	var answers []provisioning.PanelAnswer
+	for i, q := range queries {
+		resp, err := host.queryData(context.Background(), nil, []backend.DataQuery{q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res := resp.Responses[q.RefID]; res.Error != nil {
+			t.Fatalf("annotation %q: %v", annotationsOf[i].Name, res.Error)
+		}
+		options, _ := json.Marshal(map[string]string{"iconColor": annotationsOf[i].IconColor})
+		answers = append(answers, provisioning.PanelAnswer{Panel: provisioning.Panel{Type: "annotations", Title: annotationsOf[i].Name, Options: options}, VM: vm, Response: resp, Range: tr})
+	}
+	for _, p := range d.QueryPanels() {
+		if p.Type != "timeseries" || (p.RowRepeat != "vm" && p.Repeat != "vm") {
+			continue
+		}
+		panelQueries, err := d.PanelQueries(p, scoped, tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range panelQueries {
+			resp, err := host.queryData(context.Background(), nil, []backend.DataQuery{q.Request})
+			if err != nil {
+				t.Fatal(err)
+			}
+			answers = append(answers, provisioning.PanelAnswer{Panel: p, VM: vm, Response: resp, Range: tr})
+		}
+	}
+	if err := provisioning.WritePanelAnswers(filepath.Join(artifactDir(t, repo), annotatedPanelsFile), answers); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitForMoreSamples waits until InfluxDB holds n more points of vm than now.
+func waitForMoreSamples(t *testing.T, influx *testenv.InfluxServer, vm string, n int) {
+	t.Helper()
+	counts, _ := countsByVM(influx)
+	waitForSamples(t, influx, []string{vm}, int(counts[vm])+n)
 }
 
 // lifecycleStep is a virsh action and the annotation title it must give.
@@ -81,23 +187,14 @@ type lifecycleStep struct {
 func checkLifecycleSteps(t *testing.T, host *pluginHost, lv *testenv.Libvirtd, vm string, steps []lifecycleStep) {
 	t.Helper()
 	model, _ := json.Marshal(map[string]any{"schemaVersion": 1, "queryType": "events", "vmMode": "list", "vms": []string{vm}})
-	count := func(titles []string, title string) int {
-		n := 0
-		for _, got := range titles {
-			if got == title {
-				n++
-			}
-		}
-		return n
-	}
 	var delays []string
 	for _, step := range steps {
-		before := count(annotationTitles(t, host, model, time.Now()), step.title)
+		before := countTitles(annotationTitles(t, host, model, time.Now()), step.title)
 		virsh(t, lv, step.args...)
 		acted := time.Now()
 		for {
 			titles := annotationTitles(t, host, model, acted)
-			if count(titles, step.title) > before {
+			if countTitles(titles, step.title) > before {
 				break
 			}
 			if time.Since(acted) > time.Minute {
@@ -110,7 +207,31 @@ func checkLifecycleSteps(t *testing.T, host *pluginHost, lv *testenv.Libvirtd, v
 	t.Logf("virsh action → annotation frame from the plugin: %s", strings.Join(delays, ", "))
 }
 
+func countTitles(titles []string, title string) int {
+	n := 0
+	for _, got := range titles {
+		if got == title {
+			n++
+		}
+	}
+	return n
+}
+
 func annotationTitles(t *testing.T, host *pluginHost, model []byte, around time.Time) []string {
+	t.Helper()
+	var titles []string
+	for _, a := range annotations(t, host, model, around) {
+		titles = append(titles, a.title)
+	}
+	return titles
+}
+
+// annotation is one row of an annotation frame.
+type annotation struct{ title, text string }
+
+// annotations are the rows of the plugin's annotation frame for the events
+// of model from ten minutes before around to a minute after, oldest first.
+func annotations(t *testing.T, host *pluginHost, model []byte, around time.Time) []annotation {
 	t.Helper()
 	resp, err := host.queryData(context.Background(), nil, []backend.DataQuery{{
 		RefID: "Events", JSON: model, TimeRange: backend.TimeRange{From: around.Add(-10 * time.Minute), To: around.Add(time.Minute)},
@@ -122,13 +243,16 @@ func annotationTitles(t *testing.T, host *pluginHost, model []byte, around time.
 	if dr.Error != nil {
 		t.Fatalf("events query: %v", dr.Error)
 	}
-	var titles []string
+	var out []annotation
 	for _, frame := range dr.Frames {
-		if field, i := frame.FieldByName("title"); i >= 0 {
-			for j := 0; j < field.Len(); j++ {
-				titles = append(titles, field.At(j).(string))
-			}
+		titles, _ := frame.FieldByName("title")
+		texts, _ := frame.FieldByName("text")
+		if titles == nil || texts == nil {
+			t.Fatalf("annotation frame without title or text: %s", fieldNames(frame))
+		}
+		for j := 0; j < titles.Len(); j++ {
+			out = append(out, annotation{titles.At(j).(string), texts.At(j).(string)})
 		}
 	}
-	return titles
+	return out
 }

@@ -1,14 +1,20 @@
 // Frontend proof of the dashboard drawn from the backend's answers: builds
-// src/gauges.tsx and src/fleet.tsx, serves them with the panel answers
-// (E2E_PANELS: panels.json, written by the Go end-to-end test or by
-// TestFleetPanelsOfManyVMsFromInfluxDB18) on 127.0.0.1 and opens them in
+// src/gauges.tsx, src/fleet.tsx and src/events.tsx, serves them with the
+// panel answers (E2E_PANELS: panels.json, written by the Go end-to-end test
+// or by TestFleetPanelsOfManyVMsFromInfluxDB18; events-panels.json, written
+// by TestGuestLifecycleAnnotations) on 127.0.0.1 and opens them in
 // headless Chromium:
 // - for every VM of E2E_VMS, its detail row's gauges: each shows the
 //   backend's last value in the panel's unit and decimals as Grafana formats
 //   them; the row's history panels, when answered, drawn as sparklines;
 // - when the answers hold the "Fleet overview" table: one row per VM, opened
 //   sorted as the panel says (CPU % descending), re-sorted by a click on the
-//   "Memory %" header, every column inside the panel (none cut off).
+//   "Memory %" header, every column inside the panel (none cut off);
+// - when the answers hold an annotation query for a VM: its time-series
+//   panels with the events drawn on them (src/events.tsx), every event a
+//   marker on every panel at the x of its time, its tooltip the event's
+//   title, text and tags, every null-rate gap of the Rates panel holding a
+//   stop or start marker, and the CPU rate defined right after a reboot.
 // Screenshots go to test-artifacts/e2e/, or to E2E_SHOTS (npm run shot:fleet
 // writes docs/img). Run by `go test -tags e2e ./e2e/` (npm run e2e) and by
 // npm run shot:fleet.
@@ -88,6 +94,8 @@ async function serve() {
     '/gauges.js': [path.join(build, 'gauges.js'), 'text/javascript; charset=utf-8'],
     '/fleet': [path.join(here, 'fleet.html'), 'text/html; charset=utf-8'],
     '/fleet.js': [path.join(build, 'fleet.js'), 'text/javascript; charset=utf-8'],
+    '/events': [path.join(here, 'events.html'), 'text/html; charset=utf-8'],
+    '/events.js': [path.join(build, 'events.js'), 'text/javascript; charset=utf-8'],
     '/panels.json': [panelsFile, 'application/json'],
   };
   const server = http.createServer((req, res) => {
@@ -117,51 +125,14 @@ async function main() {
   });
   try {
     for (const vm of vms) {
-      const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
-      const errors = [];
-      page.on('pageerror', (e) => errors.push(String(e)));
-      await page.route('**/*', (route) => (route.request().url().startsWith(url) ? route.continue() : route.abort()));
-      await page.goto(`${url}/?vm=${encodeURIComponent(vm)}`);
-      await page.waitForFunction(() => window.gauges?.done, null, { timeout: 60000 });
-      const state = await page.evaluate(() => window.gauges);
-      check(`${vm}: the gauge page rendered`, !state.error, state.error);
-      check(`${vm}: gauges were drawn`, state.drawn.length > 0, `${state.drawn.length} gauges`);
-      // The value text BarGauge put in the page for each display value.
-      const drawnTexts = await page
-        .locator('.gauge')
-        .evaluateAll((els) => els.map((e) => ({ want: e.dataset.text, got: e.querySelector('[data-testid]')?.textContent })));
-      check(`${vm}: one bar gauge per display value`, drawnTexts.length === state.drawn.length, `${drawnTexts.length} for ${state.drawn.length}`);
-      for (const { want, got } of drawnTexts) {
-        check(`${vm}: BarGauge shows ${JSON.stringify(want)}`, got === want, `page shows ${JSON.stringify(got)}`);
+      const has = (type) => answers.some((p) => p.type === type && p.vm === vm);
+      if (has('gauge')) {
+        await checkGauges(browser, url, vm, answers);
       }
-      for (const g of state.drawn) {
-        const name = `${vm}: ${g.panel} shows ${JSON.stringify(g.text)} (unit ${g.unit}, backend value ${g.raw})`;
-        const shown = parseShown(g);
-        if (!shown) {
-          check(name, false, `text does not have the form of unit ${g.unit}`);
-          continue;
-        }
-        if (g.decimals !== undefined && !(g.unit in BYTE_RATE_STEPS)) {
-          check(`${name}: ${g.decimals} decimal(s)`, shown.digits === g.decimals, `${shown.digits} shown`);
-        }
-        const tolerance = (0.5 * (shown.scale ?? 1)) / 10 ** shown.digits + 1e-9;
-        check(name, g.raw !== null && Math.abs(shown.value - g.raw) <= tolerance, `shown ${shown.value}, backend ${g.raw}, tolerance ${tolerance}`);
+      if (has('annotations')) {
+        await checkEvents(browser, url, vm, answers);
       }
-      const histories = answers.filter((p) => p.type === 'timeseries' && p.vm === vm);
-      if (histories.length > 0) {
-        const canvases = await page.locator('.history canvas').count();
-        const drawn = state.history.map((h) => `${h.panel}: ${h.series} series`);
-        check(
-          `${vm}: the ${histories.length} history panels drawn, each series a sparkline`,
-          state.history.length === histories.length && state.history.every((h) => h.series > 0) && canvases >= state.history.reduce((n, h) => n + h.series, 0),
-          `${drawn.join(', ')}; ${canvases} canvases`
-        );
-      }
-      check(`${vm}: no uncaught page errors`, errors.length === 0, errors.join('\n'));
-      const shot = path.join(shots, `gauges-${vm.replace(/[^\w.-]/g, '_')}.png`);
-      await page.locator('#gauges').screenshot({ path: shot });
-      console.log(`screenshot ${path.relative(root, shot)}`);
-      await page.close();
+      check(`${vm}: the answers hold its gauges or its annotated panels`, has('gauge') || has('annotations'));
     }
     const fleet = answers.find((p) => p.type === 'table' && p.title === 'Fleet overview');
     if (fleet) {
@@ -171,6 +142,206 @@ async function main() {
     await browser.close();
     server.close();
   }
+}
+
+/** The gauge page of one VM: every gauge shows the backend's value as Grafana formats it. */
+async function checkGauges(browser, url, vm, answers) {
+  const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.route('**/*', (route) => (route.request().url().startsWith(url) ? route.continue() : route.abort()));
+  await page.goto(`${url}/?vm=${encodeURIComponent(vm)}`);
+  await page.waitForFunction(() => window.gauges?.done, null, { timeout: 60000 });
+  const state = await page.evaluate(() => window.gauges);
+  check(`${vm}: the gauge page rendered`, !state.error, state.error);
+  check(`${vm}: gauges were drawn`, state.drawn.length > 0, `${state.drawn.length} gauges`);
+  // The value text BarGauge put in the page for each display value.
+  const drawnTexts = await page
+    .locator('.gauge')
+    .evaluateAll((els) => els.map((e) => ({ want: e.dataset.text, got: e.querySelector('[data-testid]')?.textContent })));
+  check(`${vm}: one bar gauge per display value`, drawnTexts.length === state.drawn.length, `${drawnTexts.length} for ${state.drawn.length}`);
+  for (const { want, got } of drawnTexts) {
+    check(`${vm}: BarGauge shows ${JSON.stringify(want)}`, got === want, `page shows ${JSON.stringify(got)}`);
+  }
+  for (const g of state.drawn) {
+    const name = `${vm}: ${g.panel} shows ${JSON.stringify(g.text)} (unit ${g.unit}, backend value ${g.raw})`;
+    const shown = parseShown(g);
+    if (!shown) {
+      check(name, false, `text does not have the form of unit ${g.unit}`);
+      continue;
+    }
+    if (g.decimals !== undefined && !(g.unit in BYTE_RATE_STEPS)) {
+      check(`${name}: ${g.decimals} decimal(s)`, shown.digits === g.decimals, `${shown.digits} shown`);
+    }
+    const tolerance = (0.5 * (shown.scale ?? 1)) / 10 ** shown.digits + 1e-9;
+    check(name, g.raw !== null && Math.abs(shown.value - g.raw) <= tolerance, `shown ${shown.value}, backend ${g.raw}, tolerance ${tolerance}`);
+  }
+  const histories = answers.filter((p) => p.type === 'timeseries' && p.vm === vm);
+  if (histories.length > 0) {
+    const canvases = await page.locator('.history canvas').count();
+    const drawn = state.history.map((h) => `${h.panel}: ${h.series} series`);
+    check(
+      `${vm}: the ${histories.length} history panels drawn, each series a sparkline`,
+      state.history.length === histories.length && state.history.every((h) => h.series > 0) && canvases >= state.history.reduce((n, h) => n + h.series, 0),
+      `${drawn.join(', ')}; ${canvases} canvases`
+    );
+  }
+  check(`${vm}: no uncaught page errors`, errors.length === 0, errors.join('\n'));
+  const shot = path.join(shots, `gauges-${vm.replace(/[^\w.-]/g, '_')}.png`);
+  await page.locator('#gauges').screenshot({ path: shot });
+  console.log(`screenshot ${path.relative(root, shot)}`);
+  await page.close();
+}
+
+/** The annotation rows of an annotation answer (Grafana's frame JSON): time, title, text, tags. */
+function annotationRows(entry) {
+  return Object.values(entry.response.results)
+    .flatMap((r) => r.frames ?? [])
+    .flatMap((frame) => {
+      const times = column(frame, 'time') ?? [];
+      return times.map((time, i) => ({
+        time,
+        title: column(frame, 'title')[i],
+        text: column(frame, 'text')[i],
+        tags: String(column(frame, 'tags')[i]).split(','),
+      }));
+    });
+}
+
+// Events after which a VM's rates are null until it has two samples again:
+// it stopped (no samples) or its counters started again from zero. Not a
+// reboot: the guest restarts inside the same QEMU process, whose counters go on.
+const GAP_EVENTS = new Set(['stopped', 'started', 'crashed', 'shutdown', 'undefined']);
+
+/**
+ * The null-rate gaps of a time-series answer: per series, each run of null
+ * values after its first value, from the last sample before it to the first
+ * after it (a trailing run ends at the panel's end).
+ */
+function nullGaps(entry) {
+  const gaps = [];
+  for (const frame of Object.values(entry.response.results).flatMap((r) => r.frames ?? [])) {
+    const timeIndex = frame.schema.fields.findIndex((f) => f.type === 'time');
+    const times = frame.data.values[timeIndex];
+    frame.schema.fields.forEach((field, f) => {
+      if (field.type !== 'number') {
+        return;
+      }
+      const values = frame.data.values[f];
+      let last = -1;
+      for (let i = 0; i < values.length; i++) {
+        if (values[i] === null) {
+          continue;
+        }
+        if (last >= 0 && i > last + 1) {
+          gaps.push({ field: field.name, from: times[last], to: times[i] });
+        }
+        last = i;
+      }
+      if (last >= 0 && last < values.length - 1) {
+        gaps.push({ field: field.name, from: times[last], to: entry.to });
+      }
+    });
+  }
+  return gaps;
+}
+
+/**
+ * The annotated time-series panels of one VM: every event of the annotation
+ * answer is a marker on every panel at the x its time has on the panel's time
+ * axis, its tooltip shows the event, and every null-rate gap has a stop,
+ * start or reboot marker inside it.
+ */
+async function checkEvents(browser, url, vm, answers) {
+  const page = await browser.newPage({ viewport: { width: 1240, height: 1100 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.route('**/*', (route) => (route.request().url().startsWith(url) ? route.continue() : route.abort()));
+  await page.goto(`${url}/events?vm=${encodeURIComponent(vm)}`);
+  await page.waitForFunction(() => window.events?.done, null, { timeout: 60000 });
+  const state = await page.evaluate(() => window.events);
+  check(`${vm}: the annotated panels rendered`, !state.error, state.error);
+  const events = answers.filter((p) => p.type === 'annotations' && p.vm === vm).flatMap(annotationRows);
+  const panels = answers.filter((p) => p.type === 'timeseries' && p.vm === vm);
+  check(`${vm}: the annotation answer has events`, events.length > 0);
+  check(
+    `${vm}: the ${panels.length} time-series panels drawn`,
+    state.panels.length === panels.length && state.panels.every((p) => p.series > 0),
+    state.panels.map((p) => `${p.panel}: ${p.series} series`).join(', ')
+  );
+  const drawn = await page.locator('.annotated-panel').evaluateAll((els) =>
+    els.map((el) => {
+      const over = el.querySelector('.u-over').getBoundingClientRect();
+      return {
+        title: el.querySelector('.panel-title').textContent,
+        left: over.left,
+        width: over.width,
+        bottom: over.bottom,
+        markers: [...el.querySelectorAll('.event-marker')].map((m) => {
+          const r = m.getBoundingClientRect();
+          return { time: Number(m.dataset.time), title: m.dataset.title, x: r.left + r.width / 2, top: r.top };
+        }),
+      };
+    })
+  );
+  for (const [i, panel] of drawn.entries()) {
+    const { from, to } = panels[i];
+    check(`${panel.title}: one marker per event (${events.length})`, panel.markers.length === events.length, `${panel.markers.length} markers`);
+    for (const event of events) {
+      const want = panel.left + ((event.time - from) / (to - from)) * panel.width;
+      const marker = panel.markers.find((m) => m.time === event.time && m.title === event.title);
+      check(
+        `${panel.title}: "${event.title}" at ${new Date(event.time).toISOString()} marked at x ${Math.round(want)}, below the plot`,
+        marker !== undefined && Math.abs(marker.x - want) <= 1.5 && marker.top >= panel.bottom,
+        marker ? `marker at x ${marker.x.toFixed(1)}, top ${marker.top} (plot ends at ${panel.bottom})` : 'no marker'
+      );
+    }
+  }
+  // The tooltip of a reconciled event says so (Grafana shows the text on hover).
+  const reconciled = events.find((e) => e.text.includes('Reconciled'));
+  if (reconciled) {
+    const marker = page.locator('.annotated-panel').first().locator(`.event-marker[data-time="${reconciled.time}"]`);
+    const tooltip = (await marker.count()) === 1 ? await marker.hover().then(() => page.locator('.event-tooltip').first().textContent({ timeout: 5000 })) : '';
+    check(
+      `${vm}: hovering "${reconciled.title}" shows its title, text and tags`,
+      tooltip.includes(reconciled.title) && tooltip.includes(reconciled.text) && reconciled.tags.every((tag) => tooltip.includes(tag)),
+      `tooltip: ${JSON.stringify(tooltip)}`
+    );
+  }
+  // Every null-rate gap is explained by a marker: a stop, start or reboot
+  // between the last sample before it and the first after it.
+  const rates = panels.find((p) => p.title === 'Rates');
+  if (rates) {
+    const gaps = nullGaps(rates);
+    check(`${vm}: the Rates panel has null-rate gaps`, gaps.length > 0);
+    for (const gap of gaps) {
+      const explaining = events.filter((e) => e.time >= gap.from && e.time <= gap.to && e.tags.some((tag) => GAP_EVENTS.has(tag)));
+      check(
+        `${vm}: Rates ${gap.field} null from ${new Date(gap.from).toISOString()} to ${new Date(gap.to).toISOString()} has a marker`,
+        explaining.length > 0,
+        `events: ${events.map((e) => `${new Date(e.time).toISOString()} ${e.title}`).join('; ')}`
+      );
+    }
+  }
+  // A reboot explains no gap: the CPU rate is defined at the first sample after it.
+  if (rates) {
+    const frame = Object.values(rates.response.results).flatMap((r) => r.frames ?? [])[0];
+    const times = column(frame, 'time');
+    const cpu = column(frame, 'cpu_usage_percent_rate');
+    for (const reboot of events.filter((e) => e.tags.includes('rebooted'))) {
+      const next = times.findIndex((t) => t > reboot.time);
+      check(
+        `${vm}: Rates CPU defined at the first sample after "${reboot.title}" (the counters go on)`,
+        next >= 0 && cpu[next] !== null,
+        next >= 0 ? `CPU rate ${cpu[next]} at ${new Date(times[next]).toISOString()}` : 'no sample after it'
+      );
+    }
+  }
+  check(`${vm}: no uncaught page errors`, errors.length === 0, errors.join('\n'));
+  const shot = path.join(shots, `events-${vm.replace(/[^\w.-]/g, '_')}.png`);
+  await page.locator('#events').screenshot({ path: shot });
+  console.log(`screenshot ${path.relative(root, shot)}`);
+  await page.close();
 }
 
 /** The frame's column `name` by row, from Grafana's frame JSON. */

@@ -1,4 +1,4 @@
-// Builds the pages (src/gauges.tsx, src/fleet.tsx) into test-artifacts/e2e/browser-build/
+// Builds the pages (src/gauges.tsx, src/fleet.tsx, src/events.tsx) into test-artifacts/e2e/browser-build/
 // from the root project's packages (@grafana/data, @grafana/ui, React: the
 // versions the plugin is built against and Grafana 13 provides).
 const path = require('path');
@@ -8,7 +8,7 @@ const root = path.resolve(__dirname, '../..');
 module.exports = {
   mode: 'production',
   context: __dirname,
-  entry: { gauges: './src/gauges.tsx', fleet: './src/fleet.tsx' },
+  entry: { gauges: './src/gauges.tsx', fleet: './src/fleet.tsx', events: './src/events.tsx' },
   devtool: false,
   cache: { type: 'filesystem', cacheDirectory: path.join(root, 'node_modules/.cache/webpack-e2e-gauges') },
   output: { path: path.join(root, 'test-artifacts/e2e/browser-build'), publicPath: '/', filename: '[name].js', clean: true },

@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"os"
 	"testing"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/vmtelemetry/libvirt-datasource/pkg/models"
 )
@@ -52,5 +55,35 @@ func TestDashboardAnnotatesVMEvents(t *testing.T) {
 	}
 	if found != 1 {
 		t.Errorf("%d annotation queries of the data source, want 1", found)
+	}
+}
+
+// TestAnnotationQueriesAsGrafanaSendsThem: the dashboard's "VM events"
+// annotation becomes one query of the data source with $vm and $host
+// substituted and Grafana's annotation refId; the built-in Grafana
+// annotation is not the data source's.
+func TestAnnotationQueriesAsGrafanaSendsThem(t *testing.T) {
+	d, err := ReadDashboard("../../provisioning/dashboards/vm-telemetry.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := backend.TimeRange{From: time.Unix(1000, 0), To: time.Unix(2000, 0)}
+	annotations, queries, err := d.AnnotationQueries("vmtelemetry-libvirt-datasource", map[string]string{"datasource": "uid-1", "vm": "web-1", "host": "kvm1"}, tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(queries) != 1 || annotations[0].Name != "VM events" {
+		t.Fatalf("%d queries (%v): want the one of \"VM events\"", len(queries), annotations)
+	}
+	q := queries[0]
+	parsed, err := models.ParseQuery(q.JSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.RefID != "Anno" || q.TimeRange != tr || parsed.QueryType != models.QueryTypeEvents || len(parsed.VMs) != 1 || parsed.VMs[0] != "web-1" || parsed.Host != "kvm1" {
+		t.Errorf("query %s (refId %s, range %v): want the events of web-1 on kvm1, refId Anno, the range asked", q.JSON, q.RefID, q.TimeRange)
+	}
+	if _, _, err := d.AnnotationQueries("vmtelemetry-libvirt-datasource", map[string]string{"datasource": "uid-1"}, tr); err == nil {
+		t.Error("an annotation keeping $vm unresolved must be an error")
 	}
 }

@@ -28,7 +28,21 @@ type Dashboard struct {
 	Templating struct {
 		List []Variable `json:"list"`
 	} `json:"templating"`
-	RawPanels []Panel `json:"panels"`
+	RawPanels   []Panel `json:"panels"`
+	Annotations struct {
+		List []Annotation `json:"list"`
+	} `json:"annotations"`
+}
+
+// Annotation is an annotation query of the dashboard: Grafana runs each
+// enabled one over the dashboard's time range and draws its events on
+// every panel.
+type Annotation struct {
+	Name       string         `json:"name"`
+	Enable     bool           `json:"enable"`
+	IconColor  string         `json:"iconColor"`
+	Datasource *DataSourceRef `json:"datasource"`
+	Target     map[string]any `json:"target"`
 }
 
 // Variable is a template variable.
@@ -235,6 +249,33 @@ func (d *Dashboard) PanelQueries(p Panel, scoped map[string]string, tr backend.T
 		})
 	}
 	return out, nil
+}
+
+// AnnotationQueries builds the query Grafana sends for each enabled
+// annotation of a data source of type dsType (built-in Grafana annotations
+// are Grafana's own): the target with variables replaced, refId "Anno" as
+// Grafana's annotation runner sets it, over the dashboard's time range.
+func (d *Dashboard) AnnotationQueries(dsType string, scoped map[string]string, tr backend.TimeRange) ([]Annotation, []backend.DataQuery, error) {
+	var annotations []Annotation
+	var queries []backend.DataQuery
+	for _, a := range d.Annotations.List {
+		if !a.Enable || a.Datasource == nil || a.Datasource.Type != dsType {
+			continue
+		}
+		resolved := substituteTree(a.Target, scoped).(map[string]any)
+		resolved["refId"] = "Anno"
+		body, err := json.Marshal(resolved)
+		if err != nil {
+			return nil, nil, err
+		}
+		if strings.Contains(string(body), "$") {
+			return nil, nil, fmt.Errorf("annotation %q keeps an unresolved variable: %s", a.Name, body)
+		}
+		annotations = append(annotations, a)
+		queries = append(queries, backend.DataQuery{RefID: "Anno", QueryType: str(resolved["queryType"]),
+			MaxDataPoints: 100, Interval: time.Second, TimeRange: tr, JSON: body})
+	}
+	return annotations, queries, nil
 }
 
 // VariableQuery builds the query Grafana sends to refresh a query variable.

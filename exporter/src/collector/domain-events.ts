@@ -55,8 +55,8 @@ const EVENT_INTO: Readonly<Record<number, string>> = {
 
 /**
  * A reboot event of a domain within this long of its last written one is
- * the same reboot: one `virsh reset` of a SeaBIOS guest gives two (QEMU's
- * reset, then the firmware's own hard reboot as soon as it runs, ~0.25 s
+ * the same reboot: one `virsh reset` of a SeaBIOS guest gives two or three
+ * (QEMU's reset, then the firmware's own as soon as it runs, 0.14-0.25 s
  * later here; the window leaves room for a loaded host). docs/CONTRACT.md,
  * vm_event.
  */
