@@ -193,7 +193,7 @@ func TestPointLimit(t *testing.T) {
 			t.Fatal(err)
 		}
 		var rows int
-		err = c.EachInfluxQL(context.Background(), "db", "", "SELECT v FROM m", func(s Series) error { rows += len(s.Values); return nil })
+		err = c.EachInfluxQL(context.Background(), "db", "", "SELECT v FROM m", func(*Series, []Value) error { rows++; return nil })
 		wantErr := limit > 0 && limit < 9
 		if wantErr != (err != nil) || (wantErr && (KindOf(err) != ErrTooManyPoints || !strings.Contains(err.Error(), "more than 8 points") || !strings.Contains(err.Error(), "maxPointsPerQuery"))) {
 			t.Errorf("limit %d: InfluxQL error %v after %d rows", limit, err, rows)

@@ -2,7 +2,6 @@ package influx
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,23 +13,13 @@ import (
 const influxQLPath = "/query"
 
 // Series is one series of an InfluxQL answer; with epoch=ns the time
-// column holds integers of nanoseconds.
+// column holds integers of nanoseconds. Values is filled by InfluxQL only:
+// EachInfluxQL hands the rows over one by one.
 type Series struct {
 	Name    string            `json:"name"`
 	Tags    map[string]string `json:"tags"`
 	Columns []string          `json:"columns"`
-	Values  Rows              `json:"values"`
-	// Partial says that the next chunk continues this series.
-	Partial bool `json:"partial"`
-}
-
-// influxQLChunk is one JSON object of a chunked answer.
-type influxQLChunk struct {
-	Results []struct {
-		Series []Series `json:"series"`
-		Error  string   `json:"error"`
-	} `json:"results"`
-	Error string `json:"error"`
+	Values  [][]Value         `json:"values"`
 }
 
 // chunkSize is the rows per chunk InfluxDB streams: small enough that
@@ -38,10 +27,12 @@ type influxQLChunk struct {
 const chunkSize = 10000
 
 // EachInfluxQL runs a read query over GET /query with a chunked answer and
-// calls onSeries for each chunk as it arrives, so the whole answer is never
-// held at once. A series longer than a chunk comes in several calls with the
-// same name and tags. GET matters: InfluxDB refuses SELECT … INTO over it.
-func (c *Client) EachInfluxQL(ctx context.Context, database, retentionPolicy, query string, onSeries func(Series) error) error {
+// calls onRow for each row as it is read (influxQLStream), so that neither
+// the answer nor a chunk of it is ever held. All rows of one series come
+// with the same *Series, also when InfluxDB split it over chunks; row is
+// reused once onRow returns. GET matters: InfluxDB refuses SELECT … INTO
+// over it.
+func (c *Client) EachInfluxQL(ctx context.Context, database, retentionPolicy, query string, onRow func(series *Series, row []Value) error) error {
 	recordExecuted(ctx, query)
 	params := url.Values{"q": {query}, "db": {database}, "epoch": {"ns"}, "chunked": {"true"}, "chunk_size": {fmt.Sprint(chunkSize)}}
 	if retentionPolicy != "" {
@@ -56,49 +47,42 @@ func (c *Client) EachInfluxQL(ctx context.Context, database, retentionPolicy, qu
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		return c.httpError(resp.StatusCode, body, influxQLPath)
 	}
-	decoder := json.NewDecoder(resp.Body)
 	points := c.newPointCounter()
-	for {
-		var chunk influxQLChunk
-		if err := decoder.Decode(&chunk); errors.Is(err, io.EOF) {
-			return nil
-		} else if err != nil {
-			return c.readError(ctx, err, "decoding the InfluxQL answer")
+	stream := influxQLStream{json: newJSONStream("InfluxQL answer", resp.Body), onRow: func(series *Series, row []Value) error {
+		if err := points.add(1); err != nil {
+			return err
 		}
-		if chunk.Error != "" {
-			return queryError(chunk.Error)
-		}
-		for _, result := range chunk.Results {
-			if result.Error != "" {
-				return queryError(result.Error)
-			}
-			for _, series := range result.Series {
-				if err := points.add(len(series.Values)); err != nil {
-					return err
-				}
-				if err := onSeries(series); err != nil {
-					return err
-				}
-			}
-		}
+		return onRow(series, row)
+	}}
+	if err := stream.read(); err != nil {
+		return c.readError(ctx, err, "decoding the InfluxQL answer")
 	}
+	return nil
 }
 
 // InfluxQL runs a read query like EachInfluxQL and returns every series of
-// every statement, the chunks of a series joined.
+// every statement with its rows.
 func (c *Client) InfluxQL(ctx context.Context, database, retentionPolicy, query string) ([]Series, error) {
-	var all []Series
-	continues := false
-	err := c.EachInfluxQL(ctx, database, retentionPolicy, query, func(s Series) error {
-		if n := len(all); continues && n > 0 && all[n-1].Name == s.Name && sameTags(all[n-1].Tags, s.Tags) {
-			all[n-1].Values = append(all[n-1].Values, s.Values...)
-		} else {
+	var all []*Series
+	// The rows' cells share blocks of one allocation each.
+	var block []Value
+	err := c.EachInfluxQL(ctx, database, retentionPolicy, query, func(s *Series, row []Value) error {
+		if n := len(all); n == 0 || all[n-1] != s {
 			all = append(all, s)
 		}
-		continues = s.Partial
+		if len(block)+len(row) > cap(block) {
+			block = make([]Value, 0, 1024*len(row))
+		}
+		start := len(block)
+		block = append(block, row...)
+		s.Values = append(s.Values, block[start:len(block):len(block)])
 		return nil
 	})
-	return all, err
+	answer := make([]Series, len(all))
+	for i, s := range all {
+		answer[i] = *s
+	}
+	return answer, err
 }
 
 func sameTags(a, b map[string]string) bool {

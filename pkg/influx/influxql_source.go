@@ -309,36 +309,41 @@ func (s *InfluxQLSource) readSeries(ctx context.Context, q string, fields []stri
 		return nil, fmt.Errorf("at most %d fields per query", maxFields)
 	}
 	b := newSeriesBuilder(fields, deviceTag)
-	err := s.Client.EachInfluxQL(ctx, s.Database, s.RetentionPolicy, q, func(series Series) error {
+	// What a series' rows fill, worked out once per series.
+	var (
+		current *Series
+		vm      *vmColumns
+		uuid    string
 		// Column i of the answer fills field columnField[i] (-1: not asked for).
-		columnField := make([]int, len(series.Columns))
-		for i, name := range series.Columns {
-			columnField[i] = -1
-			if fi, ok := b.fieldIndex(name); ok && i > 0 {
-				columnField[i] = fi
+		columnField []int
+	)
+	err := s.Client.EachInfluxQL(ctx, s.Database, s.RetentionPolicy, q, func(series *Series, row []Value) error {
+		if series != current {
+			current = series
+			columnField = make([]int, len(series.Columns))
+			for i, name := range series.Columns {
+				columnField[i] = -1
+				if fi, ok := b.fieldIndex(name); ok && i > 0 {
+					columnField[i] = fi
+				}
 			}
+			vm = b.vm(series.Tags[TagVM], series.Tags[TagHost], func(tag string) string { return series.Tags[tag] })
+			uuid = series.Tags[TagUUID]
 		}
-		vm := b.vm(series.Tags[TagVM], series.Tags[TagHost], func(tag string) string { return series.Tags[tag] })
-		uuid := series.Tags[TagUUID]
-		for _, row := range series.Values {
-			if len(row) != len(series.Columns) || len(row) == 0 {
-				return &Error{Kind: ErrBadResponse, Message: "InfluxQL answer has a row that does not match its columns"}
+		t, err := row[0].UnixNano()
+		if err != nil {
+			return err
+		}
+		vm.seen(uuid, t)
+		for i := 1; i < len(row); i++ {
+			fi := columnField[i]
+			if fi < 0 {
+				continue
 			}
-			t, err := row[0].UnixNano()
-			if err != nil {
-				return err
-			}
-			vm.seen(uuid, t)
-			for i := 1; i < len(row); i++ {
-				fi := columnField[i]
-				if fi < 0 {
-					continue
-				}
-				if v, ok := row[i].Float(); ok {
-					vm.add(fi, t, v)
-				} else if text, ok := row[i].Text(); ok {
-					b.addText(vm, fi, t, text)
-				}
+			if v, ok := row[i].Float(); ok {
+				vm.add(fi, t, v)
+			} else if text, ok := row[i].Text(); ok {
+				b.addText(vm, fi, t, text)
 			}
 		}
 		return nil

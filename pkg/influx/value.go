@@ -33,21 +33,39 @@ type Value struct {
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (v *Value) UnmarshalJSON(b []byte) error {
-	*v = Value{}
+	if len(b) > 0 && b[0] == '"' {
+		*v = Value{kind: kindString}
+		return json.Unmarshal(b, &v.text)
+	}
+	parsed, err := parseScalar(b)
+	*v = parsed
+	return err
+}
+
+// parseScalar reads a cell that is no string: a number, true, false or
+// null. It returns the cell by value, which stays off the heap.
+func parseScalar(b []byte) (Value, error) {
+	var v Value
 	if len(b) == 0 {
-		return fmt.Errorf("empty JSON value")
+		return v, fmt.Errorf("empty JSON value")
 	}
 	switch b[0] {
 	case 'n':
-		return nil
+		if string(b) != "null" {
+			return v, fmt.Errorf("InfluxQL cell %.20q is not JSON", b)
+		}
+		return v, nil
 	case 't', 'f':
+		if string(b) != "true" && string(b) != "false" {
+			return v, fmt.Errorf("InfluxQL cell %.20q is not JSON", b)
+		}
 		v.kind, v.text = kindBool, string(b)
-		return nil
-	case '"':
-		v.kind = kindString
-		return json.Unmarshal(b, &v.text)
+		return v, nil
 	case '[', '{':
-		return fmt.Errorf("InfluxQL cell %s is not a scalar", b)
+		return v, fmt.Errorf("InfluxQL cell %.40s is not a scalar", b)
+	}
+	if c := b[0]; c != '-' && (c < '0' || c > '9') {
+		return v, fmt.Errorf("InfluxQL cell %.20q is not a number", b)
 	}
 	v.kind = kindNumber
 	// The parsers only read the text; on failure the message is made from b.
@@ -55,15 +73,15 @@ func (v *Value) UnmarshalJSON(b []byte) error {
 	if isIntegerText(b) {
 		if n, err := strconv.ParseInt(text, 10, 64); err == nil {
 			v.integer, v.ns, v.number = true, n, float64(n)
-			return nil
+			return v, nil
 		}
 	}
 	f, err := strconv.ParseFloat(text, 64)
 	if err != nil {
-		return fmt.Errorf("InfluxQL cell %s is not a number", string(b))
+		return v, fmt.Errorf("InfluxQL cell %.40q is not a number", b)
 	}
 	v.number = f
-	return nil
+	return v, nil
 }
 
 // isIntegerText says whether a JSON number has no fraction or exponent.
@@ -121,174 +139,4 @@ func (v Value) String() string {
 		return strconv.Quote(v.text)
 	}
 	return v.text
-}
-
-// Rows are the values of an InfluxQL series: one row of cells per time.
-// They decode with a scanner of their own: encoding/json has validated the
-// bytes already, and calling Value.UnmarshalJSON through reflection for
-// each of millions of cells costs more than InfluxDB takes to write them.
-type Rows [][]Value
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (r *Rows) UnmarshalJSON(b []byte) error {
-	s := rowScanner{b: b}
-	rows, err := s.rows()
-	if err != nil {
-		return fmt.Errorf("InfluxQL values: %w", err)
-	}
-	*r = rows
-	return nil
-}
-
-// rowScanner reads an array of arrays of scalars.
-type rowScanner struct {
-	b   []byte
-	pos int
-}
-
-func (s *rowScanner) skipSpace() {
-	for s.pos < len(s.b) {
-		switch s.b[s.pos] {
-		case ' ', '\t', '\n', '\r':
-			s.pos++
-		default:
-			return
-		}
-	}
-}
-
-// expect consumes c after any white space.
-func (s *rowScanner) expect(c byte) error {
-	s.skipSpace()
-	if s.pos >= len(s.b) || s.b[s.pos] != c {
-		return fmt.Errorf("want %q at byte %d", c, s.pos)
-	}
-	s.pos++
-	return nil
-}
-
-// next says whether the list goes on: it consumes a ',' (true) or the
-// closing c (false).
-func (s *rowScanner) next(closing byte) (bool, error) {
-	s.skipSpace()
-	if s.pos < len(s.b) {
-		switch s.b[s.pos] {
-		case ',':
-			s.pos++
-			return true, nil
-		case closing:
-			s.pos++
-			return false, nil
-		}
-	}
-	return false, fmt.Errorf("want ',' or %q at byte %d", closing, s.pos)
-}
-
-// empty consumes the closing c of an empty list.
-func (s *rowScanner) empty(closing byte) bool {
-	s.skipSpace()
-	if s.pos < len(s.b) && s.b[s.pos] == closing {
-		s.pos++
-		return true
-	}
-	return false
-}
-
-func (s *rowScanner) rows() (Rows, error) {
-	if s.skipSpace(); s.pos+4 <= len(s.b) && string(s.b[s.pos:s.pos+4]) == "null" {
-		return nil, nil
-	}
-	if err := s.expect('['); err != nil {
-		return nil, err
-	}
-	var rows Rows
-	if s.empty(']') {
-		return rows, nil
-	}
-	// Cells of all rows share one backing array, grown as rows come.
-	width := 0
-	var cells []Value
-	for {
-		if err := s.expect('['); err != nil {
-			return nil, err
-		}
-		start := len(cells)
-		if !s.empty(']') {
-			for {
-				var v Value
-				if err := s.cell(&v); err != nil {
-					return nil, err
-				}
-				if len(cells) == cap(cells) {
-					// A new backing array, with this row's cells so far;
-					// rows already taken keep the old one.
-					grown := make([]Value, 0, max(256*max(width, 1), 2*cap(cells)))
-					cells = append(grown, cells[start:]...)
-					start = 0
-				}
-				cells = append(cells, v)
-				more, err := s.next(']')
-				if err != nil {
-					return nil, err
-				}
-				if !more {
-					break
-				}
-			}
-		}
-		width = len(cells) - start
-		rows = append(rows, cells[start:len(cells):len(cells)])
-		more, err := s.next(']')
-		if err != nil {
-			return nil, err
-		}
-		if !more {
-			break
-		}
-	}
-	if s.skipSpace(); s.pos != len(s.b) {
-		return nil, fmt.Errorf("trailing bytes at %d", s.pos)
-	}
-	return rows, nil
-}
-
-// cell reads one scalar.
-func (s *rowScanner) cell(v *Value) error {
-	s.skipSpace()
-	if s.pos >= len(s.b) {
-		return fmt.Errorf("a cell is missing at the end")
-	}
-	start := s.pos
-	switch c := s.b[s.pos]; {
-	case c == '"':
-		s.pos++
-		escaped := false
-		for s.pos < len(s.b) {
-			switch s.b[s.pos] {
-			case '\\':
-				escaped = true
-				s.pos += 2
-				continue
-			case '"':
-				s.pos++
-				if !escaped {
-					*v = Value{kind: kindString, text: string(s.b[start+1 : s.pos-1])}
-					return nil
-				}
-				return v.UnmarshalJSON(s.b[start:s.pos])
-			}
-			s.pos++
-		}
-		return fmt.Errorf("unterminated string at byte %d", start)
-	case c == '[' || c == '{':
-		return fmt.Errorf("InfluxQL cell at byte %d is not a scalar", start)
-	}
-	for s.pos < len(s.b) {
-		switch s.b[s.pos] {
-		case ',', ']', ' ', '\t', '\n', '\r':
-			return v.UnmarshalJSON(s.b[start:s.pos])
-		}
-		s.pos++
-	}
-	return v.UnmarshalJSON(s.b[start:s.pos])
 }
