@@ -154,19 +154,16 @@ func run() error {
 	}
 
 	scale := float64(totalVMs) / float64(subscribed)
-	queries := float64(queriesAfter.requests-queriesBefore.requests) / elapsed
-	statements := float64(queriesAfter.statements-queriesBefore.statements) / elapsed
+	queries := float64(queriesAfter-queriesBefore) / elapsed
 	cpu := (cpuAfter - cpuBefore) / elapsed * 100
 	livePanelsTotal := perViewer * o.viewers
 	if scale != 1 {
 		fmt.Printf("  measured on %d of %d VMs: %.1f InfluxDB queries/s, %.1f%% CPU, %d live panels; queries/s, CPU %% and live_panels below are scaled ×%.0f, RSS and freshness are as measured\n",
 			subscribed, totalVMs, queries, cpu, livePanelsTotal, scale)
 		queries *= scale
-		statements *= scale
 		cpu *= scale
 		livePanelsTotal = int(float64(livePanelsTotal) * scale)
 	}
-	fmt.Printf("  InfluxDB's counts: %.1f query requests/s holding %.1f statements/s\n", queries, statements)
 	p95, samples := fresh.percentile(95)
 	fmt.Printf("  %d VM freshness samples in the window (p50 %s, p90 %s, p99 %s), load average %s\n", samples,
 		ms(fresh.percentile(50)), ms(fresh.percentile(90)), ms(fresh.percentile(99)), loadAverage())
@@ -466,43 +463,35 @@ func probeArrival(influxURL, database string, duration time.Duration) (string, e
 	return fmt.Sprintf("p50 %d ms, p95 %d ms (%d samples)", at(50), at(95), len(lags)), nil
 }
 
-// influxCounts are InfluxDB's own counts of queries: HTTP query requests
-// (queryReq of its httpd statistics) and the statements they held
-// (queriesExecuted of its query executor): a request may hold several.
-type influxCounts struct{ requests, statements int64 }
-
-func influxQueries(url string) (influxCounts, error) {
+// influxQueries sums queryReq of InfluxDB's httpd statistics.
+func influxQueries(url string) (int64, error) {
 	resp, err := http.Get(url + "/debug/vars")
 	if err != nil {
-		return influxCounts{}, err
+		return 0, err
 	}
 	defer resp.Body.Close()
 	var vars map[string]json.RawMessage
 	if err := json.NewDecoder(resp.Body).Decode(&vars); err != nil {
-		return influxCounts{}, fmt.Errorf("/debug/vars: %w", err)
+		return 0, fmt.Errorf("/debug/vars: %w", err)
 	}
-	var counts influxCounts
+	var total int64
 	found := false
 	for key, raw := range vars {
+		if !strings.HasPrefix(key, "httpd:") {
+			continue
+		}
 		var stat struct {
 			Values map[string]int64 `json:"values"`
 		}
-		switch {
-		case strings.HasPrefix(key, "httpd:"):
-			if json.Unmarshal(raw, &stat) == nil {
-				counts.requests += stat.Values["queryReq"]
-				found = true
-			}
-		case key == "queryExecutor":
-			if json.Unmarshal(raw, &stat) == nil {
-				counts.statements += stat.Values["queriesExecuted"]
-			}
+		if json.Unmarshal(raw, &stat) == nil {
+			total += stat.Values["queryReq"]
+			found = true
 		}
 	}
 	if !found {
-		return influxCounts{}, fmt.Errorf("/debug/vars has no httpd statistics")
+		return 0, fmt.Errorf("/debug/vars has no httpd statistics")
 	}
-	return counts, nil
+	return total, nil
 }
 
 func cpuSeconds(pid int) (float64, error) {
