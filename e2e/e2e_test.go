@@ -85,6 +85,9 @@ func TestEndToEnd(t *testing.T) {
 	clock.mark("alerting")
 	t.Run("Browser", func(t *testing.T) { checkBrowser(t, ctx, host, repo, vms) })
 	clock.mark("browser")
+	// Last: it stops, kills and restarts the idle guest and restarts libvirtd.
+	t.Run("Lifecycle", func(t *testing.T) { checkGuestLifecycle(t, host, lv, influx, repo, idleGuest, busyGuest) })
+	clock.mark("lifecycle, libvirtd restart, annotated panels")
 	t.Run("NoSecretInLogs", func(t *testing.T) { checkNoSecretInLogs(t, repo, influx) })
 }
 

@@ -46,76 +46,80 @@ func TestLifecycleAnnotations(t *testing.T) {
 	checkLifecycleSteps(t, host, lv, "events-e2e", steps)
 }
 
-// TestGuestLifecycleAnnotations: a real QEMU guest (in a network namespace
-// of the test's own) started, paused, resumed, reset and destroyed with
-// virsh; each libvirt event comes back from the launched plugin executable
-// as an annotation frame. A reset is libvirt's REBOOT event ("rebooted");
-// virsh reboot does not reboot this agent-less guest, which ignores ACPI.
-// Then libvirtd is restarted and the guest's QEMU killed while it is down:
-// the exporter reconciles the stop it missed when it reconnects, and the
-// plugin answers it as a reconciled annotation. Last, the provisioned
-// dashboard's annotation query and the VM's time-series panels, answered
-// by the plugin, are drawn in headless Chromium (e2e/browser/run.mjs),
-// each event a marker at its time, each null-rate gap next to one.
-func TestGuestLifecycleAnnotations(t *testing.T) {
-	repo := repoRoot(t)
-	influx := startInflux(t)
-	lv := testenv.StartLibvirtd(t, fmt.Sprintf("vmt-events-%d", os.Getpid()))
-	guest := fmt.Sprintf("vmt-events-%d", os.Getpid())
-	lv.StartGuest(t, guest, "idle")
-	startExporter(t, repo, lv, "qemu:///system", influx)
-	waitForSamples(t, influx, []string{guest}, 2)
-	host := launchPlugin(t, provisionedSettings(t, repo, influx), filepath.Join(artifactDir(t, repo), "plugin-guest-events.log"))
+// checkGuestLifecycle works the guest vm of TestEndToEnd with virsh:
+// destroy, start, suspend, resume and reset; each libvirt event comes back
+// from the launched plugin executable as an annotation frame. A reset is
+// libvirt's REBOOT event ("rebooted"); virsh reboot does not reboot this
+// agent-less guest, which ignores ACPI. Then libvirtd is restarted and vm's
+// QEMU killed while it is down: the exporter reconciles the stop it missed
+// when it reconnects and the plugin answers it as a reconciled annotation,
+// while survivor, which ran through the outage, gets no event. Last, the
+// provisioned dashboard's annotation query and vm's time-series panels,
+// answered by the plugin, are drawn in headless Chromium
+// (e2e/browser/run.mjs), each event a marker at its time, each null-rate
+// gap holding one.
+func checkGuestLifecycle(t *testing.T, host *pluginHost, lv *testenv.Libvirtd, influx *testenv.InfluxServer, repo, vm, survivor string) {
 	from := time.Now().Add(-20 * time.Second)
-	checkLifecycleSteps(t, host, lv, guest, []lifecycleStep{
-		{[]string{"destroy", guest}, guest + " stopped (destroyed)"},
-		{[]string{"start", guest}, guest + " started (booted)"},
-		{[]string{"suspend", guest}, guest + " suspended (paused)"},
-		{[]string{"resume", guest}, guest + " resumed (unpaused)"},
+	checkLifecycleSteps(t, host, lv, vm, []lifecycleStep{
+		{[]string{"destroy", vm}, vm + " stopped (destroyed)"},
+		{[]string{"start", vm}, vm + " started (booted)"},
+		{[]string{"suspend", vm}, vm + " suspended (paused)"},
+		{[]string{"resume", vm}, vm + " resumed (unpaused)"},
 	})
 	// Samples before and after the reset: the browser check wants the rates
 	// defined across it (the QEMU process and its counters go on).
-	waitForMoreSamples(t, influx, guest, 3)
-	checkLifecycleSteps(t, host, lv, guest, []lifecycleStep{{[]string{"reset", guest}, guest + " rebooted"}})
-	waitForMoreSamples(t, influx, guest, 3)
+	waitForMoreSamples(t, influx, vm, 3)
+	checkLifecycleSteps(t, host, lv, vm, []lifecycleStep{{[]string{"reset", vm}, vm + " rebooted"}})
+	waitForMoreSamples(t, influx, vm, 3)
 
-	// libvirtd restarted; while it is down, the guest's QEMU dies.
-	model, _ := json.Marshal(map[string]any{"schemaVersion": 1, "queryType": "events", "vmMode": "list", "vms": []string{guest}})
+	// libvirtd restarted; while it is down, vm's QEMU dies.
+	model := eventsQuery(vm)
 	before := len(annotationTitles(t, host, model, time.Now()))
-	lv.Restart(t, func() { lv.KillQEMU(t, guest) })
+	lv.Restart(t, func() { lv.KillQEMU(t, vm) })
 	restarted := time.Now()
 	for {
 		events := annotations(t, host, model, restarted)
 		if len(events) > before {
 			last := events[len(events)-1]
-			if !strings.HasPrefix(last.title, guest+" stopped (") || !strings.Contains(last.text, "Reconciled") {
-				t.Fatalf("after the libvirtd restart: annotation %q (%s), want %s stopped, reconciled", last.title, last.text, guest)
+			if !strings.HasPrefix(last.title, vm+" stopped (") || !strings.Contains(last.text, "Reconciled") {
+				t.Fatalf("after the libvirtd restart: annotation %q (%s), want %s stopped, reconciled", last.title, last.text, vm)
 			}
 			t.Logf("libvirtd back → reconciled annotation %q from the plugin in %d ms", last.title, time.Since(restarted).Milliseconds())
 			break
 		}
 		if time.Since(restarted) > 2*time.Minute {
-			t.Fatalf("no reconciled annotation of the guest's stop 2 minutes after libvirtd came back; annotations: %q", annotationTitles(t, host, model, restarted))
+			t.Fatalf("no reconciled annotation of %s's stop 2 minutes after libvirtd came back; annotations: %q", vm, annotationTitles(t, host, model, restarted))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	checkLifecycleSteps(t, host, lv, guest, []lifecycleStep{{[]string{"start", guest}, guest + " started (booted)"}})
-	waitForMoreSamples(t, influx, guest, 8)
+	checkLifecycleSteps(t, host, lv, vm, []lifecycleStep{{[]string{"start", vm}, vm + " started (booted)"}})
+	waitForMoreSamples(t, influx, vm, 8)
 	// One reset is one "rebooted", though libvirt announces it more than once
 	// (docs/CONTRACT.md, vm_event); the reset was more than the exporter's
 	// collapse window ago.
-	if n := countTitles(annotationTitles(t, host, model, time.Now()), guest+" rebooted"); n != 1 {
-		t.Errorf("%d %q annotations for one virsh reset, want 1", n, guest+" rebooted")
+	if n := countTitles(annotationTitles(t, host, model, time.Now()), vm+" rebooted"); n != 1 {
+		t.Errorf("%d %q annotations for one virsh reset, want 1", n, vm+" rebooted")
+	}
+	// The guest that ran through the restart: libvirtd reconnected to it,
+	// nothing changed, nothing to reconcile.
+	if titles := annotationTitles(t, host, eventsQuery(survivor), time.Now()); len(titles) != 0 {
+		t.Errorf("%s ran through the libvirtd restart but has annotations %q", survivor, titles)
 	}
 
 	t.Run("AnnotatedDashboard", func(t *testing.T) {
-		writeAnnotatedDashboard(t, host, repo, guest, backend.TimeRange{From: from, To: time.Now().Add(2 * time.Second)})
+		writeAnnotatedDashboard(t, host, repo, vm, backend.TimeRange{From: from, To: time.Now().Add(2 * time.Second)})
 		checkChromium(t)
 		runNode(t, context.Background(), repo, "e2e/browser/run.mjs", map[string]string{
 			"E2E_PANELS": filepath.Join(artifactDir(t, repo), annotatedPanelsFile),
-			"E2E_VMS":    guest,
+			"E2E_VMS":    vm,
 		})
 	})
+}
+
+// eventsQuery is the events query of one VM.
+func eventsQuery(vm string) []byte {
+	model, _ := json.Marshal(map[string]any{"schemaVersion": 1, "queryType": "events", "vmMode": "list", "vms": []string{vm}})
+	return model
 }
 
 // annotatedPanelsFile holds the answers of the annotated dashboard for the browser.
@@ -186,7 +190,7 @@ type lifecycleStep struct {
 // the action's return to the frame is logged, not asserted.
 func checkLifecycleSteps(t *testing.T, host *pluginHost, lv *testenv.Libvirtd, vm string, steps []lifecycleStep) {
 	t.Helper()
-	model, _ := json.Marshal(map[string]any{"schemaVersion": 1, "queryType": "events", "vmMode": "list", "vms": []string{vm}})
+	model := eventsQuery(vm)
 	var delays []string
 	for _, step := range steps {
 		before := countTitles(annotationTitles(t, host, model, time.Now()), step.title)

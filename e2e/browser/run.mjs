@@ -2,7 +2,7 @@
 // src/gauges.tsx, src/fleet.tsx and src/events.tsx, serves them with the
 // panel answers (E2E_PANELS: panels.json, written by the Go end-to-end test
 // or by TestFleetPanelsOfManyVMsFromInfluxDB18; events-panels.json, written
-// by TestGuestLifecycleAnnotations) on 127.0.0.1 and opens them in
+// by TestEndToEnd/Lifecycle) on 127.0.0.1 and opens them in
 // headless Chromium:
 // - for every VM of E2E_VMS, its detail row's gauges: each shows the
 //   backend's last value in the panel's unit and decimals as Grafana formats
@@ -77,7 +77,19 @@ function parseShown(gauge) {
   }
 }
 
+/** Newest modification time of the files the pages are built from (the dependencies by the lock file). */
+function newestSource() {
+  const sources = [path.join(here, 'webpack.config.cjs'), path.join(root, 'package-lock.json'), ...fs.readdirSync(path.join(here, 'src')).map((f) => path.join(here, 'src', f))];
+  return Math.max(...sources.map((f) => fs.statSync(f).mtimeMs));
+}
+
 function buildPage() {
+  // A second run of the same checkout (the end-to-end test draws twice) reuses the pages.
+  const pages = ['gauges.js', 'fleet.js', 'events.js'].map((f) => path.join(build, f));
+  if (pages.every((f) => fs.existsSync(f) && fs.statSync(f).mtimeMs > newestSource())) {
+    console.log('pages up to date');
+    return;
+  }
   const result = spawnSync(
     process.execPath,
     [path.join(root, 'node_modules/webpack-cli/bin/cli.js'), '-c', path.join(here, 'webpack.config.cjs')],

@@ -50,7 +50,7 @@ func TestEventFrameAnnotationFields(t *testing.T) {
 		t.Errorf("text %q does not explain the null rate after a start", text)
 	}
 	// A reset keeps the QEMU process and its counters (measured on real
-	// guests, e2e TestGuestLifecycleAnnotations): no null rate to explain.
+	// guests, e2e TestEndToEnd/Lifecycle): no null rate to explain.
 	if text := frame.Fields[3].At(1).(string); strings.Contains(text, "null") || !strings.Contains(text, "counters go on") {
 		t.Errorf("text %q: a reboot keeps the counters, its rates stay defined", text)
 	}

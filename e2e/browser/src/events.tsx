@@ -1,6 +1,6 @@
 // The VM's time-series panels of the provisioned dashboard with the "VM
 // events" annotations on them, from the answers the launched plugin gave the
-// end-to-end test (events-panels.json, written by TestGuestLifecycleAnnotations
+// end-to-end test (events-panels.json, written by TestEndToEnd/Lifecycle
 // in Grafana's /api/ds/query JSON).
 //
 // What is Grafana's: the frames decoded by @grafana/data, the panel's
