@@ -40,10 +40,9 @@ describe('spill folder faults', { timeout: 10 * 60_000 }, () => {
     if (!spill) {
       return;
     }
-    const influx = await startInflux(t, '1.8');
-    if (!influx) {
-      return;
-    }
+    // Needed only by the second run: it starts while the first fills the disk.
+    const influxStarted = startInflux(t, '1.8');
+    influxStarted.catch(() => {}); // awaited below
     const args = [
       '--libvirt-socket', libvirtd.socketRo,
       '--libvirt-uri', 'test:///default',
@@ -77,6 +76,10 @@ describe('spill folder faults', { timeout: 10 * 60_000 }, () => {
     assert.equal(await exporter.exited, 0);
     const stopped = exporter.logs.find((l) => l.msg === 'stopped')!;
 
+    const influx = await influxStarted;
+    if (!influx) {
+      return;
+    }
     // Next start with InfluxDB reachable (another host tag): what the disk kept is written.
     const next = ExporterProcess.start(t, [...args.map((a) => (a === 'hv-spill' ? 'hv-next' : a)), '--influx-url', influx.url, '--buffer-max-points', '100000']);
     const nextBase = await next.httpBase();
