@@ -48,7 +48,7 @@ if [[ -n $private_dir ]]; then
     done
   fi
   stop_pid_file "$private_dir/libvirtd.pid" libvirtd
-  if [[ -n $private_netns ]] && ip netns list | grep -q "^$private_netns\b"; then
+  if [[ -n $private_netns ]] && [[ -e /run/netns/$private_netns ]]; then
     # Only processes this daemon started live in its namespace (QEMU of guests it lost).
     for pid in $(ip netns pids "$private_netns"); do kill -KILL "$pid" 2>/dev/null || true; done
     ip netns delete "$private_netns"
@@ -63,6 +63,6 @@ if [[ -z $netns || ( -n $pid && $(ip netns identify "$pid" 2>/dev/null) == "$net
   pgrep -x 'qemu-system-x86' >/dev/null || pgrep -f '^/usr/bin/qemu-system-' >/dev/null ||
     stop_pid_file /run/virtlogd.pid virtlogd
 fi
-if [[ -n $netns ]] && ip netns list | grep -q "^$netns\b"; then
+if [[ -n $netns ]] && [[ -e /run/netns/$netns ]]; then
   ip netns delete "$netns"
 fi
