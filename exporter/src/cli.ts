@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 // vm-telemetry-exporter: wires the pieces together from the settings, runs
 // until SIGTERM/SIGINT (then flushes), or prints one sample per VM (--once).
 
