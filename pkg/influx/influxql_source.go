@@ -213,20 +213,30 @@ func (w *influxQLWriter) rangeSelect(measurement string, req RangeRequest, fromR
 	return nil
 }
 
-// BuildInfluxQLNewest writes the SELECTs of the newest points of each VM,
-// one statement per field: a field may arrive in fewer points than another
-// (docs/CONTRACT.md: fields read by per-domain calls every N s), and the
-// newest rows of all fields together could hold none of its values. A
-// statement of one field skips the rows where it has none.
+// BuildInfluxQLNewest writes the SELECT of the newest points of each VM, or
+// with PerField one SELECT per field (a one-field SELECT skips the rows
+// without it) in one request.
 func BuildInfluxQLNewest(measurement string, req NewestRequest) (string, error) {
 	if len(req.Fields) == 0 || req.Count <= 0 || req.Since.IsZero() {
 		return "", fmt.Errorf("a newest-points query needs fields, a positive count and a lower time bound")
 	}
-	statements := make([]string, len(req.Fields))
-	for i, f := range req.Fields {
+	groups := [][]string{req.Fields}
+	if req.PerField {
+		groups = make([][]string, len(req.Fields))
+		for i, f := range req.Fields {
+			groups[i] = []string{f}
+		}
+	}
+	statements := make([]string, len(groups))
+	for i, fields := range groups {
 		w := &influxQLWriter{}
 		w.keyword("SELECT ")
-		w.ident(f)
+		for j, f := range fields {
+			if j > 0 {
+				w.keyword(", ")
+			}
+			w.ident(f)
+		}
 		w.keyword(" FROM ")
 		w.ident(req.measurement(measurement))
 		w.where(req.Since, farFuture, req.Selection)

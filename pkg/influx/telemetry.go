@@ -180,12 +180,56 @@ func (r RangeRequest) FieldNames() []string {
 
 // NewestRequest reads the newest Count points of each selected VM, not older
 // than Since, which is required: a read without a lower time bound would scan
-// every shard of the retention.
+// every shard of the retention. With PerField, the newest Count samples of
+// each field instead: a field read every N s (docs/CONTRACT.md, per-domain
+// fallback) may have none in the VM's newest points. Flux reads per field
+// anyway (a table per field); InfluxQL needs a statement per field, which
+// costs InfluxDB about three times the one statement of all fields.
 type NewestRequest struct {
 	Selection
-	Fields []string
-	Count  int
-	Since  time.Time
+	Fields   []string
+	Count    int
+	Since    time.Time
+	PerField bool
+}
+
+// MergeNewest returns one VM's series holding, of each field, its newest
+// keep samples in the given series (of that VM, oldest first) that are not
+// older than since: how a live reader keeps a field read every N s between
+// the reads of the VM's newest points. The identity and uuid are the last
+// series'.
+func MergeNewest(fields []string, keep int, since time.Time, series ...VMSeries) VMSeries {
+	b := newSeriesBuilder(fields, "")
+	var last VMSeries
+	for _, s := range series {
+		if len(s.Times) == 0 {
+			continue
+		}
+		last = s
+		v := b.vm(s.VM, s.Host, nil)
+		for i, t := range s.Times {
+			if t.Before(since) {
+				continue
+			}
+			ns := t.UnixNano()
+			v.seen(s.UUID, ns)
+			for fi, f := range fields {
+				if texts := s.Texts[f]; texts != nil {
+					if texts[i] != "" {
+						b.addText(v, fi, ns, texts[i])
+					}
+				} else if values := s.Values[f]; values != nil && values[i] != nil {
+					v.add(fi, ns, *values[i])
+				}
+			}
+		}
+	}
+	merged := b.build(keep)
+	if len(merged) == 0 {
+		return VMSeries{VM: last.VM, Host: last.Host, UUID: last.UUID, Device: last.Device}
+	}
+	merged[0].Device = last.Device
+	return merged[0]
 }
 
 // VMSeries is the data of one VM (and of one of its devices when read

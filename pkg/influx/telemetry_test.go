@@ -99,3 +99,31 @@ func TestInventoryPerHost(t *testing.T) {
 		t.Errorf("web on kvm1 has uuid %q, want that of its newest sample", got[1].UUID)
 	}
 }
+
+// TestMergeNewestKeepsEachFieldsNewestSamples: a field read every 10 s
+// keeps its two newest samples across reads that lack it; a sample before
+// since is dropped; the uuid is the newest point's.
+func TestMergeNewestKeepsEachFieldsNewestSamples(t *testing.T) {
+	at := func(s int) time.Time { return time.Unix(1_700_000_000+int64(s), 0).UTC() }
+	v := func(x float64) *float64 { return &x }
+	fields := []string{"cpu", "state"}
+	earlier := VMSeries{VM: "a", Host: "h", UUID: "u1", Times: []time.Time{at(0), at(10)},
+		Values: map[string][]*float64{"cpu": {v(20), v(30)}, "state": {nil, nil}},
+		Texts:  map[string][]string{"state": {"running", "running"}}}
+	later := VMSeries{VM: "a", Host: "h", UUID: "u2", Times: []time.Time{at(18), at(19)},
+		Values: map[string][]*float64{"cpu": {nil, nil}, "state": {nil, nil}},
+		Texts:  map[string][]string{"state": {"running", "paused"}}}
+	got := MergeNewest(fields, 2, at(0), earlier, later)
+	if len(got.Times) != 4 || !got.Times[0].Equal(at(0)) || !got.Times[3].Equal(at(19)) || got.UUID != "u2" {
+		t.Fatalf("times %v uuid %s, want cpu's 0 and 10 s and state's 18 and 19 s, uuid u2", got.Times, got.UUID)
+	}
+	if cpu := got.Values["cpu"]; cpu[0] == nil || *cpu[0] != 20 || cpu[1] == nil || *cpu[1] != 30 || cpu[3] != nil {
+		t.Errorf("cpu %v, want 20 and 30 at 0 and 10 s", cpu)
+	}
+	if states := got.Texts["state"]; states[2] != "running" || states[3] != "paused" || states[0] != "" {
+		t.Errorf("state %q, want running and paused at 18 and 19 s only", states)
+	}
+	if dropped := MergeNewest(fields, 2, at(5), earlier, later); len(dropped.Times) != 3 || dropped.Values["cpu"][0] == nil || *dropped.Values["cpu"][0] != 30 {
+		t.Errorf("since 5 s: %v %v, want cpu's 10 s sample and state's two", dropped.Times, dropped.Values["cpu"])
+	}
+}

@@ -44,6 +44,8 @@ type fleetVM struct {
 	// period is the step between its last two samples the stream saw (0:
 	// not known yet): how often the stream may expect a new one.
 	period time.Duration
+	// recent holds the newest two samples of each field the stream read.
+	recent influx.VMSeries
 }
 
 // fleetMemory keeps every VM a stream has seen, so that a VM that stops
@@ -67,11 +69,23 @@ func (d *Datasource) FleetFrame(ctx context.Context, q models.Query, interval, w
 	since := now.Add(-window)
 	var series []influx.VMSeries
 	var err error
+	remember := false // memory keeps each VM's newest samples per field
 	if start := readStart(since, fq, 0); start.Before(since) {
 		// A rate window reaches back further than the newest two samples.
 		series, err = d.Source.Range(ctx, influx.RangeRequest{Selection: fq.Selection(), Fields: rawFields(fields), From: start, To: now})
 	} else {
-		series, err = d.Source.Newest(ctx, influx.NewestRequest{Selection: fq.Selection(), Fields: fields, Count: 2, Since: since})
+		// Per field on a first read only: later reads of a stream find each
+		// field's newest samples in memory (recent) and ask for the VM's
+		// newest points alone, a third of InfluxDB's work.
+		series, err = d.Source.Newest(ctx, influx.NewestRequest{Selection: fq.Selection(), Fields: fields, Count: 2, Since: since, PerField: len(memory) == 0})
+		if err == nil && memory != nil {
+			for i, s := range series {
+				if known, ok := memory[s.ID()]; ok {
+					series[i] = influx.MergeNewest(fields, 2, since, known.recent, s)
+				}
+			}
+		}
+		remember = true
 	}
 	if err != nil {
 		return nil, err
@@ -83,8 +97,12 @@ func (d *Datasource) FleetFrame(ctx context.Context, q models.Query, interval, w
 	for _, s := range series {
 		id := s.ID()
 		vm := fleetVM{id: id, uuid: s.UUID, lastSeen: s.Times[len(s.Times)-1]}
-		if states := s.Texts[fleetStateField]; len(states) > 0 {
-			vm.state = states[len(states)-1]
+		if remember {
+			vm.recent = s
+		}
+		states := s.Texts[fleetStateField]
+		for i := len(states) - 1; i >= 0 && vm.state == ""; i-- {
+			vm.state = states[i]
 		}
 		if known, ok := memory[id]; ok {
 			if vm.state == "" {

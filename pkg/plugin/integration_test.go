@@ -752,21 +752,33 @@ func testFleetFrameOfFieldsReadLessOften(t *testing.T, tg target) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	frame, err := d.FleetFrame(context.Background(), q, time.Second, time.Hour, t0.Add(20*time.Second), nil)
-	if err != nil {
+	check := func(frame *data.Frame, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if frame.Rows() != 1 {
+			t.Fatalf("fleet frame has %d rows, want kvm9/slow-1 alone", frame.Rows())
+		}
+		if seen := frame.Fields[0].At(0).(time.Time); !seen.Equal(t0.Add(19 * time.Second)) {
+			t.Errorf("last seen %s, want its newest point %s", seen, t0.Add(19*time.Second))
+		}
+		// 20 → 30 % in 10 s: atan(1) = 45°.
+		wantValues(t, data.NewField("cpu", nil, []*float64{
+			fieldByName(t, frame, "cpu_usage_percent").At(0).(*float64),
+			fieldByName(t, frame, "cpu_usage_percent_rate").At(0).(*float64),
+		}), f(30), f(45))
+	}
+	// One read: each field's newest samples.
+	check(d.FleetFrame(context.Background(), q, time.Second, time.Hour, t0.Add(20*time.Second), nil))
+	// A stream: its first read at t0+11 s sees both CPU samples; the next, at
+	// t0+20 s, reads the VM's newest points (state only) and keeps CPU from
+	// its memory.
+	memory := fleetMemory{}
+	if _, err := d.FleetFrame(context.Background(), q, time.Second, 25*time.Second, t0.Add(11*time.Second), memory); err != nil {
 		t.Fatal(err)
 	}
-	if frame.Rows() != 1 {
-		t.Fatalf("fleet frame has %d rows, want kvm9/slow-1 alone", frame.Rows())
-	}
-	if seen := frame.Fields[0].At(0).(time.Time); !seen.Equal(t0.Add(19 * time.Second)) {
-		t.Errorf("last seen %s, want its newest point %s", seen, t0.Add(19*time.Second))
-	}
-	// 20 → 30 % in 10 s: atan(1) = 45°.
-	wantValues(t, data.NewField("cpu", nil, []*float64{
-		fieldByName(t, frame, "cpu_usage_percent").At(0).(*float64),
-		fieldByName(t, frame, "cpu_usage_percent_rate").At(0).(*float64),
-	}), f(30), f(45))
+	check(d.FleetFrame(context.Background(), q, time.Second, 25*time.Second, t0.Add(20*time.Second), memory))
 }
 
 func testRaw(t *testing.T, tg target) {

@@ -148,7 +148,7 @@ func (d *Datasource) serveVMTelemetry(w http.ResponseWriter, r *http.Request) {
 // of each VM seen in the recent window, rates with the default scales and no
 // gap limit.
 func (d *Datasource) SeedTelemetry(ctx context.Context, now time.Time) (SeedTelemetry, error) {
-	series, err := d.Source.Newest(ctx, influx.NewestRequest{Fields: append([]string{"domain_id"}, seedMetrics...), Count: 2, Since: now.Add(-recentWindow)})
+	series, err := d.Source.Newest(ctx, influx.NewestRequest{Fields: append([]string{"domain_id"}, seedMetrics...), Count: 2, Since: now.Add(-recentWindow), PerField: true})
 	if err != nil {
 		return SeedTelemetry{}, err
 	}
