@@ -56,8 +56,8 @@ func TestLifecycleAnnotations(t *testing.T) {
 // while survivor, which ran through the outage, gets no event. Last, the
 // provisioned dashboard's annotation query and vm's time-series panels,
 // answered by the plugin, are drawn in headless Chromium
-// (e2e/browser/run.mjs), each event a marker at its time, each null-rate
-// gap holding one.
+// (e2e/browser/run.mjs), each event a marker at its time, each stop and
+// start marker at a null CPU rate.
 func checkGuestLifecycle(t *testing.T, host *pluginHost, lv *testenv.Libvirtd, influx *testenv.InfluxServer, repo, vm, survivor string) {
 	from := time.Now().Add(-20 * time.Second)
 	checkLifecycleSteps(t, host, lv, vm, []lifecycleStep{
