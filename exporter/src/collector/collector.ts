@@ -99,6 +99,9 @@ export class Collector {
     const { records, listed } = await this.bulk(client, probing ? ALL_STATS_GROUPS : this.sources.bulkFlags());
     const readings = records.map(({ record, monoNs }) => readBulkRecord(record, monoNs));
     const running = readings.filter((r) => r.domain.id !== -1 && !((this.penaltyUntil.get(runKey(r.domain)) ?? 0) > nowMs));
+    if (!probing) {
+      this.sources.foundInBulk(new Set(running.flatMap((reading) => [...groupsPresent(reading)])), nowMs);
+    }
     const probed = probing ? await this.probe(client, running, nowMs, round) : new Set<DomainReading>();
     const perDomain = this.sources.perDomain();
     if (perDomain.size > 0) {

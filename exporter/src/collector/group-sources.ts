@@ -58,15 +58,30 @@ export class GroupSources {
     return [...this.states.values()].some((s) => s.source === 'unknown' || nowMs - s.probedAtMs >= this.reprobeMs);
   }
 
-  /** The bulk call's flags between probes: state and the groups it gives. */
+  /**
+   * The bulk call's flags between probes: state and every group but the `none` ones.
+   * A `domain` group is still asked for there (the same one call, nothing more for a
+   * driver that lacks it): a probe can take a group NOWAIT left out of every record
+   * for one that only per-domain calls give (a guest booting holds its job lock).
+   */
   bulkFlags(): number {
     let flags: number = DomainStatsGroup.STATE;
     for (const { group, source } of this.states.values()) {
-      if (source === 'bulk' || source === 'unknown') {
+      if (source !== 'none') {
         flags |= BULK_FLAG[group];
       }
     }
     return flags;
+  }
+
+  /** A `domain` group some bulk record held after all: it comes from the bulk call from now on. */
+  foundInBulk(groups: Set<StatsGroupName>, nowMs: number): void {
+    for (const state of this.states.values()) {
+      if (state.source === 'domain' && groups.has(state.group)) {
+        state.source = 'bulk';
+        state.probedAtMs = nowMs;
+      }
+    }
   }
 
   /** The groups read by per-domain calls. */

@@ -146,8 +146,24 @@ describe('a driver whose bulk stats hold every group (qemu)', () => {
   });
 });
 
+describe('a probe while NOWAIT left a group out of every record (guests booting)', () => {
+  test('the group is read per domain until a bulk record holds it, then from the bulk call', async () => {
+    const { libvirt, round, clock } = setup(10_000);
+    libvirt.bulkGroups = 'state'; // as if every VM's job lock were held
+    libvirt.vms = [fakeVm('q', 1)];
+    await round();
+    assert.equal(sourceOf(clock.collector, 'block').source, 'domain');
+    libvirt.bulkGroups = 'full';
+    libvirt.calls = [];
+    const q = (await round()).get('q')!;
+    assert.deepEqual(libvirt.calls, ['bulk'], 'no per-domain call');
+    assert.deepEqual(clock.collector.groupSources().map((g) => [g.source, g.probedAtMs]), Array(5).fill(['bulk', clock.now()]));
+    assert.equal(q.diskReadBytes, 100n, 'this round has the bulk values');
+  });
+});
+
 describe('a driver whose bulk stats hold only state (the test driver)', () => {
-  test('missing groups come from per-domain calls; the XML is read once; the bulk call asks only for state', async () => {
+  test('missing groups come from per-domain calls; the XML is read once', async () => {
     const { libvirt, round, clock } = setup();
     libvirt.bulkGroups = 'state';
     libvirt.vms = [fakeVm('t', 1, { cpuTimeNs: 1_000_000_000n }), fakeVm('off', -1)];
@@ -158,7 +174,7 @@ describe('a driver whose bulk stats hold only state (the test driver)', () => {
     libvirt.vms[0]!.cpuTimeNs += 1_000_000n;
     const samples = await round();
     assert.deepEqual(libvirt.calls, ['bulk', 'info:t', 'memory:t', 'block(vda):t', 'interface(vnet0):t']);
-    assert.deepEqual(libvirt.bulkAsked, [ALL_STATS_GROUPS, DomainStatsGroup.STATE], 'the probe asks for every group, the next round for state only');
+    assert.deepEqual(libvirt.bulkAsked, [ALL_STATS_GROUPS, ALL_STATS_GROUPS], 'the bulk call still asks for the per-domain groups (one call either way)');
     const t = samples.get('t')!;
     assert.equal(t.vcpus, 2);
     assert.notEqual(t.cpuUsagePercent, undefined);
@@ -221,6 +237,7 @@ describe('a group the driver gives neither way (memory stats of node XML domains
     libvirt.calls = [];
     const t = (await round()).get('t')!;
     assert.deepEqual(libvirt.calls, ['bulk', 'info:t', 'block(vda):t', 'interface(vnet0):t'], 'no memory call');
+    assert.equal(libvirt.bulkAsked.at(-1), ALL_STATS_GROUPS & ~DomainStatsGroup.BALLOON, 'nor balloon in the bulk call');
     assert.equal(t.memoryUsagePercent, undefined);
     assert.equal(t.memoryTotalBytes, 1024n * 1024n, 'the balloon size of the domain info');
     clock.advance(REPROBE_MS);
