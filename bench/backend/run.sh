@@ -23,6 +23,12 @@ cd "$(dirname "$0")/../.."
 source scripts/lib/common.sh
 workdir=$(mktemp -d /tmp/vmt-bench-backend.XXXXXX)
 cleanup() {
+  local status=$?
+  # A failed run takes its server's log with the workdir: its end says why first.
+  if ((status != 0)) && [[ -f $workdir/influxdb/influxd.log ]]; then
+    echo "run.sh: exit $status; the end of InfluxDB's log:" >&2
+    tail -n 20 "$workdir/influxdb/influxd.log" >&2
+  fi
   scripts/influxdb/stop.sh "$workdir/influxdb" >/dev/null || true
   rm -rf "$workdir"
 }
