@@ -1,10 +1,11 @@
 // The seed-compatible JSON of docs/CONTRACT.md ("Seed-compatible JSON"):
 // each VM's newest values and the contract's rates from its last two
-// samples (percent: scale 1; byte counters: scale 1 MiB; no gap limit).
+// samples of that value (percent: scale 1; byte counters: scale 1 MiB; no
+// gap limit).
 // A value or rate that is absent is null.
 
 import { MIB, rateDegrees, type RateOptions } from '../model/rates.js';
-import type { SamplePair } from '../model/latest-samples.js';
+import type { VmSamples } from '../model/latest-samples.js';
 import type { VmSample } from '../model/sample.js';
 
 type Metric = 'cpuUsagePercent' | 'memoryUsagePercent' | 'diskReadBytes' | 'diskWriteBytes' | 'networkRxBytes' | 'networkTxBytes';
@@ -29,18 +30,19 @@ export function seedTimestamp(ms: number): string {
   return new Date(Math.floor(ms)).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
-export function telemetryJson(pairs: SamplePair[], nowMs: number): object {
-  const vms = pairs
-    .map(({ previous, latest }) => {
+export function telemetryJson(vms: VmSamples[], nowMs: number): object {
+  const rows = vms
+    .map(({ latest, fields }) => {
       const vm: Record<string, string | number | null> = { id: latest.domainId, name: latest.vm };
       for (const [valueName, rateName, metric, options] of COLUMNS) {
-        const current = { t: latest.timeMs / 1000, v: numeric(latest, metric) };
-        const before = previous ? { t: previous.timeMs / 1000, v: numeric(previous, metric) } : undefined;
+        const pair = fields.get(metric);
+        const current = pair ? { t: pair.latest.timeMs / 1000, v: numeric(pair.latest, metric) } : { t: 0, v: null };
+        const before = pair?.previous ? { t: pair.previous.timeMs / 1000, v: numeric(pair.previous, metric) } : undefined;
         vm[valueName] = current.v;
         vm[rateName] = rateDegrees(before, current, options);
       }
       return vm;
     })
     .sort((a, b) => String(a['name']).localeCompare(String(b['name'])));
-  return { count: vms.length, timestamp: seedTimestamp(nowMs), vms };
+  return { count: rows.length, timestamp: seedTimestamp(nowMs), vms: rows };
 }

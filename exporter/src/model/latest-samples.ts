@@ -1,5 +1,8 @@
-// The last two samples of each VM, for the seed-compatible JSON (values of
-// the newest, rates from the pair). VMs not in the newest round are gone.
+// The newest samples of each VM, for the seed-compatible JSON: per field the
+// last two samples that held it (values of the newest, rates from the pair).
+// Per field, because a field read by per-domain calls arrives only every N s
+// (docs/CONTRACT.md, --libvirt-fallback-interval): the VM's newest sample may
+// not hold it. VMs not in the newest round are gone.
 
 import type { VmSample } from './sample.js';
 
@@ -8,20 +11,46 @@ export interface SamplePair {
   latest: VmSample;
 }
 
+export interface VmSamples {
+  /** The VM's newest sample. */
+  latest: VmSample;
+  /** Per field of VmSample, the last two samples that held it. */
+  fields: Map<keyof VmSample, SamplePair>;
+}
+
+/** A field whose newest value is older than this, next to the VM's newest sample, is dropped. */
+export const FIELD_AGE_MS = 60_000;
+
+/** The fields a sample holds that are measurements (numbers), not identity or time. */
+function measuredFields(sample: VmSample): Array<keyof VmSample> {
+  return (Object.keys(sample) as Array<keyof VmSample>).filter((key) => {
+    const value = sample[key];
+    return key !== 'timeMs' && key !== 'domainId' && (typeof value === 'number' || typeof value === 'bigint');
+  });
+}
+
 export class LatestSamples {
-  private pairs = new Map<string, SamplePair>();
+  private vms = new Map<string, VmSamples>();
 
   /** Replaces the set of VMs with this round's. */
   update(round: VmSample[]): void {
-    const next = new Map<string, SamplePair>();
+    const next = new Map<string, VmSamples>();
     for (const sample of round) {
-      const before = this.pairs.get(sample.uuid);
-      next.set(sample.uuid, { previous: before?.latest, latest: sample });
+      const fields = new Map<keyof VmSample, SamplePair>();
+      for (const [field, pair] of this.vms.get(sample.uuid)?.fields ?? []) {
+        if (sample.timeMs - pair.latest.timeMs <= FIELD_AGE_MS) {
+          fields.set(field, pair);
+        }
+      }
+      for (const field of measuredFields(sample)) {
+        fields.set(field, { previous: fields.get(field)?.latest, latest: sample });
+      }
+      next.set(sample.uuid, { latest: sample, fields });
     }
-    this.pairs = next;
+    this.vms = next;
   }
 
-  all(): SamplePair[] {
-    return [...this.pairs.values()];
+  all(): VmSamples[] {
+    return [...this.vms.values()];
   }
 }

@@ -52,6 +52,21 @@ test('seed JSON: newest values, rates from the last two samples, nulls where abs
   assert.equal(seedTimestamp(0), '1970-01-01T00:00:00.000000Z');
 });
 
+test('seed JSON: a field read every 10 s keeps its newest value and the rate of its own last step', () => {
+  const latest = new LatestSamples();
+  latest.update([sample(0, { cpuUsagePercent: 20 })]);
+  latest.update([sample(10_000, { cpuUsagePercent: 30 })]);
+  for (let s = 11; s <= 19; s++) {
+    latest.update([sample(s * 1000, {})]);
+  }
+  const [vm] = (telemetryJson(latest.all(), 19_500) as { vms: Array<Record<string, unknown>> }).vms;
+  assert.equal(vm!['cpu_usage_percent'], 30);
+  assert.equal(vm!['cpu_rate'], 45, '20 → 30 % in 10 s');
+  latest.update([sample(71_000, {})]);
+  const [later] = (telemetryJson(latest.all(), 71_000) as { vms: Array<Record<string, unknown>> }).vms;
+  assert.equal(later!['cpu_usage_percent'], null, 'a value a minute older than the VM\'s newest sample is not shown');
+});
+
 test('the HTTP port answers /healthz, /metrics and the seed JSON', async (t) => {
   const metrics = new ExporterMetrics();
   metrics.recordRound(0.25, 3, Date.now());

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { telemetryJson } from '../../src/http/telemetry-json.js';
+import { LatestSamples } from '../../src/model/latest-samples.js';
 import { samplePoints } from '../../src/model/points.js';
 import { rateDegrees } from '../../src/model/rates.js';
 import type { VmSample } from '../../src/model/sample.js';
@@ -65,7 +66,10 @@ test('the seed JSON has the catalog seed fields, their rates named and computed 
   ] as const) {
     const previous = sample(1000, before);
     const latest = sample(3000, after);
-    const [vm] = (telemetryJson([{ previous, latest }], 3000) as { vms: Array<Record<string, unknown>> }).vms;
+    const samples = new LatestSamples();
+    samples.update([previous]);
+    samples.update([latest]);
+    const [vm] = (telemetryJson(samples.all(), 3000) as { vms: Array<Record<string, unknown>> }).vms;
     const seed = catalog.filter((m) => m.seedRateName !== undefined);
     assert.deepEqual(Object.keys(vm!), ['id', 'name', ...seed.flatMap((m) => [m.name, m.seedRateName])]);
     for (const m of seed) {
