@@ -61,7 +61,9 @@ func benchRollups(ctx context.Context, plugin *grafanahost.Plugin, ds grafanahos
 		"metrics": benchMetrics, "outputs": []string{"value", "rate", "per_second"},
 	})
 	query := backend.DataQuery{
-		RefID: "A", QueryType: "metrics", JSON: model, Interval: 10 * time.Minute, MaxDataPoints: 1000,
+		// Points enough for 10-min buckets on both sides: at 1000 a week's
+		// 1-s plan takes 604.8-s buckets, the rollup plan whole minutes (11).
+		RefID: "A", QueryType: "metrics", JSON: model, Interval: 10 * time.Minute, MaxDataPoints: int64(set.span/(10*time.Minute)) + 1,
 		TimeRange: backend.TimeRange{From: set.start(), To: set.end},
 	}
 	onRollups := ds
