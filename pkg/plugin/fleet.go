@@ -14,6 +14,10 @@ import (
 // fleetStateField is the contract's string field of the VM's state.
 const fleetStateField = "state"
 
+// fleetRunField is the contract's domain id, written with every point: a
+// new id is a new run of the domain (-1: not running).
+const fleetRunField = "domain_id"
+
 // fleetOutputs are the outputs every fleet row carries: a panel picks its
 // own in the browser.
 var fleetOutputs = []string{models.OutputValue, models.OutputRate, models.OutputPerSecond}
@@ -65,7 +69,7 @@ func (d *Datasource) FleetFrame(ctx context.Context, q models.Query, interval, w
 	}
 	fq := fleetQuery(q)
 	gapLimit := fq.GapLimit(interval)
-	fields := append(append([]string(nil), fq.Metrics...), fleetStateField)
+	fields := append(append([]string(nil), fq.Metrics...), fleetStateField, fleetRunField)
 	since := now.Add(-window)
 	var series []influx.VMSeries
 	var err error
@@ -93,7 +97,7 @@ func (d *Datasource) FleetFrame(ctx context.Context, q models.Query, interval, w
 	if memory == nil {
 		memory = fleetMemory{}
 	}
-	newest := map[influx.VMID]*data.Frame{}
+	newest := map[influx.VMID]fleetVMFrame{}
 	for _, s := range series {
 		id := s.ID()
 		vm := fleetVM{id: id, uuid: s.UUID, lastSeen: s.Times[len(s.Times)-1]}
@@ -114,15 +118,37 @@ func (d *Datasource) FleetFrame(ctx context.Context, q models.Query, interval, w
 			}
 		}
 		memory[id] = vm
-		newest[id] = vmFrame(s, fq, gapLimit, time.Time{}, now)
+		newest[id] = fleetVMFrame{frame: vmFrame(s, fq, gapLimit, time.Time{}, now), oneRun: oneRunning(s)}
 	}
 	return fleetFrame(fq, memory, newest, staleAfter(interval), now), nil
 }
 
-// fleetFrame lays out the rows of the VMs in memory; frames holds the wide
-// frame of each VM read this round, whose rows hold each field's newest
-// steps (a field read every N s is null in the rows of the others).
-func fleetFrame(q models.Query, memory fleetMemory, frames map[influx.VMID]*data.Frame, stale time.Duration, now time.Time) *data.Frame {
+// fleetVMFrame is the wide frame of a VM read this round, whose rows hold
+// each field's newest steps (a field read every N s is null in the rows of
+// the others), and whether its newest two points are of one running run of
+// the domain: only then may a field's value come from before its newest
+// point (a shut-off VM has no value; a restarted one none of the old run).
+type fleetVMFrame struct {
+	frame  *data.Frame
+	oneRun bool
+}
+
+// oneRunning says whether the newest two domain ids of s are one id of a
+// running domain.
+func oneRunning(s influx.VMSeries) bool {
+	var ids []float64
+	values := s.Values[fleetRunField]
+	for i := len(values) - 1; i >= 0 && len(ids) < 2; i-- {
+		if values[i] != nil {
+			ids = append(ids, *values[i])
+		}
+	}
+	return len(ids) > 0 && ids[0] >= 0 && (len(ids) == 1 || ids[0] == ids[1])
+}
+
+// fleetFrame lays out the rows of the VMs in memory with the frames read
+// this round.
+func fleetFrame(q models.Query, memory fleetMemory, frames map[influx.VMID]fleetVMFrame, stale time.Duration, now time.Time) *data.Frame {
 	vms := make([]fleetVM, 0, len(memory))
 	for _, vm := range memory {
 		vms = append(vms, vm)
@@ -150,13 +176,18 @@ func fleetFrame(q models.Query, memory fleetMemory, frames map[influx.VMID]*data
 			states[i] = "stale"
 			continue
 		}
-		frame := frames[vm.id]
-		if frame == nil {
+		read, ok := frames[vm.id]
+		if !ok {
 			continue
 		}
-		for _, f := range frame.Fields[1:] {
+		last := read.frame.Rows() - 1
+		for _, f := range read.frame.Fields[1:] {
 			if j, ok := columnIndex[f.Name]; ok {
-				columns[j].Set(i, newestValue(f))
+				if read.oneRun {
+					columns[j].Set(i, newestValue(f))
+				} else {
+					columns[j].Set(i, f.At(last))
+				}
 			}
 		}
 	}

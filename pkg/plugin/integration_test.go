@@ -739,6 +739,12 @@ func fallbackSeries(m string) string {
 			cpu = fmt.Sprintf(",cpu_usage_percent=%d", 20+i)
 		}
 		fmt.Fprintf(&b, "%s,vm=slow-1,host=kvm9,uuid=uuid-s1 domain_id=1i,state=\"running\"%s %d\n", m, cpu, at)
+		// slow-2: the same until it is shut off at 15 s.
+		if i < 15 {
+			fmt.Fprintf(&b, "%s,vm=slow-2,host=kvm9,uuid=uuid-s2 domain_id=2i,state=\"running\"%s %d\n", m, cpu, at)
+		} else {
+			fmt.Fprintf(&b, "%s,vm=slow-2,host=kvm9,uuid=uuid-s2 domain_id=-1i,state=\"shutoff\" %d\n", m, at)
+		}
 	}
 	return b.String()
 }
@@ -757,8 +763,12 @@ func testFleetFrameOfFieldsReadLessOften(t *testing.T, tg target) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if frame.Rows() != 1 {
-			t.Fatalf("fleet frame has %d rows, want kvm9/slow-1 alone", frame.Rows())
+		if frame.Rows() != 2 {
+			t.Fatalf("fleet frame has %d rows, want kvm9/slow-1 and kvm9/slow-2", frame.Rows())
+		}
+		// slow-2 was shut off: no value of its ended run.
+		if cpu := fieldByName(t, frame, "cpu_usage_percent").At(1).(*float64); cpu != nil {
+			t.Errorf("shut-off slow-2 cpu %v, want null", *cpu)
 		}
 		if seen := frame.Fields[0].At(0).(time.Time); !seen.Equal(t0.Add(19 * time.Second)) {
 			t.Errorf("last seen %s, want its newest point %s", seen, t0.Add(19*time.Second))

@@ -2,7 +2,8 @@
 // last two samples that held it (values of the newest, rates from the pair).
 // Per field, because a field read by per-domain calls arrives only every N s
 // (docs/CONTRACT.md, --libvirt-fallback-interval): the VM's newest sample may
-// not hold it. VMs not in the newest round are gone.
+// not hold it. Values are kept within one run of the domain (its id). VMs
+// not in the newest round are gone.
 
 import type { VmSample } from './sample.js';
 
@@ -37,7 +38,11 @@ export class LatestSamples {
     const next = new Map<string, VmSamples>();
     for (const sample of round) {
       const fields = new Map<keyof VmSample, SamplePair>();
-      for (const [field, pair] of this.vms.get(sample.uuid)?.fields ?? []) {
+      const before = this.vms.get(sample.uuid);
+      // Only within one run of the domain: a value of a run that ended (shut off,
+      // restarted: a new domain id) is not this run's.
+      const sameRun = before !== undefined && before.latest.domainId === sample.domainId && sample.domainId >= 0;
+      for (const [field, pair] of sameRun ? before.fields : []) {
         if (sample.timeMs - pair.latest.timeMs <= FIELD_AGE_MS) {
           fields.set(field, pair);
         }

@@ -62,6 +62,11 @@ test('seed JSON: a field read every 10 s keeps its newest value and the rate of 
   const [vm] = (telemetryJson(latest.all(), 19_500) as { vms: Array<Record<string, unknown>> }).vms;
   assert.equal(vm!['cpu_usage_percent'], 30);
   assert.equal(vm!['cpu_rate'], 45, '20 → 30 % in 10 s');
+  latest.update([sample(20_000, { domainId: -1, state: 'shutoff' })]);
+  const [off] = (telemetryJson(latest.all(), 20_000) as { vms: Array<Record<string, unknown>> }).vms;
+  assert.equal(off!['cpu_usage_percent'], null, 'shut off: no value of the run that ended');
+  latest.update([sample(21_000, { domainId: 11, cpuUsagePercent: 5 })]);
+  latest.update([sample(22_000, { domainId: 11 })]);
   latest.update([sample(71_000, {})]);
   const [later] = (telemetryJson(latest.all(), 71_000) as { vms: Array<Record<string, unknown>> }).vms;
   assert.equal(later!['cpu_usage_percent'], null, 'a value a minute older than the VM\'s newest sample is not shown');

@@ -65,7 +65,7 @@ test('the seed JSON has the catalog seed fields, their rates named and computed 
     [5_000_000, 3_000_000],
   ] as const) {
     const previous = sample(1000, before);
-    const latest = sample(3000, after);
+    const latest = { ...sample(3000, after), domainId: previous.domainId }; // one run of the domain
     const samples = new LatestSamples();
     samples.update([previous]);
     samples.update([latest]);
