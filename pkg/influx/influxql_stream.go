@@ -40,11 +40,7 @@ func (s *influxQLStream) read() error {
 			case "results":
 				return s.json.array(s.result)
 			case "error":
-				msg, err := s.json.str()
-				if err != nil {
-					return err
-				}
-				return queryError(msg)
+				return s.queryError()
 			}
 			return s.json.skip()
 		})
@@ -60,14 +56,20 @@ func (s *influxQLStream) result() error {
 		case "series":
 			return s.json.array(s.series)
 		case "error":
-			msg, err := s.json.str()
-			if err != nil {
-				return err
-			}
-			return queryError(msg)
+			return s.queryError()
 		}
 		return s.json.skip()
 	})
+}
+
+// queryError reads the message of an "error" member, of the answer or of one
+// statement's result, as the query's error.
+func (s *influxQLStream) queryError() error {
+	msg, err := s.json.str()
+	if err != nil {
+		return err
+	}
+	return queryError(msg)
 }
 
 func (s *influxQLStream) series() error {
