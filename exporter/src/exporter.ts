@@ -106,6 +106,16 @@ export class Exporter {
     const { intervalMs, metrics } = this.parts;
     let dueMs = nextTick(Date.now(), intervalMs);
     const tick = (): void => {
+      // Node arms a timer from the event loop's cached time, which lags the wall
+      // clock by the work done since the loop last woke (much of it on a loaded
+      // host): the timer can fire before dueMs. A round started then would have
+      // the previous round's number on the wall clock, and the collector would
+      // skip its per-domain reads as already done in that round.
+      const early = dueMs - Date.now();
+      if (early > 0) {
+        this.timer = setTimeout(tick, early);
+        return;
+      }
       this.current = this.round().finally(() => {
         if (this.timer === null) {
           return;
