@@ -81,7 +81,7 @@ function recordEvents(session: LibvirtSession, exporter: Exporter, metrics: Expo
   session.on('open', (client) => {
     events.attach(client).catch((error: Error) => {
       metrics.countLibvirtError('events');
-      log.warn('registering for domain events failed; events of this connection are missed until the next one reconciles them', {
+      log.warn('domain events: attaching to the new libvirt connection failed', {
         error: error.message,
       });
       session.report(error);

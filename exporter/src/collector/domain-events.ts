@@ -6,6 +6,7 @@
 // event, so an outage leaves no silent gap.
 
 import {
+  CallTimeoutError,
   DOMAIN_EVENT_DETAILS,
   DOMAIN_STATE_REASONS,
   DomainEventId,
@@ -113,7 +114,7 @@ export class DomainEventSource {
     client.on('reboot', (message) => this.onReboot(client, message.domain));
     await client.registerDomainEvent(DomainEventId.LIFECYCLE);
     await client.registerDomainEvent(DomainEventId.REBOOT);
-    const current = await readStates(client);
+    const current = await readStatesRetried(client);
     if (this.known !== null) {
       this.reconcile(client, current);
     }
@@ -192,6 +193,28 @@ export class DomainEventSource {
     this.lastTimeMs = timeMs;
     this.options.onEvent({ timeMs, vm: domain.name, uuid: domain.uuid, event, detail, reconciled }, client);
     return timeMs;
+  }
+}
+
+/**
+ * A state read that times out is tried again: the first bulk call on a
+ * connection can take longer than the call timeout (libvirtd loads its
+ * storage backends on first use; 6 s here with a real guest), and without
+ * a baseline the next outage could not be reconciled.
+ */
+export const STATE_READ_ATTEMPTS = 3;
+
+async function readStatesRetried(client: LibvirtClient): Promise<Map<string, KnownDomain>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await readStates(client);
+    } catch (error) {
+      if (!(error instanceof CallTimeoutError) || attempt === STATE_READ_ATTEMPTS) {
+        throw new Error(`reading every domain's state for reconciliation failed (attempt ${attempt}): ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+    }
   }
 }
 

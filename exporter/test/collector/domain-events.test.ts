@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
-import { DomainEventSource, REBOOT_COLLAPSE_MS } from '../../src/collector/domain-events.js';
-import { DomainEventId, DomainEventType, DomainState, type DomainStatsRecord, type LibvirtClient } from '../../src/libvirt/index.js';
+import { DomainEventSource, REBOOT_COLLAPSE_MS, STATE_READ_ATTEMPTS } from '../../src/collector/domain-events.js';
+import { CallTimeoutError, DomainEventId, DomainEventType, DomainState, type DomainStatsRecord, type LibvirtClient } from '../../src/libvirt/index.js';
 import type { VmEvent } from '../../src/model/event.js';
 
 interface FakeDomain {
@@ -137,4 +137,33 @@ test('a registration libvirt refuses rejects attach, for the caller to report', 
   const client = new FakeClient([]);
   client.registerDomainEvent = () => Promise.reject(new Error('operation not supported'));
   await assert.rejects(source.attach(client as unknown as LibvirtClient), /not supported/);
+});
+
+test('a state read that times out is tried again, so the connection still gets its baseline for the next reconnect', async () => {
+  const events: VmEvent[] = [];
+  const source = new DomainEventSource({ onEvent: (e) => events.push(e) });
+  const vm = { name: 'vm-a', uuid: uuid(1), id: 3, state: DomainState.RUNNING, reason: 1 };
+  const first = new FakeClient([vm]);
+  const read = first.getAllDomainStats.bind(first);
+  let reads = 0;
+  first.getAllDomainStats = () => (++reads < STATE_READ_ATTEMPTS ? Promise.reject(new CallTimeoutError('CONNECT_GET_ALL_DOMAIN_STATS', 5000)) : read());
+  await source.attach(first as unknown as LibvirtClient);
+  assert.equal(reads, STATE_READ_ATTEMPTS);
+
+  // Paused during an outage: the next connection reconciles it against that baseline.
+  const second = new FakeClient([{ ...vm, state: DomainState.PAUSED, reason: 2 }]);
+  await source.attach(second as unknown as LibvirtClient);
+  assert.deepEqual(
+    events.map((e) => [e.vm, e.event, e.reconciled]),
+    [['vm-a', 'suspended', true]]
+  );
+});
+
+test('a state read that keeps timing out rejects attach, naming the read', async () => {
+  const source = new DomainEventSource({ onEvent: () => {} });
+  const client = new FakeClient([]);
+  let reads = 0;
+  client.getAllDomainStats = () => (reads++, Promise.reject(new CallTimeoutError('CONNECT_GET_ALL_DOMAIN_STATS', 5000)));
+  await assert.rejects(source.attach(client as unknown as LibvirtClient), /reading every domain's state for reconciliation failed \(attempt 3\): libvirt call CONNECT_GET_ALL_DOMAIN_STATS got no reply/);
+  assert.equal(reads, STATE_READ_ATTEMPTS);
 });
