@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's one test command (`npm test`; CI runs it as root on a fresh Debian 12).
 # Installs what is missing, starts the system libvirtd inside network namespace "vmt"
-# for the run, then runs every test in four lanes at the same time, the phases of a
+# for the run (or reuses it; stopped at the end only by the run that started it, and
+# not while another run or test still uses it: scripts/libvirt/stop.sh), then runs every test in four lanes at the same time, the phases of a
 # lane one after the other (a phase that needs another lane's work waits for it):
 #   builds    (background) InfluxDB 1.8/2.7, the test guest, and the plugin executable
 #             with the SDK's mage target build:backend into dist/: every Go test

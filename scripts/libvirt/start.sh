@@ -11,6 +11,9 @@
 #     which), and refused if it runs in the host's.
 #     Prints LIBVIRT_URI LIBVIRT_SOCK LIBVIRT_SOCK_RO LIBVIRTD_PID LIBVIRT_NETNS
 #     LIBVIRT_STARTED (1 when this call started the daemon: the caller then stops it).
+#     The calling process (VMT_OWNER_PID overrides, 0: none) is noted as a user of the
+#     daemon while it lives: stop.sh leaves the daemon running while another user lives
+#     (system-users.sh).
 #
 #   start.sh --private DIR [--netns NAME]
 #     A second, root libvirtd owned by one test, its sockets, pid file, config and log in
@@ -38,6 +41,7 @@ while (($#)); do
   esac
 done
 source "$(dirname "$0")/../lib/common.sh"
+source "$VMT_SCRIPTS/libvirt/system-users.sh"
 readonly READY_TIMEOUT_S=60 SYSTEM_PID_FILE=/run/libvirtd.pid
 
 "$VMT_SCRIPTS/install-deps.sh"
@@ -51,8 +55,10 @@ alive_pid() { # PID_FILE: the pid it names, if that process lives
   pid=$(cat "$1" 2>/dev/null) && [[ -n $pid ]] && alive "$pid" && echo "$pid"
 }
 
+# Under the lock libvirtd-system (fd 9, closed for the daemons: they would hold it), so
+# that a daemon stop.sh is stopping is not reused, nor two daemons started at once.
 start_system() {
-  local started=0 pid uri=qemu:///system
+  local started=0 pid uri=qemu:///system owner=${VMT_OWNER_PID:-$PPID}
   if pid=$(alive_pid "$SYSTEM_PID_FILE") && [[ $(readlink "/proc/$pid/exe") == */libvirtd ]]; then
     # A running daemon is reused, never replaced: others may be using it. Under heavy
     # load it may take a while to answer (it probes QEMU at start).
@@ -65,13 +71,13 @@ start_system() {
     # A daemon in another namespace serves as well: guests only need to be in one.
     netns=$running_netns
   else
-    alive_pid /run/virtlogd.pid >/dev/null || virtlogd -d
+    alive_pid /run/virtlogd.pid >/dev/null || virtlogd -d 9>&-
     rm -f /run/libvirt/libvirt-sock /run/libvirt/libvirt-sock-ro
     if [[ -n $netns ]]; then
       ensure_netns
-      ip netns exec "$netns" libvirtd -d
+      ip netns exec "$netns" libvirtd -d 9>&-
     else
-      libvirtd -d
+      libvirtd -d 9>&-
     fi
     wait_until "$READY_TIMEOUT_S" answers "$uri" && wait_until "$READY_TIMEOUT_S" answers "$uri" -r ||
       die "libvirtd did not answer on /run/libvirt within ${READY_TIMEOUT_S}s (log: /var/log/libvirt/libvirtd.log)"
@@ -79,6 +85,7 @@ start_system() {
     started=1
     log "libvirtd started (pid $pid${netns:+, network namespace $netns})"
   fi
+  [[ $owner =~ ^[1-9][0-9]*$ ]] && user_add "$owner"
   echo "LIBVIRT_URI=$uri"
   echo "LIBVIRT_SOCK=/run/libvirt/libvirt-sock"
   echo "LIBVIRT_SOCK_RO=/run/libvirt/libvirt-sock-ro"
@@ -169,4 +176,4 @@ CONF
   echo "LIBVIRT_STARTED=$started"
 }
 
-if [[ -n $private_dir ]]; then start_private; else start_system; fi
+if [[ -n $private_dir ]]; then start_private; else with_lock libvirtd-system start_system; fi

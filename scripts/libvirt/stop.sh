@@ -7,6 +7,11 @@
 #   stop.sh --netns NAME
 #                      the system daemon only if it runs inside network namespace NAME,
 #                      then deletes NAME.
+#                      Both first end the calling process's use of the system daemon
+#                      (VMT_OWNER_PID overrides the caller, as in start.sh). While another
+#                      user that start.sh noted still lives (a concurrent test run, the
+#                      demo), nothing is stopped now: a detached watcher does it once the
+#                      last of them has ended (system-users.sh).
 #   stop.sh --private DIR
 #                      the private daemon of DIR (start.sh --private DIR); when it had
 #                      the qemu driver (--netns NAME), first its guests, then whatever
@@ -22,6 +27,7 @@ case ${1:-} in
   *) usage ;;
 esac
 source "$(dirname "$0")/../lib/common.sh"
+source "$VMT_SCRIPTS/libvirt/system-users.sh"
 
 not_alive() { ! alive "$1"; }
 
@@ -57,12 +63,29 @@ if [[ -n $private_dir ]]; then
   exit 0
 fi
 
-pid=$(cat /run/libvirtd.pid 2>/dev/null) || pid=
-if [[ -z $netns || ( -n $pid && $(ip netns identify "$pid" 2>/dev/null) == "$netns" ) ]]; then
-  stop_pid_file /run/libvirtd.pid libvirtd
-  pgrep -x 'qemu-system-x86' >/dev/null || pgrep -f '^/usr/bin/qemu-system-' >/dev/null ||
-    stop_pid_file /run/virtlogd.pid virtlogd
-fi
-if [[ -n $netns ]] && [[ -e /run/netns/$netns ]]; then
-  ip netns delete "$netns"
-fi
+# Under the lock libvirtd-system (fd 9, as in start.sh): no start.sh reuses the daemon
+# while it is being stopped.
+stop_system() {
+  local owner=${VMT_OWNER_PID:-$PPID} users pid
+  [[ $owner =~ ^[1-9][0-9]*$ ]] && user_drop "$owner"
+  users=$(live_users)
+  if [[ -n $users ]]; then
+    log "libvirtd left running: still used by pid(s) $users; stopped once the last of them has ended"
+    VMT_OWNER_PID=0 setsid bash -c '
+      source "$1/lib/common.sh"; source "$1/libvirt/system-users.sh"; shift
+      while [[ -n $(live_users) ]]; do sleep 2; done
+      exec "$@"' watch-libvirtd-users "$VMT_SCRIPTS" "$VMT_SCRIPTS/libvirt/stop.sh" "$@" \
+      </dev/null >>"$VMT_CACHE/logs/watch-owner.log" 2>&1 9>&- &
+    return 0
+  fi
+  pid=$(cat /run/libvirtd.pid 2>/dev/null) || pid=
+  if [[ -z $netns || ( -n $pid && $(ip netns identify "$pid" 2>/dev/null) == "$netns" ) ]]; then
+    stop_pid_file /run/libvirtd.pid libvirtd
+    pgrep -x 'qemu-system-x86' >/dev/null || pgrep -f '^/usr/bin/qemu-system-' >/dev/null ||
+      stop_pid_file /run/virtlogd.pid virtlogd
+  fi
+  if [[ -n $netns ]] && [[ -e /run/netns/$netns ]]; then
+    ip netns delete "$netns"
+  fi
+}
+with_lock libvirtd-system stop_system "$@"

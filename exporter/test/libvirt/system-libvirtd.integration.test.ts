@@ -37,11 +37,11 @@ function virshFields(output: string, separator: RegExp): Map<string, string> {
 }
 
 let system: SystemLibvirtd;
-before(async () => {
-  system = await ensureSystemLibvirtd();
+before(() => {
+  system = ensureSystemLibvirtd();
 });
-after(async () => {
-  await system?.release();
+after(() => {
+  system?.release();
 });
 
 for (const [label, socketPath] of [
