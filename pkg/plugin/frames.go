@@ -46,6 +46,11 @@ func vmFrame(series influx.VMSeries, q models.Query, gapLimit time.Duration, fro
 		name += " " + tag + "=" + series.Device
 	}
 	frame := data.NewFrame(name, data.NewField(timeFieldName, nil, series.Times[first:]))
+	computed := rateFieldCount(q, q.Metrics)
+	if q.Wants(models.OutputAge) {
+		computed += len(q.Metrics)
+	}
+	cells := newFrameCells(computed, len(series.Times)-first)
 	for _, name := range q.Metrics {
 		values := series.Values[name]
 		if metric, _ := q.Metric(name); metric.State {
@@ -54,9 +59,9 @@ func vmFrame(series influx.VMSeries, q models.Query, gapLimit time.Duration, fro
 		if values == nil {
 			values = make([]*float64, len(series.Times))
 		}
-		appendOutputs(frame, name, labels, series.Times, values, first, q, gapLimit)
+		appendOutputs(frame, cells, name, labels, series.Times, values, first, q, gapLimit)
 		if q.Wants(models.OutputAge) {
-			frame.Fields = append(frame.Fields, ageField(name, labels, series.Times, values, first, to))
+			frame.Fields = append(frame.Fields, ageField(cells, name, labels, series.Times, values, first, to))
 		}
 	}
 	frame.Meta = timeSeriesWideMeta()
@@ -83,8 +88,8 @@ func readStart(from time.Time, q models.Query, bucket time.Duration) time.Time {
 // a gauge without unit. Rates are derived over all the rows; the fields keep
 // the rows from first on (see vmFrame). Each field is made at its final
 // length and filled in place: the value field points at the series' values,
-// the rates are written straight into theirs.
-func appendOutputs(frame *data.Frame, name string, labels data.Labels, times []time.Time, values []*float64, first int, q models.Query, gapLimit time.Duration) {
+// the rates are written straight into cells taken from the frame's cells.
+func appendOutputs(frame *data.Frame, cells *frameCells, name string, labels data.Labels, times []time.Time, values []*float64, first int, q models.Query, gapLimit time.Duration) {
 	metric, _ := q.Metric(name)
 	rows := len(values) - first
 	if q.Wants(models.OutputValue) {
@@ -113,10 +118,10 @@ func appendOutputs(frame *data.Frame, name string, labels data.Labels, times []t
 	}
 	var angles, perSecond filledField
 	if wantsRate {
-		angles = newFilledField(rateField(name, labels, rows), rows)
+		angles = filledField{field: rateField(name, labels, rows), backing: cells.take(rows)}
 	}
 	if wantsPerSecond {
-		perSecond = newFilledField(perSecondField(name, metric.PerSecond, labels, rows), rows)
+		perSecond = filledField{field: perSecondField(name, metric.PerSecond, labels, rows), backing: cells.take(rows)}
 	}
 	rate.Series(times, values, rate.Options{
 		Kind: metric.Kind, Scale: q.Scale(name), GapLimit: gapLimit, Window: q.RateWindow(),
@@ -143,15 +148,53 @@ func newNullableField(name string, labels data.Labels, rows int) *data.Field {
 	return field
 }
 
-// filledField is a nullable float64 field whose values live in one backing
-// array instead of one allocation each; the zero filledField ignores set.
+// filledField is a nullable float64 field whose values live in a backing
+// array (frameCells) instead of one allocation each; the zero filledField
+// ignores set.
 type filledField struct {
 	field   *data.Field
 	backing []float64
 }
 
-func newFilledField(field *data.Field, rows int) filledField {
-	return filledField{field: field, backing: make([]float64, rows)}
+// frameCells hands out the backing arrays of a frame's computed fields
+// (rates, per-second rates, ages) from one allocation sized for all of
+// them. One array per field would cost an allocation each, and Go's size
+// classes round each up: 3600 rows (an hour at 1 s) take 32 KiB for 28.8 kB,
+// 3 MB of the 50 VMs' frames of such an hour.
+type frameCells struct {
+	free []float64
+}
+
+func newFrameCells(fields, rows int) *frameCells {
+	return &frameCells{free: make([]float64, fields*rows)}
+}
+
+// rateFieldCount counts the _rate and _per_second fields appendOutputs
+// makes of the given metrics (fields of a raw query included: one that
+// proves not numeric only leaves its cells unused).
+func rateFieldCount(q models.Query, metrics []string) int {
+	fields := 0
+	for _, name := range metrics {
+		if metric, _ := q.Metric(name); !metric.State {
+			if q.Wants(models.OutputRate) {
+				fields++
+			}
+			if q.Wants(models.OutputPerSecond) && metric.HasPerSecond() {
+				fields++
+			}
+		}
+	}
+	return fields
+}
+
+// take returns the next n cells; a count that fell short gets a new array.
+func (c *frameCells) take(n int) []float64 {
+	if len(c.free) < n {
+		return make([]float64, n)
+	}
+	cells := c.free[:n:n]
+	c.free = c.free[n:]
+	return cells
 }
 
 func (f filledField) set(i int, v float64) {
@@ -165,8 +208,9 @@ func (f filledField) set(i int, v float64) {
 // ageField gives each sample with a value, from first on, the seconds until
 // the next sample with a value, and the newest one the seconds until to
 // (never negative); samples without a value get null.
-func ageField(name string, labels data.Labels, times []time.Time, values []*float64, first int, to time.Time) *data.Field {
-	ages := newFilledField(newNullableField(name+ageSuffix, labels, len(values)-first), len(values)-first)
+func ageField(cells *frameCells, name string, labels data.Labels, times []time.Time, values []*float64, first int, to time.Time) *data.Field {
+	rows := len(values) - first
+	ages := filledField{field: newNullableField(name+ageSuffix, labels, rows), backing: cells.take(rows)}
 	ages.field.Config = &data.FieldConfig{Unit: "s"}
 	next := to
 	for i := len(values) - 1; i >= first; i-- {

@@ -140,6 +140,7 @@ func rawFrame(series influx.Series, q models.Query, gapLimit time.Duration) (*da
 	}
 	frame := data.NewFrame(name, data.NewField(timeFieldName, nil, sortedTimes))
 	frame.Meta = timeSeriesWideMeta()
+	cells := newFrameCells(rateFieldCount(q, series.Columns[1:]), len(sortedTimes))
 	for col := 1; col < len(series.Columns); col++ {
 		column := series.Columns[col]
 		values, numeric := numericColumn(series.Values, order, col)
@@ -150,7 +151,7 @@ func rawFrame(series influx.Series, q models.Query, gapLimit time.Duration) (*da
 			})
 			continue
 		}
-		appendOutputs(frame, column, labels, sortedTimes, values, 0, q, gapLimit)
+		appendOutputs(frame, cells, column, labels, sortedTimes, values, 0, q, gapLimit)
 	}
 	if valueFieldCount(frame) == 0 {
 		return nil, userError{fmt.Errorf("series %q has no numeric column", series.Name)}
