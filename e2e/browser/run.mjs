@@ -432,14 +432,17 @@ async function checkFleet(browser, url, frame) {
   console.log(`screenshot ${path.relative(root, shot)}`);
 
   await page.locator('[role="columnheader"]', { hasText: 'Memory %' }).first().click();
-  await page.waitForTimeout(500);
-  const second = await shownRows(page);
-  const matches = (want) => second.length > 5 && second.every((ref, i) => ref === want[i]);
-  check(
-    'fleet: a click on "Memory %" sorts the rows by memory',
-    matches(expectedOrder(frame, 'memory_usage_percent', false)) || matches(expectedOrder(frame, 'memory_usage_percent', true)),
-    `shown ${second.slice(0, 6)}`
-  );
+  const matches = (rows, want) => rows.length > 5 && rows.every((ref, i) => ref === want[i]);
+  const byMemory = (rows) =>
+    matches(rows, expectedOrder(frame, 'memory_usage_percent', false)) || matches(rows, expectedOrder(frame, 'memory_usage_percent', true));
+  // The table sorts again after the click: read until it has (seconds on a loaded host; bounded).
+  let second = await shownRows(page);
+  const until = Date.now() + PAGE_LOAD_MS;
+  while (!byMemory(second) && Date.now() < until) {
+    await page.waitForTimeout(250);
+    second = await shownRows(page);
+  }
+  check('fleet: a click on "Memory %" sorts the rows by memory', byMemory(second), `shown ${second.slice(0, 6)}`);
   check('fleet: the order changed', second.join() !== first.join());
   check('fleet: no uncaught page errors', errors.length === 0, errors.join('\n'));
   await page.close();
