@@ -30,6 +30,10 @@ root=$(cd "$VMT_SCRIPTS/.." && pwd)
 cd "$root"
 readonly NETNS=vmt
 run_started=$SECONDS
+# busy_cpu: CPU seconds all processes of the machine have used since boot (the whole
+# run's CPU is the difference: the daemons' too, and that of anything else running).
+busy_cpu() { awk -v hz="$(getconf CLK_TCK)" '$1 == "cpu" { printf "%d\n", ($2 + $3 + $4 + $7 + $8 + $9) / hz }' /proc/stat; }
+busy_at_start=$(busy_cpu)
 # Phase records (one file each: STATUS START SECONDS NAME) and outputs of this run.
 state=$(mktemp -d "${TMPDIR:-/tmp}/vmt-test-all.XXXXXX")
 
@@ -47,18 +51,27 @@ phase() {
   local file status=0
   file=$state/$(slug "$name")
   if ((${#deps[@]})); then after "${deps[@]}" >"$file.out" 2>&1 || status=$?; fi
-  local started=$SECONDS
+  local started=$SECONDS cpu_before cpu_after
+  children_cpu cpu_before
   if ((status == 0)); then
     log "=== $name: started"
     "$@" >"$file.out" 2>&1 </dev/null || status=$?
   fi
-  echo "$status $((started - run_started)) $((SECONDS - started)) $name" >"$file.done"
+  children_cpu cpu_after
+  echo "$status $((started - run_started)) $((SECONDS - started)) $((cpu_after - cpu_before)) $name" >"$file.done"
   (
     flock 9
     echo "=== $name: $*"
     cat "$file.out"
     if ((status == 0)); then echo "=== $name: ok"; else echo "=== $name: FAILED (exit $status)"; fi
   ) 9>"$state/print.lock"
+}
+# children_cpu VAR: sets VAR to the CPU seconds (user + system) of the processes this
+# shell has waited for. `times` runs in this shell: in a $(...) subshell it counts from 0.
+children_cpu() {
+  local file=$state/times.$BASHPID
+  times >"$file"
+  printf -v "$1" %s "$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, a, "m"); t += a[1] * 60 + a[2] } printf "%d", t }' "$file")"
 }
 skip() { echo "$1" >"$state/$(slug "$1").skip"; echo "$2" >>"$state/$(slug "$1").skip"; }
 
@@ -83,7 +96,11 @@ npm_ci() {
     echo "$1/node_modules is up to date with package-lock.json: npm ci not needed"
     return
   fi
-  npm --prefix "$1" ci --no-audit --no-fund
+  # The lock file pins each version and its hash, and holds no tarball URLs when npm's
+  # omit-lockfile-registry-resolved is set (as here): npm then reads each package's
+  # registry document to find it. --prefer-offline takes the cached documents without
+  # asking the registry whether they changed (1200 requests, 2-3 min of a warm run).
+  npm --prefix "$1" ci --no-audit --no-fund --prefer-offline
 }
 
 has_npm_script() { # DIR SCRIPT
@@ -91,17 +108,19 @@ has_npm_script() { # DIR SCRIPT
 }
 
 # --- background builds -------------------------------------------------------------
+# Each is a phase ("build: NAME") started now, its output in
+# $VMT_CACHE/logs/test-all-build-NAME.log (the end of it printed when it fails).
 declare -a build_pids=()
-start_build() { # NAME CMD...: its exit status goes to $state/build-NAME.status
+start_build() { # NAME CMD...
   local name=$1; shift
-  { "$@" >"$VMT_CACHE/logs/test-all-build-$name.log" 2>&1 </dev/null; echo $? >"$state/build-$name.status"; } &
+  phase "build: $name" build_logged "$name" "$@" &
   build_pids+=($!)
 }
-wait_build() { # NAME: waits for it (from any lane); its log on failure
-  local file=$state/build-$1.status status
-  until [[ -s $file ]]; do sleep 1; done
-  status=$(cat "$file")
-  ((status == 0)) || tail -n 30 "$VMT_CACHE/logs/test-all-build-$1.log"
+build_logged() { # NAME CMD...
+  local log=$VMT_CACHE/logs/test-all-build-${1// /-}.log status=0
+  shift
+  "$@" >"$log" 2>&1 || status=$?
+  ((status == 0)) || tail -n 30 "$log"
   return "$status"
 }
 
@@ -118,12 +137,12 @@ cleanup() {
 trap cleanup EXIT
 
 phase install-deps "$VMT_SCRIPTS/install-deps.sh"
-start_build influxd-1.8 "$VMT_SCRIPTS/influxdb/build.sh" 1.8
-start_build influxd-2.7 "$VMT_SCRIPTS/influxdb/build.sh" 2.7
+start_build "influxd 1.8" "$VMT_SCRIPTS/influxdb/build.sh" 1.8
+start_build "influxd 2.7" "$VMT_SCRIPTS/influxdb/build.sh" 2.7
 start_build guest "$VMT_SCRIPTS/guest/build.sh"
 VMT_PLUGIN_EXECUTABLE=$root/dist/gpx_vmtelemetry_$(go env GOOS)_$(go env GOARCH)
 export VMT_PLUGIN_EXECUTABLE
-start_build plugin go run github.com/magefile/mage -v build:backend
+start_build "plugin executable" go run github.com/magefile/mage -v build:backend
 
 # --- libvirtd for the whole run, in network namespace $NETNS (guest traffic stays there)
 start_libvirt() {
@@ -136,6 +155,8 @@ start_libvirt() {
 phase "libvirtd (netns $NETNS)" start_libvirt
 
 # --- lanes --------------------------------------------------------------------------
+# What the Go tests run.
+builds=(--after "build: influxd 1.8" --after "build: influxd 2.7" --after "build: guest" --after "build: plugin executable")
 frontend_lane() {
   if [[ -f package.json && -d src ]]; then
     phase "frontend: npm ci" npm_ci .
@@ -166,21 +187,18 @@ exporter_lane() {
 }
 
 system_lane() {
-  phase "build: influxd 1.8" wait_build influxd-1.8
-  phase "build: influxd 2.7" wait_build influxd-2.7
-  phase "build: guest" wait_build guest
-  phase "build: plugin executable" wait_build plugin
   phase "infra: shellcheck scripts/" bash -c 'shellcheck -x -S warning $(find "$VMT_SCRIPTS" -name "*.sh")'
+  phase "infra: influxdb 1.6" "$VMT_SCRIPTS/influxdb/check.sh" 1.6
   local version
-  for version in 1.6 1.8 2.7; do
-    phase "infra: influxdb $version" "$VMT_SCRIPTS/influxdb/check.sh" "$version"
+  for version in 1.8 2.7; do
+    phase --after "build: influxd $version" "infra: influxdb $version" "$VMT_SCRIPTS/influxdb/check.sh" "$version"
   done
-  phase "infra: guest stats" "$VMT_SCRIPTS/guest/check.sh"
+  phase --after "build: guest" "infra: guest stats" "$VMT_SCRIPTS/guest/check.sh"
   if [[ -f go.mod ]]; then
     # Unit and golden tests, and those behind the integration tag: real InfluxDB,
     # libvirtd, the built plugin executable (docs/TESTING.md). e2e/ has its own tag.
     # After both npm ci phases: tests run the exporter (tsx) and webpack (the archive test).
-    phase --after "exporter: npm ci" --after "frontend: npm ci" "go: go test -tags integration" go test -tags integration -count=1 -timeout 20m ./...
+    phase "${builds[@]}" --after "exporter: npm ci" --after "frontend: npm ci" "go: go test -tags integration" go test -tags integration -count=1 -timeout 20m ./...
   else
     skip "go: go test" "no go.mod"
   fi
@@ -189,7 +207,6 @@ system_lane() {
 # Beside the Go integration tests rather than after them: both mostly wait for guests,
 # servers and the launched plugin.
 e2e_lane() {
-  local builds=(--after "build: influxd 1.8" --after "build: influxd 2.7" --after "build: guest" --after "build: plugin executable")
   if [[ -f package.json ]] && has_npm_script . e2e; then
     # npm run e2e is `npm run build` and then these.
     phase "${builds[@]}" --after "exporter: npm ci" --after "frontend: build" "e2e: go test -tags e2e" go test -tags e2e -count=1 -v -timeout 25m ./e2e/
@@ -220,21 +237,21 @@ trap - EXIT
 cleanup
 echo
 echo "==== npm test: phase timings (wall seconds; the lanes ran at the same time) ===="
-row() { printf '| %-36s | %-7s | %5s | %7s | %s\n' "$@"; }
-row phase result start seconds note
-printf '|%s|%s|%s|%s|%s\n' "$(printf -- '-%.0s' {1..38})" "$(printf -- '-%.0s' {1..9})" "------:" "$(printf -- '-%.0s' {1..8}):" "------"
+row() { printf '| %-36s | %-7s | %5s | %7s | %7s | %s\n' "$@"; }
+row phase result start seconds "CPU s" note
+printf '|%s|%s|%s|%s|%s|%s\n' "$(printf -- '-%.0s' {1..38})" "$(printf -- '-%.0s' {1..9})" "------:" "$(printf -- '-%.0s' {1..8}):" "$(printf -- '-%.0s' {1..8}):" "------"
 for file in "$state"/*.done "$state"/*.skip; do
   [[ -e $file ]] || continue
   if [[ $file == *.skip ]]; then
     { read -r name; read -r why; } <"$file"
-    printf '%s\t%s\n' 999999 "$(row "$name" skipped "" "" "$why")"
+    printf '%s\t%s\n' 999999 "$(row "$name" skipped "" "" "" "$why")"
     continue
   fi
-  read -r status start took name <"$file"
+  read -r status start took cpu name <"$file"
   if ((status == 0)); then result=ok note=""; else result=FAILED note="exit $status"; fi
-  printf '%s\t%s\n' "$start" "$(row "$name" "$result" "$start" "$took" "$note")"
+  printf '%s\t%s\n' "$start" "$(row "$name" "$result" "$start" "$took" "$cpu" "$note")"
 done | sort -n -s -k1,1 | cut -f2-
-row "total" "" "" "$((SECONDS - run_started))" "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+row "total" "" "" "$((SECONDS - run_started))" "$(($(busy_cpu) - busy_at_start))" "CPU s: of the phase's processes (not of the daemons they started); total: of the whole machine ($(nproc) cores: at most $(nproc) x seconds). Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 failed=0
 grep -qv '^0 ' "$state"/*.done && failed=1
 rm -rf "$state"
