@@ -127,8 +127,9 @@ describe('keepalive', () => {
     await connection.call(Procedure.CONNECT_OPEN, encodeConnectOpenArgs(URI, 0));
     const reply = await connection.call(REMOTE_PROC_CONNECT_SUPPORTS_FEATURE, askForKeepalive);
     assert.equal(reply.readInt32BE(0), 1, 'libvirtd supports keepalive');
-    // Several PING intervals: without PONGs the daemon would have dropped us (previous test).
-    await new Promise((resolve) => setTimeout(resolve, 5000));
+    // Longer than the daemon waits for PONGs (5 PINGs a second apart): without them it
+    // would have dropped us (previous test).
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
     assert.equal(connection.closed, false);
     const domains = decodeConnectListAllDomainsRet(
       await connection.call(Procedure.CONNECT_LIST_ALL_DOMAINS, encodeConnectListAllDomainsArgs(0))

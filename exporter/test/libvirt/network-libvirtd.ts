@@ -50,9 +50,10 @@ export class NetworkLibvirtd {
         `key_file = "${dir}/server-key.pem"`,
         `cert_file = "${dir}/server.pem"`,
         `ca_file = "${dir}/ca.pem"`,
-        // Fast keepalive for clients that ask for it: a PING each second, drop after one unanswered.
+        // Fast keepalive for clients that ask for it: a PING each second, drop after 5
+        // unanswered (not 1: a client on a loaded host may not run for a second or two).
         'keepalive_interval = 1',
-        'keepalive_count = 1',
+        'keepalive_count = 5',
         '',
       ].join('\n')
     );
