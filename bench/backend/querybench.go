@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -76,17 +78,25 @@ func benchQueryData(ctx context.Context, plugin *grafanahost.Plugin, ds grafanah
 	fmt.Printf("\nQueryData: %d VMs × %d metrics × %s at 1 s, outputs value, rate, per_second (%d runs after a warm-up)\n",
 		set.vms, len(benchMetrics), set.span, runs)
 	var pluginTimes, bareTimes []time.Duration
+	// CPU seconds of each process on each side, summed over the timed runs:
+	// unlike the times, they hardly depend on the machine's load.
+	var pluginCPU, bareCPU cpuShares
 	for i := 0; i <= runs; i++ {
+		before := takeCPU(plugin.PID())
 		p, err := runPlugin()
 		if err != nil {
 			return queryFigures{}, err
 		}
+		between := takeCPU(plugin.PID())
 		b, err := runBare()
 		if err != nil {
 			return queryFigures{}, err
 		}
+		after := takeCPU(plugin.PID())
 		if i > 0 { // run 0 warms caches on both sides
 			pluginTimes, bareTimes = append(pluginTimes, p), append(bareTimes, b)
+			pluginCPU.add(between.sub(before))
+			bareCPU.add(after.sub(between))
 		}
 	}
 	peak, err := procStatusKB(plugin.PID(), "VmHWM")
@@ -97,6 +107,13 @@ func benchQueryData(ctx context.Context, plugin *grafanahost.Plugin, ds grafanah
 	fmt.Printf("  plugin QueryData (launched gpx_, gRPC, rates on): median %s  runs %s\n", pm.Round(time.Millisecond), roundAll(pluginTimes))
 	fmt.Printf("  bare InfluxDB HTTP /query, same data:             median %s  runs %s\n", bm.Round(time.Millisecond), roundAll(bareTimes))
 	fmt.Printf("  ratio plugin / bare: %.2f\n", float64(pm)/float64(bm))
+	if pluginCPU.influx >= 0 {
+		n := float64(runs)
+		fmt.Printf("  CPU seconds per query: plugin side InfluxDB %.2f + plugin %.2f + host (Grafana's part: decoding the frames) %.2f = %.2f;"+
+			" bare side InfluxDB %.2f + client %.2f = %.2f; ratio %.2f\n",
+			pluginCPU.influx/n, pluginCPU.plugin/n, pluginCPU.self/n, pluginCPU.total()/n,
+			bareCPU.influx/n, bareCPU.self/n, bareCPU.total()/n, pluginCPU.total()/bareCPU.total())
+	}
 	fmt.Printf("  plugin process RSS: %.1f MB before the queries, peak (VmHWM) %.1f MB\n", float64(idle)/1024, float64(peak)/1024)
 	return queryFigures{ratio: float64(pm) / float64(bm), peakRSSMB: float64(peak) / 1024}, nil
 }
@@ -104,6 +121,47 @@ func benchQueryData(ctx context.Context, plugin *grafanahost.Plugin, ds grafanah
 // queryFigures are the QueryData results of the summary line.
 type queryFigures struct {
 	ratio, peakRSSMB float64
+}
+
+// cpuShares are CPU seconds of InfluxDB (negative when $INFLUX_PID does
+// not name its process), of the plugin, and of this process (the host side
+// of gRPC, or the bare client).
+type cpuShares struct {
+	influx, plugin, self float64
+}
+
+func takeCPU(pluginPID int) cpuShares {
+	shares := cpuShares{influx: -1, plugin: cpuSeconds(pluginPID)}
+	if pid, err := strconv.Atoi(os.Getenv("INFLUX_PID")); err == nil {
+		shares.influx = cpuSeconds(pid)
+	}
+	var usage syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &usage) == nil {
+		shares.self = time.Duration(usage.Utime.Nano() + usage.Stime.Nano()).Seconds()
+	}
+	return shares
+}
+
+func (c cpuShares) sub(o cpuShares) cpuShares {
+	return cpuShares{influx: c.influx - o.influx, plugin: c.plugin - o.plugin, self: c.self - o.self}
+}
+
+func (c *cpuShares) add(o cpuShares) {
+	c.influx, c.plugin, c.self = c.influx+o.influx, c.plugin+o.plugin, c.self+o.self
+}
+
+func (c cpuShares) total() float64 { return c.influx + c.plugin + c.self }
+
+// cpuSeconds is the user + system CPU time of a process, 0 if unreadable.
+func cpuSeconds(pid int) float64 {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	fields := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+2:]))
+	utime, _ := strconv.ParseFloat(fields[11], 64)
+	stime, _ := strconv.ParseFloat(fields[12], 64)
+	return (utime + stime) / 100 // USER_HZ is 100 on Linux
 }
 
 // procStatusKB reads a "<key>: <n> kB" line of /proc/<pid>/status.

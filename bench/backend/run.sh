@@ -34,11 +34,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# start_influxdb: starts the server of $workdir/influxdb and exports its address.
+# start_influxdb: starts the server of $workdir/influxdb and exports its address
+# and process id (the benchmark reads the server's CPU time).
 start_influxdb() {
   # This shell owns the server: the scripts stop it should we die before cleanup.
   eval "$(VMT_OWNER_PID=$$ scripts/influxdb/start.sh 1.8 "$workdir/influxdb")"
-  export INFLUX_URL INFLUX_DB
+  export INFLUX_URL INFLUX_DB INFLUX_PID
 }
 
 mode=backend vms=50 days=7
