@@ -110,8 +110,19 @@ describe('failures', () => {
     } finally {
       daemon.thaw();
     }
-    // The late reply to the timed-out call arrives first and must be ignored.
-    assert.deepEqual(await listNames(client), ['test']);
+    // The late reply to the timed-out call arrives first and must be ignored. A thawed
+    // daemon on a loaded host may take longer than the 500 ms to answer: asked again then.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        assert.deepEqual(await listNames(client), ['test']);
+        break;
+      } catch (error) {
+        if (!(error instanceof CallTimeoutError) || Date.now() > deadline) {
+          throw error;
+        }
+      }
+    }
     await client.close();
   });
 
