@@ -83,7 +83,7 @@ func TestEndToEnd(t *testing.T) {
 	clock.mark("resources and streams")
 	t.Run("AlertRules", func(t *testing.T) { checkAlertRules(t, ctx, host, repo, vms) })
 	clock.mark("alerting")
-	t.Run("Browser", func(t *testing.T) { checkBrowser(t, ctx, host, repo, vms) })
+	t.Run("Browser", func(t *testing.T) { checkBrowser(t, host, repo, vms) })
 	clock.mark("browser")
 	// Last: it stops, kills and restarts the idle guest and restarts libvirtd.
 	t.Run("Lifecycle", func(t *testing.T) { checkGuestLifecycle(t, host, lv, influx, repo, idleGuest, busyGuest) })

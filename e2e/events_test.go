@@ -109,7 +109,7 @@ func checkGuestLifecycle(t *testing.T, host *pluginHost, lv *testenv.Libvirtd, i
 	t.Run("AnnotatedDashboard", func(t *testing.T) {
 		writeAnnotatedDashboard(t, host, repo, vm, backend.TimeRange{From: from, To: time.Now().Add(2 * time.Second)})
 		checkChromium(t)
-		runNode(t, context.Background(), repo, "e2e/browser/run.mjs", map[string]string{
+		runNode(t, repo, "e2e/browser/run.mjs", map[string]string{
 			"E2E_PANELS": filepath.Join(artifactDir(t, repo), annotatedPanelsFile),
 			"E2E_VMS":    vm,
 		})

@@ -209,7 +209,7 @@ system_lane() {
 e2e_lane() {
   if [[ -f package.json ]] && has_npm_script . e2e; then
     # npm run e2e is `npm run build` and then these.
-    phase "${builds[@]}" --after "exporter: npm ci" --after "frontend: build" "e2e: go test -tags e2e" go test -tags e2e -count=1 -v -timeout 25m ./e2e/
+    phase "${builds[@]}" --after "exporter: npm ci" --after "frontend: build" "e2e: go test -tags e2e" go test -tags e2e -count=1 -v -timeout 45m ./e2e/
     phase "e2e: plugin-e2e" node e2e/plugin-e2e/run.mjs
   else
     skip "e2e" "no npm script e2e"
