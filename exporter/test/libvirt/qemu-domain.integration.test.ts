@@ -57,7 +57,9 @@ before(async () => {
 `
   );
   virsh('create', xml);
-  client = await LibvirtClient.connect({ socketPath: daemon.socketRo, uri: 'qemu:///system', readOnly: true });
+  // A bound, not a measure: the first bulk call of a connection loads libvirtd's storage
+  // backends (6 s here quiet; past the default 10 s at load 36).
+  client = await LibvirtClient.connect({ socketPath: daemon.socketRo, uri: 'qemu:///system', readOnly: true, callTimeoutMs: 60_000 });
   domain = await client.lookupDomainByName(NAME);
 });
 
