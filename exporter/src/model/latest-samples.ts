@@ -22,37 +22,58 @@ export interface VmSamples {
 /** A field whose newest value is older than this, next to the VM's newest sample, is dropped. */
 export const FIELD_AGE_MS = 60_000;
 
-/** The fields a sample holds that are measurements (numbers), not identity or time. */
-function measuredFields(sample: VmSample): Array<keyof VmSample> {
-  return (Object.keys(sample) as Array<keyof VmSample>).filter((key) => {
-    const value = sample[key];
-    return key !== 'timeMs' && key !== 'domainId' && (typeof value === 'number' || typeof value === 'bigint');
-  });
+/** Whether a sample's key holds a measurement (a number), not identity or time. */
+function isMeasured(sample: VmSample, key: keyof VmSample): boolean {
+  const value = sample[key];
+  return key !== 'timeMs' && key !== 'domainId' && (typeof value === 'number' || typeof value === 'bigint');
 }
 
 export class LatestSamples {
-  private vms = new Map<string, VmSamples>();
+  private readonly vms = new Map<string, VmSamples>();
 
-  /** Replaces the set of VMs with this round's. */
+  /**
+   * Replaces the set of VMs with this round's. Each VM's entry and its pairs
+   * are updated in place: rebuilt every round they were thousands of objects
+   * a second for the collector to free on a large host.
+   */
   update(round: VmSample[]): void {
-    const next = new Map<string, VmSamples>();
+    const present = new Set<string>();
     for (const sample of round) {
-      const fields = new Map<keyof VmSample, SamplePair>();
-      const before = this.vms.get(sample.uuid);
+      present.add(sample.uuid);
+      let entry = this.vms.get(sample.uuid);
       // Only within one run of the domain: a value of a run that ended (shut off,
       // restarted: a new domain id) is not this run's.
-      const sameRun = before !== undefined && before.latest.domainId === sample.domainId && sample.domainId >= 0;
-      for (const [field, pair] of sameRun ? before.fields : []) {
-        if (sample.timeMs - pair.latest.timeMs <= FIELD_AGE_MS) {
-          fields.set(field, pair);
+      const sameRun = entry !== undefined && entry.latest.domainId === sample.domainId && sample.domainId >= 0;
+      if (entry === undefined || !sameRun) {
+        entry = { latest: sample, fields: new Map() };
+        this.vms.set(sample.uuid, entry);
+      } else {
+        entry.latest = sample;
+        for (const [field, pair] of entry.fields) {
+          if (sample.timeMs - pair.latest.timeMs > FIELD_AGE_MS) {
+            entry.fields.delete(field);
+          }
         }
       }
-      for (const field of measuredFields(sample)) {
-        fields.set(field, { previous: fields.get(field)?.latest, latest: sample });
+      for (const key in sample) {
+        const field = key as keyof VmSample;
+        if (!isMeasured(sample, field)) {
+          continue;
+        }
+        const pair = entry.fields.get(field);
+        if (pair) {
+          pair.previous = pair.latest;
+          pair.latest = sample;
+        } else {
+          entry.fields.set(field, { previous: undefined, latest: sample });
+        }
       }
-      next.set(sample.uuid, { latest: sample, fields });
     }
-    this.vms = next;
+    for (const uuid of this.vms.keys()) {
+      if (!present.has(uuid)) {
+        this.vms.delete(uuid);
+      }
+    }
   }
 
   all(): VmSamples[] {
