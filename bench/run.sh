@@ -13,7 +13,7 @@
 #   VMT_BENCH_PEER_SECONDS   window of each peer.sh scenario (default 60)
 #   VMT_BENCH_BACKEND_RUNS   timed QueryData runs (default 5)
 #   VMT_BENCH_ROLLUP_VMS, VMT_BENCH_ROLLUP_DAYS   the rollup data set (default 50, 7: about
-#                            30 M lines, written once and then kept in the cache: see
+#                            30 M lines, written and rolled up once, then kept in the cache: see
 #                            bench/backend/run.sh)
 #   VMT_BENCH_ROLLUP_RUNS    timed loads of each kind (default 3)
 #   VMT_BENCH_ONLY           run only these parts (e.g. "backend rollup")

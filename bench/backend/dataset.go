@@ -38,14 +38,28 @@ func (s dataSet) days() string {
 // of every VM: a run on a server without the data set, or on one that only
 // partly received it, would measure nothing.
 func (s dataSet) checkWritten(ctx context.Context, db influxDB) error {
-	for _, at := range []time.Time{s.start().Add(time.Second), s.end} {
-		answer, err := db.query(ctx, fmt.Sprintf(`SELECT count("cpu_usage_percent") FROM "vm_telemetry" WHERE time = %d`, at.UnixNano()))
+	return s.checkVMsAt(ctx, db, `"vm_telemetry"`, "cpu_usage_percent", "write it first (-mode rollup-data, as bench/backend/run.sh does)",
+		s.start().Add(time.Second), s.end)
+}
+
+// checkRollups fails unless the 1-minute rollups hold the set's first and
+// last minute of every VM (the backfill covers [start, end)).
+func (s dataSet) checkRollups(ctx context.Context, db influxDB) error {
+	return s.checkVMsAt(ctx, db, `"rollup_1m"."vm_telemetry"`, "last_domain_id", "compute them first (-mode rollup-backfill, as bench/backend/run.sh does)",
+		s.start(), s.end.Add(-time.Minute))
+}
+
+// checkVMsAt fails, saying what to do, unless field of measurement has a
+// point of every VM at each of times.
+func (s dataSet) checkVMsAt(ctx context.Context, db influxDB, measurement, field, todo string, times ...time.Time) error {
+	for _, at := range times {
+		answer, err := db.query(ctx, fmt.Sprintf(`SELECT count(%q) FROM %s WHERE time = %d`, field, measurement, at.UnixNano()))
 		if err != nil {
 			return err
 		}
 		if want := fmt.Sprintf(`,%d]`, s.vms); !strings.Contains(string(answer), want) {
-			return fmt.Errorf("InfluxDB at %s does not hold the data set's %d VMs at %s (answer %.200s): write it first (-mode rollup-data, as bench/backend/run.sh does)",
-				db.url, s.vms, at.Format(time.RFC3339), answer)
+			return fmt.Errorf("InfluxDB at %s does not hold %s of the data set's %d VMs at %s (answer %.200s): %s",
+				db.url, measurement, s.vms, at.Format(time.RFC3339), answer, todo)
 		}
 	}
 	return nil

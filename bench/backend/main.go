@@ -10,7 +10,7 @@
 //     frame RunStream pushes with it, p50/p95, against a bare client polling
 //     InfluxDB at the same interval.
 //   - -mode rollup: a long range on the 1-minute rollups (rollup.go), on a
-//     data set that -mode rollup-data wrote.
+//     data set that -mode rollup-data wrote and -mode rollup-backfill rolled up.
 //   - -mode inventory: the VM listings over months of data (inventory.go).
 package main
 
@@ -34,7 +34,7 @@ func main() {
 }
 
 func run() error {
-	mode := flag.String("mode", "backend", "backend: QueryData and live freshness against bare InfluxDB; rollup-data: writes the data set of rollup; rollup: a long range on the 1-minute rollups against the same range on the 1-s data (written before by rollup-data with the same -vms, -days and -end); inventory: the VM listings over months of a churning fleet against unbounded listings")
+	mode := flag.String("mode", "backend", "backend: QueryData and live freshness against bare InfluxDB; rollup-data: writes the data set of rollup; rollup-backfill: computes its 1-minute rollups; rollup: a long range on the 1-minute rollups against the same range on the 1-s data (written before by rollup-data and rolled up by rollup-backfill with the same -vms, -days and -end); inventory: the VM listings over months of a churning fleet against unbounded listings")
 	vms := flag.Int("vms", 50, "VMs in the data set")
 	span := flag.Duration("range", time.Hour, "backend mode: length of the data set at 1 s resolution")
 	end := flag.String("end", "", "rollup modes: end of the data set, RFC 3339 on a whole minute (default: now)")
@@ -45,8 +45,8 @@ func run() error {
 	freshness := flag.Duration("freshness", 60*time.Second, "duration of the freshness benchmark (0 skips it)")
 	interval := flag.Duration("interval", time.Second, "live stream interval")
 	flag.Parse()
-	if *mode != "backend" && *mode != "rollup-data" && *mode != "rollup" && *mode != "inventory" {
-		return fmt.Errorf("-mode %q: want backend, rollup-data, rollup or inventory", *mode)
+	if *mode != "backend" && *mode != "rollup-data" && *mode != "rollup-backfill" && *mode != "rollup" && *mode != "inventory" {
+		return fmt.Errorf("-mode %q: want backend, rollup-data, rollup-backfill, rollup or inventory", *mode)
 	}
 	rollupSet := dataSet{vms: *vms, span: time.Duration(*days * float64(24*time.Hour)).Truncate(time.Minute), end: time.Now().Truncate(time.Minute)}
 	if *end != "" {
@@ -62,8 +62,11 @@ func run() error {
 		return fmt.Errorf("INFLUX_URL and INFLUX_DB must name an InfluxDB 1.8 server (bench/backend/run.sh starts one)")
 	}
 	ctx := context.Background()
-	if *mode == "rollup-data" {
+	switch *mode {
+	case "rollup-data":
 		return writeRollupData(ctx, influx, rollupSet)
+	case "rollup-backfill":
+		return backfillRollups(ctx, influx, rollupSet)
 	}
 	// A private output folder: other builds of the shared cache cannot swap
 	// the executable between build and launch.
