@@ -108,15 +108,22 @@ func benchRollups(ctx context.Context, plugin *grafanahost.Plugin, ds grafanahos
 	fmt.Printf("\nA %s-day panel of %d VMs × %d metrics with rates, 10-min buckets, ending %s (%d runs each, alternating)\n",
 		set.days(), set.vms, len(benchMetrics), set.end.Format(time.RFC3339), runs)
 	var rawTimes, rollupTimes []time.Duration
+	// CPU seconds of each process on each side: unlike the times, they
+	// hardly depend on the machine's load.
+	var rawCPU, rollupCPU cpuShares
 	for i := 0; i < runs; i++ {
+		before := takeCPU(plugin.PID())
 		r, rawFrames, err := load(ds)
 		if err != nil {
 			return err
 		}
+		between := takeCPU(plugin.PID())
 		u, rollupFrames, err := load(onRollups)
 		if err != nil {
 			return err
 		}
+		rawCPU.add(between.sub(before))
+		rollupCPU.add(takeCPU(plugin.PID()).sub(between))
 		rawTimes, rollupTimes = append(rawTimes, r), append(rollupTimes, u)
 		if i == 0 {
 			// Same frames: the rollups change the cost, not the answer.
@@ -132,6 +139,12 @@ func benchRollups(ctx context.Context, plugin *grafanahost.Plugin, ds grafanahos
 	rm, um := median(rawTimes), median(rollupTimes)
 	fmt.Printf("  from the 1-s data:          median %s  runs %s\n", rm.Round(time.Millisecond), roundAll(rawTimes))
 	fmt.Printf("  from the 1-minute rollups:  median %s  runs %s\n", um.Round(time.Millisecond), roundAll(rollupTimes))
+	if rawCPU.influx >= 0 {
+		n := float64(runs)
+		fmt.Printf("  CPU seconds per load: 1-s data InfluxDB %.2f + plugin %.2f + host %.2f = %.2f; rollups InfluxDB %.2f + plugin %.2f + host %.2f = %.2f; ratio %.1f\n",
+			rawCPU.influx/n, rawCPU.plugin/n, rawCPU.self/n, rawCPU.total()/n,
+			rollupCPU.influx/n, rollupCPU.plugin/n, rollupCPU.self/n, rollupCPU.total()/n, rawCPU.total()/rollupCPU.total())
+	}
 	speedup := float64(rm) / float64(um)
 	fmt.Printf("  speedup: %.1f×\n", speedup)
 	fmt.Printf("rollup: vms=%d days=%s speedup=%.1f\n", set.vms, set.days(), speedup)
