@@ -24,10 +24,11 @@ import (
 // InfluxDB, and the launched plugin executable answers each as an
 // annotation frame. The delay from the action to the frame is logged.
 func TestLifecycleAnnotations(t *testing.T) {
+	t.Parallel()
 	repo := repoRoot(t)
 	influx := startInflux(t)
 	lv := testenv.StartLibvirtd(t, "")
-	startExporter(t, repo, lv, "test:///default", influx)
+	startExporter(t, repo, lv, "test:///default", influx, "exporter-events.log")
 	waitForSamples(t, influx, []string{"test"}, 2)
 	host := launchPlugin(t, provisionedSettings(t, repo, influx), filepath.Join(artifactDir(t, repo), "plugin-events.log"))
 

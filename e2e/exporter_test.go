@@ -39,8 +39,9 @@ var exporterBuild struct {
 }
 
 // startExporter runs the exporter's CLI (exporter/dist/src/cli.js) on driver driverURI through the daemon's read-only socket,
-// writing to InfluxDB through the v2 write API, its HTTP port on loopback.
-func startExporter(t *testing.T, repo string, lv *testenv.Libvirtd, driverURI string, influx *testenv.InfluxServer) *exporterProcess {
+// writing to InfluxDB through the v2 write API, its HTTP port on loopback, its
+// output in test-artifacts/e2e/logName.
+func startExporter(t *testing.T, repo string, lv *testenv.Libvirtd, driverURI string, influx *testenv.InfluxServer, logName string) *exporterProcess {
 	t.Helper()
 	cli := filepath.Join(repo, "exporter/dist/src/cli.js")
 	exporterBuild.once.Do(func() {
@@ -66,7 +67,7 @@ func startExporter(t *testing.T, repo string, lv *testenv.Libvirtd, driverURI st
 		// The token goes through the environment, never the command line.
 		cmd.Env = append(os.Environ(), "VMT_INFLUX_TOKEN="+influx.Token)
 	}
-	logFile, err := os.Create(filepath.Join(artifactDir(t, repo), "exporter.log"))
+	logFile, err := os.Create(filepath.Join(artifactDir(t, repo), logName))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +96,7 @@ func startExporter(t *testing.T, repo string, lv *testenv.Libvirtd, driverURI st
 			return e
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("exporter did not answer on %s: %v (log test-artifacts/e2e/exporter.log)", listen, err)
+			t.Fatalf("exporter did not answer on %s: %v (log test-artifacts/e2e/%s)", listen, err, logName)
 		}
 		if cmd.ProcessState != nil {
 			t.Fatalf("exporter exited: %v", cmd.ProcessState)

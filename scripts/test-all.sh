@@ -193,7 +193,7 @@ system_lane() {
   for version in 1.8 2.7; do
     phase --after "build: influxd $version" "infra: influxdb $version" "$VMT_SCRIPTS/influxdb/check.sh" "$version"
   done
-  phase --after "build: guest" "infra: guest stats" "$VMT_SCRIPTS/guest/check.sh"
+  phase --after "build: guest" "infra: guest stats" "$VMT_SCRIPTS/guest/check.sh" cpu:25,disk,net
   if [[ -f go.mod ]]; then
     # Unit and golden tests, and those behind the integration tag: real InfluxDB,
     # libvirtd, the built plugin executable (docs/TESTING.md). e2e/ has its own tag.

@@ -7,7 +7,7 @@
 # (disk), net.0.rx.bytes/tx.bytes (net). Removes the guest at the end. The net load
 # needs a daemon in a network namespace.
 set -euo pipefail
-usage() { echo "usage: $0 [idle|cpu|disk|net|all]" >&2; exit 2; }
+usage() { echo "usage: $0 [LOAD (as for start.sh; default all)]" >&2; exit 2; }
 [[ $# -le 1 ]] || usage
 source "$(dirname "$0")/../lib/common.sh"
 load=${1:-all}

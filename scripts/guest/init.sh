@@ -2,7 +2,7 @@
 # shellcheck shell=dash
 # /init of the test guest's initramfs (scripts/guest/build.sh copies it there).
 # Loads the virtio modules, then generates the load the kernel command line asks for,
-# forever:  vmt.load=idle|cpu|disk|net|all|ramp|memclimb (comma lists work: vmt.load=cpu,net)
+# forever:  vmt.load=idle|cpu|cpu:N|disk|net|all|ramp|memclimb (comma lists work: vmt.load=cpu,net)
 #           vmt.ip=10.0.N.15/24 vmt.peer=10.0.N.2  (address of eth0, host to ping)
 # Progress lines start with "vmt-guest:" on the serial console (ttyS0).
 /bin/busybox --install -s /bin
@@ -30,6 +30,13 @@ done
 
 cpu_load() {
   while :; do :; done
+}
+
+# cpu:N: the CPU busy N % of each second (1-99). A test that needs the CPU counters to
+# move needs no more: a busy loop keeps a host core busy for the guest's whole life
+# (TCG), half of a 2-core machine running the tests beside it.
+duty_load() {
+  while :; do duty_second "$1"; done
 }
 
 # Writes then reads 4 MiB of /dev/vda with O_DIRECT, so each pass reaches the virtual
@@ -115,6 +122,7 @@ for kind in $(echo "$load" | tr , ' '); do
   case $kind in
     idle) ;;
     cpu) cpu_load & ;;
+    cpu:[1-9] | cpu:[1-9][0-9]) duty_load "${kind#cpu:}" & ;;
     disk) disk_load & ;;
     net) net_load & ;;
     ramp) ramp_load & ;;

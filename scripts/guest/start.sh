@@ -13,7 +13,7 @@
 # Stop with scripts/guest/stop.sh NAME. Running it again for a running guest with the
 # same load reprints its lines.
 set -euo pipefail
-usage() { echo "usage: $0 [--dir DIR] NAME idle|cpu|disk|net|all|ramp|memclimb" >&2; exit 2; }
+usage() { echo "usage: $0 [--dir DIR] NAME idle|cpu|cpu:N|disk|net|all|ramp|memclimb (or a comma list)" >&2; exit 2; }
 source "$(dirname "$0")/../lib/common.sh"
 dir=
 if [[ ${1:-} == --dir ]]; then [[ $# -ge 2 ]] || usage; dir=$2; shift 2; fi
