@@ -96,11 +96,7 @@ npm_ci() {
     echo "$1/node_modules is up to date with package-lock.json: npm ci not needed"
     return
   fi
-  # The lock file pins each version and its hash, and holds no tarball URLs when npm's
-  # omit-lockfile-registry-resolved is set (as here): npm then reads each package's
-  # registry document to find it. --prefer-offline takes the cached documents without
-  # asking the registry whether they changed (1200 requests, 2-3 min of a warm run).
-  npm --prefix "$1" ci --no-audit --no-fund --prefer-offline
+  npm --prefix "$1" ci --no-audit --no-fund
 }
 
 has_npm_script() { # DIR SCRIPT
