@@ -10,7 +10,8 @@
 #   frontend  npm ci (when node_modules is older than the lock file); npm run
 #             build (first: the e2e lane waits for it), typecheck, lint, test:ci.
 #             CPU-bound work, one at a time.
-#   exporter  npm --prefix exporter ci (same rule); its unit, then its integration tests
+#   exporter  npm --prefix exporter ci (same rule); its unit, then (after the InfluxDB and
+#             guest builds) its integration tests
 #             (three files at a time); npm run lint:go (gofmt, go vet, staticcheck)
 #   system    the scripts' self-tests (shellcheck; InfluxDB 1.6/1.8/2.7 servers; a real
 #             guest's stats); go test -tags integration ./... (after the exporter's
@@ -170,7 +171,9 @@ exporter_lane() {
   if [[ -f exporter/package.json ]]; then
     phase "exporter: npm ci" npm_ci exporter
     phase "exporter: unit tests" npm --prefix exporter run test:unit
-    phase "exporter: integration tests" npm --prefix exporter run test:integration
+    # Its tests start InfluxDB 1.6/1.8/2.7 and guests: from a cold cache, they waited on
+    # the builds' locks in their own timeouts, and InfluxDB 2.7's build outlasts them.
+    phase --after "build: influxd 1.8" --after "build: influxd 2.7" --after "build: guest" "exporter: integration tests" npm --prefix exporter run test:integration
   else
     skip "exporter: npm ci" "no exporter/package.json"
   fi
