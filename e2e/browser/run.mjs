@@ -106,24 +106,41 @@ function buildPage() {
   fs.writeFileSync(stamp, new Date().toISOString());
 }
 
+// Each page: its path, its bundle (an entry of webpack.config.cjs) and its title.
+const PAGES = {
+  '/': ['gauges', 'VM Telemetry gauges (end-to-end)'],
+  '/fleet': ['fleet', 'VM Telemetry fleet overview'],
+  '/events': ['events', 'VM Telemetry annotated panels'],
+};
+
+function pageHtml(bundle, title) {
+  return `<!doctype html>
+<html lang="en">
+  <head><meta charset="utf-8" /><title>${title}</title></head>
+  <body style="margin: 0; background: #111217"><div id="root"></div><script src="/${bundle}.js"></script></body>
+</html>
+`;
+}
+
 async function serve() {
-  const files = {
-    '/': [path.join(here, 'index.html'), 'text/html; charset=utf-8'],
-    '/gauges.js': [path.join(build, 'gauges.js'), 'text/javascript; charset=utf-8'],
-    '/fleet': [path.join(here, 'fleet.html'), 'text/html; charset=utf-8'],
-    '/fleet.js': [path.join(build, 'fleet.js'), 'text/javascript; charset=utf-8'],
-    '/events': [path.join(here, 'events.html'), 'text/html; charset=utf-8'],
-    '/events.js': [path.join(build, 'events.js'), 'text/javascript; charset=utf-8'],
-    '/panels.json': [panelsFile, 'application/json'],
-  };
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://127.0.0.1');
-    const file = files[url.pathname] ?? (fs.existsSync(path.join(build, url.pathname)) && [path.join(build, path.basename(url.pathname)), 'application/octet-stream']);
-    if (!file) {
+    const { pathname } = new URL(req.url, 'http://127.0.0.1');
+    if (PAGES[pathname]) {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(pageHtml(...PAGES[pathname]));
+      return;
+    }
+    if (pathname === '/panels.json') {
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(fs.readFileSync(panelsFile));
+      return;
+    }
+    // The bundles and their assets: a file name of the build folder, nothing else.
+    const file = path.join(build, path.basename(pathname));
+    if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'Content-Type': file[1] }).end(fs.readFileSync(file[0]));
+    const type = file.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'application/octet-stream';
+    res.writeHead(200, { 'Content-Type': type }).end(fs.readFileSync(file));
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, url: `http://127.0.0.1:${server.address().port}` };

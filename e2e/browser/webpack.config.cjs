@@ -1,6 +1,7 @@
 // Builds the pages (src/gauges.tsx, src/fleet.tsx, src/events.tsx) into test-artifacts/e2e/browser-build/
 // from the root project's packages (@grafana/data, @grafana/ui, React: the
 // versions the plugin is built against and Grafana 13 provides).
+const fs = require('fs');
 const path = require('path');
 
 const root = path.resolve(__dirname, '../..');
@@ -22,7 +23,8 @@ module.exports = {
       { test: /\.m?js$/, resolve: { fullySpecified: false } },
       // @grafana/ui's .mjs default-imports CommonJS packages built from ES modules
       // (react-custom-scrollbars-2): their `default` needs the CommonJS interop.
-      { test: /\.mjs$/, include: path.join(root, 'node_modules/@grafana/ui'), type: 'javascript/auto' },
+      // Webpack matches rules against resolved (real) paths: a symlinked node_modules too.
+      { test: /\.mjs$/, include: fs.realpathSync(path.join(root, 'node_modules/@grafana/ui')), type: 'javascript/auto' },
       {
         test: /\.tsx?$/,
         include: path.join(__dirname, 'src'),

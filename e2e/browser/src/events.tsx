@@ -17,11 +17,8 @@
 import {
   applyFieldOverrides,
   createTheme,
-  dataFrameFromJSON,
   type DataFrame,
-  type DataFrameJSON,
   dateTime,
-  type FieldConfigSource,
   FieldType,
   type TimeRange,
 } from '@grafana/data';
@@ -32,18 +29,9 @@ import { createRoot } from 'react-dom/client';
 import type uPlot from 'uplot';
 
 import { standardOptions } from './fieldOptions';
+import { answerFrames, loadPanelAnswers, type PanelAnswer } from './panelAnswers';
 
-interface PanelEntry {
-  id: number;
-  title: string;
-  type: string;
-  vm: string;
-  fieldConfig: FieldConfigSource;
-  options: { iconColor?: string };
-  from?: number;
-  to?: number;
-  response: { results: Record<string, { frames?: DataFrameJSON[]; error?: string }> };
-}
+type PanelEntry = PanelAnswer<{ iconColor?: string }>;
 
 /** One annotation as Grafana reads it from the frame (time, timeEnd, title, text, tags). */
 interface VMEvent {
@@ -75,19 +63,6 @@ const theme = createTheme({ colors: { mode: 'dark' } });
 const registry = standardOptions();
 const PANEL_WIDTH = 1180;
 const PANEL_HEIGHT = 300;
-
-function answerFrames(entry: PanelEntry): DataFrame[] {
-  const frames: DataFrame[] = [];
-  for (const [refId, result] of Object.entries(entry.response.results)) {
-    if (result.error) {
-      throw new Error(`${entry.title}: ${refId}: ${result.error}`);
-    }
-    for (const frame of result.frames ?? []) {
-      frames.push({ ...dataFrameFromJSON(frame), refId });
-    }
-  }
-  return frames;
-}
 
 /** The annotation rows of an annotation query's answer, coloured as the dashboard's iconColor says. */
 function eventsOf(entry: PanelEntry): VMEvent[] {
@@ -176,7 +151,7 @@ function EventMarker({ event }: { event: VMEvent }) {
  * EventsCanvas at valToPos of each time, a record of both for run.mjs.
  */
 function Annotations({ config, events, drawn }: { config: UPlotConfigBuilder; events: VMEvent[]; drawn: DrawnPanel }) {
-  const plot = useRef<uPlot>();
+  const plot = useRef<uPlot | undefined>(undefined);
   useLayoutEffect(() => {
     config.addHook('init', (u: uPlot) => {
       plot.current = u;
@@ -264,7 +239,7 @@ function AnnotatedPanel({ entry, events }: { entry: PanelEntry; events: VMEvent[
 }
 
 async function main() {
-  const entries: PanelEntry[] = await (await fetch('/panels.json')).json();
+  const entries = await loadPanelAnswers<PanelEntry['options']>();
   const vm = new URLSearchParams(window.location.search).get('vm') ?? entries[0]?.vm;
   const events = entries.filter((e) => e.type === 'annotations' && e.vm === vm).flatMap(eventsOf);
   const panels = entries.filter((e) => e.type === 'timeseries' && e.vm === vm);

@@ -9,11 +9,7 @@
 import {
   applyFieldOverrides,
   createTheme,
-  dataFrameFromJSON,
-  type DataFrame,
-  type DataFrameJSON,
   type DataTransformContext,
-  type FieldConfigSource,
   identityOverrideProcessor,
   standardTransformers,
 } from '@grafana/data';
@@ -22,15 +18,7 @@ import { firstValueFrom, of } from 'rxjs';
 import { createRoot } from 'react-dom/client';
 
 import { standardOptions, standardOption } from './fieldOptions';
-
-interface Panel {
-  title: string;
-  type: string;
-  fieldConfig: FieldConfigSource;
-  options: { sortBy?: Array<{ displayName: string; desc?: boolean }> };
-  transformations?: Array<{ id: string; options: object }>;
-  response: { results: Record<string, { frames?: DataFrameJSON[]; error?: string }> };
-}
+import { answerFrames, loadPanelAnswers } from './panelAnswers';
 
 declare global {
   interface Window {
@@ -51,16 +39,15 @@ const registry = standardOptions([
 ]);
 
 async function main() {
-  const panels: Panel[] = await (await fetch('/panels.json')).json();
+  const panels = await loadPanelAnswers<{ sortBy?: Array<{ displayName: string; desc?: boolean }> }>();
   const panel = panels.find((p) => p.type === 'table' && p.title === 'Fleet overview');
   if (!panel) {
     throw new Error('panels.json has no answer of the Fleet overview panel');
   }
-  const result = panel.response.results.A;
-  if (!result || result.error || !result.frames?.length) {
-    throw new Error(`fleet answer without a frame: ${result?.error ?? 'no result A'}`);
+  let frames = answerFrames(panel);
+  if (frames.length !== 1) {
+    throw new Error(`the fleet answer holds ${frames.length} frames, not one`);
   }
-  let frames: DataFrame[] = [{ ...dataFrameFromJSON(result.frames[0]), refId: 'A' }];
   const context: DataTransformContext = { interpolate: (s: string) => s };
   for (const t of panel.transformations ?? []) {
     if (t.id !== 'organize') {

@@ -14,10 +14,7 @@
 import {
   applyFieldOverrides,
   createTheme,
-  dataFrameFromJSON,
   type DataFrame,
-  type DataFrameJSON,
-  type FieldConfigSource,
   type FieldDisplay,
   FieldType,
   formattedValueToString,
@@ -30,16 +27,9 @@ import { BarGaugeDisplayMode } from '@grafana/schema';
 import { createRoot } from 'react-dom/client';
 
 import { standardOptions } from './fieldOptions';
+import { answerFrames, loadPanelAnswers, type PanelAnswer } from './panelAnswers';
 
-interface PanelEntry {
-  id: number;
-  title: string;
-  type: string;
-  vm: string;
-  fieldConfig: FieldConfigSource;
-  options: { reduceOptions: ReduceDataOptions; showThresholdLabels?: boolean; showThresholdMarkers?: boolean };
-  response: { results: Record<string, { frames?: DataFrameJSON[]; error?: string }> };
-}
+type PanelEntry = PanelAnswer<{ reduceOptions: ReduceDataOptions; showThresholdLabels?: boolean; showThresholdMarkers?: boolean }>;
 
 interface DrawnGauge {
   panel: string;
@@ -129,20 +119,6 @@ function GaugePanel({ entry, displays, frames }: { entry: PanelEntry; displays: 
   );
 }
 
-/** The frames of a panel's answer, each with its refId; an error of the answer is thrown. */
-function answerFrames(entry: PanelEntry): DataFrame[] {
-  const frames: DataFrame[] = [];
-  for (const [refId, result] of Object.entries(entry.response.results)) {
-    if (result.error) {
-      throw new Error(`panel ${entry.title}: ${refId}: ${result.error}`);
-    }
-    for (const frame of result.frames ?? []) {
-      frames.push({ ...dataFrameFromJSON(frame), refId });
-    }
-  }
-  return frames;
-}
-
 /**
  * A timeseries panel of the row: each numeric field over the range as
  * @grafana/ui's Sparkline, with its name and last value formatted by the
@@ -187,7 +163,7 @@ function HistoryPanel({ entry }: { entry: PanelEntry }) {
 }
 
 async function main() {
-  const entries: PanelEntry[] = await (await fetch('/panels.json')).json();
+  const entries = await loadPanelAnswers<PanelEntry['options']>();
   const vm = new URLSearchParams(window.location.search).get('vm') ?? entries[0]?.vm;
   const gauges = entries.filter((e) => e.type === 'gauge' && e.vm === vm);
   if (gauges.length === 0) {
