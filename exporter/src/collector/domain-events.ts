@@ -83,6 +83,11 @@ function reasonName(state: number, reason: number): string {
   return DOMAIN_STATE_REASONS[state]?.[reason] ?? `reason_${reason}`;
 }
 
+/** Whether two readings of a domain are one state of one run (reconcile's own comparison). */
+function sameState(a: KnownDomain | undefined, b: KnownDomain): boolean {
+  return a !== undefined && normalState(a.state) === normalState(b.state) && (normalState(b.state) !== DomainState.RUNNING || a.id === b.id);
+}
+
 /** Blocked is a running domain waiting on a resource, not a transition. */
 function normalState(state: number): number {
   return state === DomainState.BLOCKED || state === DomainState.NOSTATE ? DomainState.RUNNING : state;
@@ -93,10 +98,26 @@ export interface DomainEventSourceOptions {
   onEvent: (event: VmEvent, client: LibvirtClient) => void;
   /** Milliseconds since the epoch; Date.now unless a test replaces it. */
   now?: () => number;
+  /** When to read the states again after a reconnect, and the gap that confirms a difference (tests shorten them). */
+  settleReads?: { afterMs: number[]; confirmMs: number };
 }
+
+/**
+ * A restarted libvirtd accepts clients before it has reconnected to its
+ * running domains (qemuProcessReconnect, one thread per domain): a domain
+ * whose QEMU died during the outage shows "running" until its thread gives
+ * up, and is then marked shut off without any lifecycle event. So after a
+ * reconnect the states are read again, twice (a loaded host's threads take
+ * longer), and a difference seen in two reads CONFIRM_MS apart is reconciled:
+ * a live event in between would have updated what is known, so a reply
+ * older than an event cannot revert it.
+ */
+export const SETTLE_READS = { afterMs: [15_000, 60_000], confirmMs: 2_000 };
 
 export class DomainEventSource {
   private known: Map<string, KnownDomain> | null = null;
+  /** The connection the source listens on now: settle reads of an older one stop. */
+  private client: LibvirtClient | null = null;
   private lastTimeMs = 0;
   /** Time of each domain's last written reboot event, by uuid. */
   private readonly lastReboot = new Map<string, number>();
@@ -115,10 +136,55 @@ export class DomainEventSource {
     await client.registerDomainEvent(DomainEventId.LIFECYCLE);
     await client.registerDomainEvent(DomainEventId.REBOOT);
     const current = await readStatesRetried(client);
+    this.client = client;
     if (this.known !== null) {
       this.reconcile(client, current);
+      this.scheduleSettleReads(client);
     }
     this.known = current;
+  }
+
+  private scheduleSettleReads(client: LibvirtClient): void {
+    const { afterMs, confirmMs } = this.options.settleReads ?? SETTLE_READS;
+    for (const delay of afterMs) {
+      setTimeout(() => void this.settle(client, confirmMs).catch(() => {}), delay).unref();
+    }
+  }
+
+  /** Reconciles the differences from what is known that two reads confirmMs apart agree on. */
+  private async settle(client: LibvirtClient, confirmMs: number): Promise<void> {
+    if (this.client !== client || client.closed) {
+      return;
+    }
+    const first = await readStates(client);
+    if (!this.differs(first)) {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, confirmMs).unref());
+    if (this.client !== client || client.closed) {
+      return;
+    }
+    const second = await readStates(client);
+    const known = this.known!;
+    const settled = new Map(known);
+    for (const [uuid, now] of second) {
+      const before = first.get(uuid);
+      if (before && sameState(before, now) && !sameState(known.get(uuid), now)) {
+        settled.set(uuid, now);
+      }
+    }
+    for (const uuid of known.keys()) {
+      if (!first.has(uuid) && !second.has(uuid)) {
+        settled.delete(uuid);
+      }
+    }
+    this.reconcile(client, settled);
+    this.known = settled;
+  }
+
+  private differs(current: Map<string, KnownDomain>): boolean {
+    const known = this.known!;
+    return current.size !== known.size || [...current].some(([uuid, now]) => !sameState(known.get(uuid), now));
   }
 
   private onReboot(client: LibvirtClient, domain: DomainRef): void {
