@@ -83,7 +83,7 @@ function reasonName(state: number, reason: number): string {
   return DOMAIN_STATE_REASONS[state]?.[reason] ?? `reason_${reason}`;
 }
 
-/** Whether two readings of a domain are one state of one run (reconcile's own comparison). */
+/** Whether two readings of a domain are one state of one run: no difference for reconcile to report. */
 function sameState(a: KnownDomain | undefined, b: KnownDomain): boolean {
   return a !== undefined && normalState(a.state) === normalState(b.state) && (normalState(b.state) !== DomainState.RUNNING || a.id === b.id);
 }
@@ -108,7 +108,7 @@ export interface DomainEventSourceOptions {
  * whose QEMU died during the outage shows "running" until its thread gives
  * up, and is then marked shut off without any lifecycle event. So after a
  * reconnect the states are read again, twice (a loaded host's threads take
- * longer), and a difference seen in two reads CONFIRM_MS apart is reconciled:
+ * longer), and a difference seen in two reads confirmMs apart is reconciled:
  * a live event in between would have updated what is known, so a reply
  * older than an event cannot revert it.
  */
@@ -153,7 +153,7 @@ export class DomainEventSource {
 
   /** Reconciles the differences from what is known that two reads confirmMs apart agree on. */
   private async settle(client: LibvirtClient, confirmMs: number): Promise<void> {
-    if (this.client !== client || client.closed) {
+    if (!this.listensOn(client)) {
       return;
     }
     const first = await readStates(client);
@@ -161,7 +161,7 @@ export class DomainEventSource {
       return;
     }
     await new Promise((resolve) => setTimeout(resolve, confirmMs).unref());
-    if (this.client !== client || client.closed) {
+    if (!this.listensOn(client)) {
       return;
     }
     const second = await readStates(client);
@@ -180,6 +180,10 @@ export class DomainEventSource {
     }
     this.reconcile(client, settled);
     this.known = settled;
+  }
+
+  private listensOn(client: LibvirtClient): boolean {
+    return this.client === client && !client.closed;
   }
 
   private differs(current: Map<string, KnownDomain>): boolean {
@@ -229,12 +233,15 @@ export class DomainEventSource {
         }
         continue;
       }
+      if (sameState(before, now)) {
+        continue;
+      }
       const previousState = normalState(before.state);
       if (state !== previousState) {
         const event = state === DomainState.RUNNING && previousState === DomainState.PAUSED ? 'resumed' : EVENT_INTO[state];
         this.emit(client, ref, event ?? stateName(state), reason, true);
-      } else if (state === DomainState.RUNNING && now.id !== before.id) {
-        // Stopped and started again while we were away: a new hypervisor id.
+      } else {
+        // Running in both, stopped and started again while we were away: a new hypervisor id.
         this.emit(client, ref, 'stopped', 'unknown', true);
         this.emit(client, ref, 'started', reason, true);
       }

@@ -168,16 +168,25 @@ test('a state read that keeps timing out rejects attach, naming the read', async
   assert.equal(reads, STATE_READ_ATTEMPTS);
 });
 
-test('after a reconnect a state that changes without an event (a guest libvirtd finds dead later) is reconciled by the settle reads', async () => {
+/**
+ * A source whose connection was replaced (libvirtd restarted) with a running VM
+ * in both reads; `domains` is what the new connection's later reads see.
+ */
+async function reconnected(settleReads: { afterMs: number[]; confirmMs: number }) {
   const events: VmEvent[] = [];
-  const source = new DomainEventSource({ onEvent: (e) => events.push(e), settleReads: { afterMs: [20], confirmMs: 10 } });
-  const vm = { name: 'vm-a', uuid: uuid(1), id: 3, state: DomainState.RUNNING, reason: 1 };
+  const source = new DomainEventSource({ onEvent: (e) => events.push(e), settleReads });
+  const vm: FakeDomain = { name: 'vm-a', uuid: uuid(1), id: 3, state: DomainState.RUNNING, reason: 1 };
   await source.attach(new FakeClient([vm]) as unknown as LibvirtClient);
-  // libvirtd restarted: the reconnect's read still shows it running; then, with no event, shut off.
   const domains = [{ ...vm }];
-  const second = new FakeClient(domains);
-  await source.attach(second as unknown as LibvirtClient);
+  const client = new FakeClient(domains);
+  await source.attach(client as unknown as LibvirtClient);
+  return { events, vm, domains, client };
+}
+
+test('after a reconnect a state that changes without an event (a guest libvirtd finds dead later) is reconciled by the settle reads', async () => {
+  const { events, vm, domains } = await reconnected({ afterMs: [20], confirmMs: 10 });
   assert.equal(events.length, 0);
+  // The reconnect's read still showed it running; then, with no event, shut off.
   domains[0] = { ...vm, id: -1, state: DomainState.SHUTOFF, reason: 5 };
   await new Promise((resolve) => setTimeout(resolve, 100));
   assert.deepEqual(
@@ -187,17 +196,11 @@ test('after a reconnect a state that changes without an event (a guest libvirtd 
 });
 
 test('a settle read that a live event overtakes reconciles nothing: the difference must hold in two reads', async () => {
-  const events: VmEvent[] = [];
-  const source = new DomainEventSource({ onEvent: (e) => events.push(e), settleReads: { afterMs: [20], confirmMs: 30 } });
-  const vm = { name: 'vm-a', uuid: uuid(1), id: 3, state: DomainState.RUNNING, reason: 1 };
-  await source.attach(new FakeClient([vm]) as unknown as LibvirtClient);
-  const domains = [{ ...vm }];
-  const second = new FakeClient(domains);
-  await source.attach(second as unknown as LibvirtClient);
+  const { events, vm, domains, client } = await reconnected({ afterMs: [20], confirmMs: 30 });
   // Paused just before the first settle read; its event arrives between the two reads.
   const paused = { ...vm, state: DomainState.PAUSED, reason: 2 };
   domains[0] = paused;
-  setTimeout(() => second.fire(paused, DomainEventType.SUSPENDED, 0), 35);
+  setTimeout(() => client.fire(paused, DomainEventType.SUSPENDED, 0), 35);
   await new Promise((resolve) => setTimeout(resolve, 120));
   assert.deepEqual(
     events.map((e) => [e.vm, e.event, e.reconciled]),
