@@ -47,29 +47,32 @@ build_27() {
     mv "$source_dir.tmp" "$source_dir"
   fi
 
-  local attempt
-  for attempt in 1 2 3; do
-    if (cd "$source_dir" && go build -o "$binary.tmp" ./cmd/influxd); then
-      mv "$binary.tmp" "$binary"
-      return
-    fi
-    log "influxd 2.7 build attempt $attempt failed"
-    drop_libflux_strict_feature
-  done
-  die "influxd 2.7 did not build; see the output above"
+  prepare_libflux "$source_dir"
+  (cd "$source_dir" && go build -o "$binary.tmp" ./cmd/influxd)
+  mv "$binary.tmp" "$binary"
 }
 
-# libflux enables #![deny(warnings)] through its default feature "strict", and the newer
-# rustc warns about things rustc 1.72 did not: drop the feature in the wrapper's copy of
-# libflux (it reuses that copy on the next build).
-drop_libflux_strict_feature() {
-  local libflux manifest
-  libflux=$(go env GOCACHE)/pkgconfig/github.com/influxdata/flux@v0.196.1/libflux
-  for manifest in "$libflux/flux-core/Cargo.toml" "$libflux/flux/Cargo.toml"; do
-    if [[ -f $manifest ]] && grep -q '"strict"' "$manifest"; then
-      log "dropping the \"strict\" feature from $manifest"
-      sed -i -E '/^default *=/ s/"strict" *,? *//' "$manifest"
-    fi
+# prepare_libflux SOURCE_DIR: the wrapper builds libflux in a writable copy of the flux module
+# at $(go env GOCACHE)/pkgconfig/<module>@<version> and reuses that copy when it exists. Make
+# it ourselves, before the first build, without libflux's default feature "strict": it turns
+# on #![deny(warnings)], and the installed rustc warns about things rustc 1.72 did not, so the
+# build would fail in flux-core (RUSTFLAGS=--cap-lints=warn does not reach it).
+prepare_libflux() {
+  local json dir version copy manifest
+  json=$(cd "$1" && go mod download -json github.com/influxdata/flux)
+  dir=$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p' <<<"$json")
+  version=$(sed -n 's/^[[:space:]]*"Version": "\(.*\)",*$/\1/p' <<<"$json")
+  [[ -d $dir && -n $version ]] || die "go mod download gave no folder for influxdb's flux module"
+  copy=$(go env GOCACHE)/pkgconfig/github.com/influxdata/flux@$version
+  if [[ ! -d $copy ]]; then
+    rm -rf "$copy.tmp"
+    mkdir -p "$(dirname "$copy")"
+    cp -r "$dir" "$copy.tmp"
+    chmod -R u+w "$copy.tmp"
+    mv "$copy.tmp" "$copy"
+  fi
+  for manifest in "$copy/libflux/flux-core/Cargo.toml" "$copy/libflux/flux/Cargo.toml"; do
+    sed -i -E '/^default *=/ s/"strict" *,? *//' "$manifest"
   done
 }
 
