@@ -6,7 +6,7 @@
 #   2. bench/backend/run.sh     QueryData of 50 VMs × 1 h at 1 s through the launched plugin
 #                               against the bare InfluxDB /query -> the `backend:` line
 #   3. bench/backend/run.sh -mode rollup
-#                               a 7-day, 50-VM dashboard load on the 1-minute rollups
+#                               a 7-day, 50-VM dashboard load on the rollups
 #                               against the same load on the 1-s data -> the `rollup:` line
 # and ends with exactly those four lines (each part's full output comes before them).
 # Sizes (smaller ones for a quick look; the summary lines say what ran):

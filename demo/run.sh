@@ -82,8 +82,9 @@ fi
 rm -rf "$state/influxdb"
 eval "$("$VMT_SCRIPTS/influxdb/start.sh" 1.8 "$state/influxdb")"
 stoppers+=("'$VMT_SCRIPTS/influxdb/stop.sh' '$state/influxdb'")
-# The contract's retention: 1-s samples for 7 days, their 1-minute rollups (a continuous
-# query) for 400 days; the provisioned data source reads long ranges from the rollups.
+# The contract's retention: 1-s samples for 7 days, their 1- and 10-minute rollups
+# (continuous queries) for 400 days; the provisioned data source reads long ranges from
+# the rollups.
 INFLUX_URL=$INFLUX_URL INFLUX_VERSION=$INFLUX_VERSION INFLUX_DB=$INFLUX_DB VMT_RAW_RETENTION=7d \
   "$repo/provisioning/influxdb/init/15-rollups.sh" setup
 

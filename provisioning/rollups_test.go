@@ -50,24 +50,27 @@ func TestRollupsAsTheReader(t *testing.T) {
 	ds := created.(*plugin.Datasource)
 	defer ds.Dispose()
 	model, _ := json.Marshal(map[string]any{"refId": "A", "schemaVersion": 1, "metrics": []string{"cpu_usage_percent"}, "outputs": []string{"value"}})
-	// An hour into 12 points: 5-min buckets, from the rollups.
-	response, err := ds.QueryData(context.Background(), &backend.QueryDataRequest{
-		PluginContext: backend.PluginContext{DataSourceInstanceSettings: &instance},
-		Queries: []backend.DataQuery{{RefID: "A", JSON: model, MaxDataPoints: 12, Interval: time.Second,
-			TimeRange: backend.TimeRange{From: start, To: start.Add(time.Hour)}}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	answer := response.Responses["A"]
-	if answer.Error != nil || len(answer.Frames) != 1 || answer.Frames[0].Rows() != 12 {
-		t.Fatalf("the reader's long range: %v, %d frames", answer.Error, len(answer.Frames))
-	}
-	if executed := answer.Frames[0].Meta.ExecutedQueryString; !strings.Contains(executed, `FROM "rollup_1m"."vm_telemetry"`) {
-		t.Errorf("not read from the rollups:\n%s", executed)
-	}
-	// The mean of 0..59 in every bucket.
-	if !framesHold(answer, 29.5) {
-		t.Errorf("rollup buckets hold no mean 29.5: %v", answer.Frames[0].Fields[1])
+	// An hour into 12 points: 5-min buckets, from the 1-minute rollups; into
+	// 6: 10-min buckets, the 10-minute rollups' points.
+	for points, rollups := range map[int64]string{12: "rollup_1m", 6: "rollup_10m"} {
+		response, err := ds.QueryData(context.Background(), &backend.QueryDataRequest{
+			PluginContext: backend.PluginContext{DataSourceInstanceSettings: &instance},
+			Queries: []backend.DataQuery{{RefID: "A", JSON: model, MaxDataPoints: points, Interval: time.Second,
+				TimeRange: backend.TimeRange{From: start, To: start.Add(time.Hour)}}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		answer := response.Responses["A"]
+		if answer.Error != nil || len(answer.Frames) != 1 || answer.Frames[0].Rows() != int(points) {
+			t.Fatalf("the reader's long range in %d buckets: %v, %d frames", points, answer.Error, len(answer.Frames))
+		}
+		if executed := answer.Frames[0].Meta.ExecutedQueryString; !strings.Contains(executed, `FROM "`+rollups+`"."vm_telemetry"`) {
+			t.Errorf("%d buckets: not read from %s:\n%s", points, rollups, executed)
+		}
+		// The mean of 0..59 in every bucket.
+		if !framesHold(answer, 29.5) {
+			t.Errorf("%d buckets: rollup buckets hold no mean 29.5: %v", points, answer.Frames[0].Fields[1])
+		}
 	}
 }

@@ -86,7 +86,7 @@ export interface VmDataSourceOptions extends DataSourceJsonData {
   queryLanguage?: QueryLanguage;
   organization?: string;
   bucket?: string;
-  /** InfluxDB holds the 1-minute rollups of docs/CONTRACT.md. */
+  /** InfluxDB holds the rollups (1 and 10 minutes) of docs/CONTRACT.md. */
   rollups?: boolean;
   rollupBucket?: string;
   timeoutSeconds?: number;

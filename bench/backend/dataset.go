@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/vmtelemetry/libvirt-datasource/pkg/influx"
 )
 
 // benchMetrics are the six usage metrics the benchmark writes and queries.
@@ -42,11 +44,17 @@ func (s dataSet) checkWritten(ctx context.Context, db influxDB) error {
 		s.start().Add(time.Second), s.end)
 }
 
-// checkRollups fails unless the 1-minute rollups hold the set's first and
-// last minute of every VM (the backfill covers [start, end)).
+// checkRollups fails unless each tier of the rollups holds the set's first
+// and last step of every VM (the backfill covers [start, end)).
 func (s dataSet) checkRollups(ctx context.Context, db influxDB) error {
-	return s.checkVMsAt(ctx, db, `"rollup_1m"."vm_telemetry"`, "last_domain_id", "compute them first (-mode rollup-backfill, as bench/backend/run.sh does)",
-		s.start(), s.end.Add(-time.Minute))
+	for _, step := range influx.RollupSteps {
+		measurement := fmt.Sprintf("%q.\"vm_telemetry\"", influx.RollupRetentionPolicy(step))
+		if err := s.checkVMsAt(ctx, db, measurement, "last_domain_id", "compute them first (-mode rollup-backfill, as bench/backend/run.sh does)",
+			s.start().Truncate(step), s.end.Add(-time.Minute).Truncate(step)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkVMsAt fails, saying what to do, unless field of measurement has a

@@ -9,7 +9,7 @@
 //   - Freshness of the live stream: the time from a sample written to the
 //     frame RunStream pushes with it, p50/p95, against a bare client polling
 //     InfluxDB at the same interval.
-//   - -mode rollup: a long range on the 1-minute rollups (rollup.go), on a
+//   - -mode rollup: a long range on the rollups (rollup.go), on a
 //     data set that -mode rollup-data wrote and -mode rollup-backfill rolled up.
 //   - -mode inventory: the VM listings over months of data (inventory.go).
 package main
@@ -34,7 +34,7 @@ func main() {
 }
 
 func run() error {
-	mode := flag.String("mode", "backend", "backend: QueryData and live freshness against bare InfluxDB; rollup-data: writes the data set of rollup; rollup-backfill: computes its 1-minute rollups; rollup: a long range on the 1-minute rollups against the same range on the 1-s data (written before by rollup-data and rolled up by rollup-backfill with the same -vms, -days and -end); inventory: the VM listings over months of a churning fleet against unbounded listings")
+	mode := flag.String("mode", "backend", "backend: QueryData and live freshness against bare InfluxDB; rollup-data: writes the data set of rollup; rollup-backfill: computes its rollups; rollup: a long range on the rollups against the same range on the 1-s data (written before by rollup-data and rolled up by rollup-backfill with the same -vms, -days and -end); inventory: the VM listings over months of a churning fleet against unbounded listings")
 	vms := flag.Int("vms", 50, "VMs in the data set")
 	span := flag.Duration("range", time.Hour, "backend mode: length of the data set at 1 s resolution")
 	end := flag.String("end", "", "rollup modes: end of the data set, RFC 3339 on a whole minute (default: now)")

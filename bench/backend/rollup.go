@@ -29,7 +29,7 @@ func writeRollupData(ctx context.Context, db influxDB, set dataSet) error {
 	return set.write(ctx, db)
 }
 
-// backfillRollups has InfluxDB compute the 1-minute rollups of set's 1-s
+// backfillRollups has InfluxDB compute the rollups (1 and 10 min) of set's 1-s
 // samples (-mode rollup-backfill, on a server holding the data set) with the
 // provisioned statement, nothing else: bench/backend/run.sh keeps the
 // server's files with them, as it keeps the data set's (a week's backfill
@@ -52,7 +52,7 @@ func backfillRollups(ctx context.Context, db influxDB, set dataSet) error {
 			return err
 		}
 	}
-	fmt.Printf("  1-minute rollups of %s days backfilled by InfluxDB in %s\n", set.days(), time.Since(started).Round(time.Millisecond))
+	fmt.Printf("  rollups (1 and 10 min) of %s days backfilled by InfluxDB in %s\n", set.days(), time.Since(started).Round(time.Millisecond))
 	return nil
 }
 
@@ -138,7 +138,7 @@ func benchRollups(ctx context.Context, plugin *grafanahost.Plugin, ds grafanahos
 	}
 	rm, um := median(rawTimes), median(rollupTimes)
 	fmt.Printf("  from the 1-s data:          median %s  runs %s\n", rm.Round(time.Millisecond), roundAll(rawTimes))
-	fmt.Printf("  from the 1-minute rollups:  median %s  runs %s\n", um.Round(time.Millisecond), roundAll(rollupTimes))
+	fmt.Printf("  from the 10-minute rollups: median %s  runs %s\n", um.Round(time.Millisecond), roundAll(rollupTimes))
 	if rawCPU.influx >= 0 {
 		n := float64(runs)
 		fmt.Printf("  CPU seconds per load: 1-s data InfluxDB %.2f + plugin %.2f + host %.2f = %.2f; rollups InfluxDB %.2f + plugin %.2f + host %.2f = %.2f; ratio %.1f\n",

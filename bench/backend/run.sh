@@ -4,7 +4,7 @@
 #
 #   bash bench/backend/run.sh [-runs 5] [-freshness 60s] [-vms 50] [-range 1h]
 #   bash bench/backend/run.sh -mode rollup [-runs 3] [-vms 50] [-days 7]
-#     (a long range on the 1-minute rollups of provisioning/influxdb/init/15-rollups.sh
+#     (a long range on the rollups of provisioning/influxdb/init/15-rollups.sh
 #     against the same range on the 1-s data; ends with the `rollup:` line)
 #   bash bench/backend/run.sh -mode inventory [-days 90] [-gone 1000] [-life 10m] [-vms 50]
 #     (the vms resource and the vm variable over months of 1-s data of a churning fleet,
@@ -13,10 +13,11 @@
 # Rollup mode: the 1-s data set (a week of 50 VMs is 30 M lines, InfluxDB's longest job
 # here: 10 min on an idle machine, 45 min at a load of 20) is written once, by -mode
 # rollup-data, and the server's files are kept in $VMT_CACHE/bench/rollup-<size>-<hash of
-# the code that makes the lines> (~0.4 GB; a new one replaces the others). Its 1-minute
-# rollups are computed once too, by -mode rollup-backfill with the provisioned continuous
-# query's statement (a week: 7-12 min at a load of 10-25), and that server's files kept
-# beside it in rollups-<hash of the statement> (a changed statement computes them again).
+# the code that makes the lines> (~0.4 GB; a new one replaces the others). Its rollups (1
+# and 10 min) are computed once too, by -mode rollup-backfill with the provisioned
+# continuous queries' statements (a week: 2 min idle, 7-12 min at a load of 10-25 for the
+# 1-minute tier alone), and that server's files kept beside it in rollups-<hash of the
+# statements> (changed statements compute them again).
 # Each run starts its server on a copy of those, its range ending where the data set ends.
 #
 # Flags go to the Go program (go run ./bench/backend -h lists them).
@@ -100,7 +101,7 @@ if [[ ! -f $rollups/done ]]; then
   rm -rf "$workdir/influxdb"
   echo "  rollups kept in $rollups"
 else
-  echo "1-minute rollups of that data set from $rollups"
+  echo "rollups of that data set from $rollups"
 fi
 mkdir -p "$workdir/influxdb"
 cp -a "$rollups/meta" "$rollups/data" "$rollups/wal" "$workdir/influxdb/"

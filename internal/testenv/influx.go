@@ -128,7 +128,7 @@ func (s *InfluxServer) do(t testing.TB, method, target string, body io.Reader) a
 	return answer{status: resp.StatusCode, body: string(raw)}
 }
 
-// rollupsScript sets up and backfills the 1-minute rollups of
+// rollupsScript sets up and backfills the rollups (1 and 10 minutes) of
 // docs/CONTRACT.md; the compose stack and the demo run the same file.
 const rollupsScript = "../provisioning/influxdb/init/15-rollups.sh"
 
@@ -142,8 +142,8 @@ func (s *InfluxServer) rollupsEnv() []string {
 	return env
 }
 
-// SetUpRollups creates the rollups' retention policy and continuous query
-// (1.x) or bucket, DBRP mapping and task (2.x).
+// SetUpRollups creates each rollup tier's retention policy and continuous
+// query (1.x) or bucket, DBRP mapping and task (2.x).
 func (s *InfluxServer) SetUpRollups(t testing.TB) {
 	t.Helper()
 	if _, err := RunScript(time.Minute, s.rollupsEnv(), rollupsScript, "setup"); err != nil {
@@ -151,8 +151,9 @@ func (s *InfluxServer) SetUpRollups(t testing.TB) {
 	}
 }
 
-// BackfillRollups computes the rollups of [from, to) (whole minutes) now,
-// with the statement the continuous query or task runs each minute.
+// BackfillRollups computes the rollups of [from, to) (whole minutes; each
+// tier's whole steps that overlap it) now, with the statement the
+// continuous query or task runs each step.
 func (s *InfluxServer) BackfillRollups(t testing.TB, from, to time.Time) {
 	t.Helper()
 	if _, err := RunScript(5*time.Minute, s.rollupsEnv(), rollupsScript, "backfill", from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339)); err != nil {
@@ -161,12 +162,13 @@ func (s *InfluxServer) BackfillRollups(t testing.TB, from, to time.Time) {
 }
 
 // RollupsScriptOutput runs the rollups script's printing command
-// ("statement": the CQ's SELECT … INTO; "flux": the task's script).
-func (s *InfluxServer) RollupsScriptOutput(t testing.TB, command string) string {
+// ("statement": the CQ's SELECT … INTO; "flux": the task's script) with its
+// arguments (a step: 1m, 10m).
+func (s *InfluxServer) RollupsScriptOutput(t testing.TB, command string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(Scripts(), rollupsScript), command)
+	cmd := exec.CommandContext(ctx, filepath.Join(Scripts(), rollupsScript), append([]string{command}, args...)...)
 	cmd.Env = append(os.Environ(), s.rollupsEnv()...)
 	out, err := cmd.Output()
 	if err != nil {

@@ -54,7 +54,7 @@ func TestInfluxQLAdHocFilters(t *testing.T) {
 func TestFluxAdHocFilters(t *testing.T) {
 	build := func(key, op, value string) string {
 		sel := Selection{Filters: []TagFilter{{Key: key, Operator: op, Value: value}}}
-		return mustFlux(t)(BuildFluxRange("b", "", "m", RangeRequest{Selection: sel, From: testFrom, To: testTo, Fields: []Field{{Name: "f"}}}))
+		return mustFlux(t)(BuildFluxRange("b", nil, "m", RangeRequest{Selection: sel, From: testFrom, To: testTo, Fields: []Field{{Name: "f"}}}))
 	}
 	for _, op := range []string{"=", "!=", "=~", "!~"} {
 		benign, _ := fluxSkeleton(t, build("host", op, "x"))
@@ -75,7 +75,7 @@ func TestFluxAdHocFilters(t *testing.T) {
 			}
 		}
 	}
-	if _, err := BuildFluxRange("b", "", "m", RangeRequest{Selection: Selection{Filters: []TagFilter{{Key: "vm", Operator: "<", Value: "x"}}}, From: testFrom, To: testTo, Fields: []Field{{Name: "f"}}}); err == nil {
+	if _, err := BuildFluxRange("b", nil, "m", RangeRequest{Selection: Selection{Filters: []TagFilter{{Key: "vm", Operator: "<", Value: "x"}}}, From: testFrom, To: testTo, Fields: []Field{{Name: "f"}}}); err == nil {
 		t.Error("operator < accepted")
 	}
 }
@@ -86,7 +86,7 @@ func TestDeviceSelection(t *testing.T) {
 	devices := func(names ...string) Selection {
 		return Selection{Devices: &DeviceSelection{Measurement: "vm_disk", Tag: "device", Names: names}}
 	}
-	benign := mustFlux(t)(BuildFluxRange("b", "b_1m", "vm_telemetry", RangeRequest{Selection: devices("vda"), From: testFrom, To: testTo, Fields: []Field{{Name: "read_bytes"}}}))
+	benign := mustFlux(t)(BuildFluxRange("b", nil, "vm_telemetry", RangeRequest{Selection: devices("vda"), From: testFrom, To: testTo, Fields: []Field{{Name: "read_bytes"}}}))
 	benignSkeleton, literals := fluxSkeleton(t, benign)
 	if !strings.Contains(strings.Join(literals, "|"), "vm_disk|read_bytes|device|vda|") || !strings.Contains(benign, `"uuid", "device"])`) {
 		t.Fatalf("Flux of a device selection:\n%s", benign)
@@ -111,7 +111,7 @@ func TestDeviceSelection(t *testing.T) {
 		if !ok || cond.LHS.String() != "device" || cond.RHS.(*influxql.StringLiteral).Val != v {
 			t.Fatalf("%q: device condition %s", v, and.RHS)
 		}
-		skeleton, _ := fluxSkeleton(t, mustFlux(t)(BuildFluxRange("b", "b_1m", "vm_telemetry", RangeRequest{Selection: devices(v), From: testFrom, To: testTo, Fields: []Field{{Name: "read_bytes"}}})))
+		skeleton, _ := fluxSkeleton(t, mustFlux(t)(BuildFluxRange("b", nil, "vm_telemetry", RangeRequest{Selection: devices(v), From: testFrom, To: testTo, Fields: []Field{{Name: "read_bytes"}}})))
 		if skeleton != benignSkeleton {
 			t.Fatalf("%q changed the Flux code:\n%s\nwant\n%s", v, skeleton, benignSkeleton)
 		}

@@ -157,9 +157,11 @@ func (w *fluxWriter) keep(sel Selection) {
 // BuildFluxRange writes the Flux of a RangeRequest; aggregated reads use
 // aggregateWindow per aggregate function, timestamped at window start like
 // InfluxQL's GROUP BY time. With RollupBefore, each aggregate's buckets
-// before it come from rollupBucket (the fields' rollup columns, which the
-// reader maps back to the fields), united with the rest from bucket.
-func BuildFluxRange(bucket, rollupBucket, measurement string, req RangeRequest) (string, error) {
+// before it come from the bucket of rollupBuckets for the request's
+// RollupStep (the fields' rollup columns, which the reader maps back to the
+// fields; as stored when the buckets are the step), united with the rest
+// from bucket.
+func BuildFluxRange(bucket string, rollupBuckets map[time.Duration]string, measurement string, req RangeRequest) (string, error) {
 	if len(req.Fields) == 0 {
 		return "", fmt.Errorf("a range query needs at least one field")
 	}
@@ -167,8 +169,9 @@ func BuildFluxRange(bucket, rollupBucket, measurement string, req RangeRequest) 
 	if err != nil {
 		return "", err
 	}
+	rollupBucket := rollupBuckets[req.RollupStep]
 	if rollupOK && rollupBucket == "" {
-		return "", fmt.Errorf("a rollup read needs the rollup bucket")
+		return "", fmt.Errorf("a read of the %s rollups needs their bucket", RollupSuffix(req.RollupStep))
 	}
 	w := &fluxWriter{}
 	if err := w.prelude(req.Selection); err != nil {
@@ -194,10 +197,12 @@ func BuildFluxRange(bucket, rollupBucket, measurement string, req RangeRequest) 
 	}
 	every := fmt.Sprintf("%dms", durationMillis(req.Interval))
 	var results []string
-	aggregated := func(name, from string, part RangeRequest, fields []string, agg string) {
+	aggregated := func(name, from string, part RangeRequest, fields []string, agg string, asStored bool) {
 		fmt.Fprintf(&w.b, "%s = ", name)
 		w.source(from, req.measurement(measurement), part.From, part.To, fields, req.Selection)
-		fmt.Fprintf(&w.b, "\n  |> aggregateWindow(every: %s, fn: %s, createEmpty: false, timeSrc: \"_start\")", every, agg)
+		if !asStored {
+			fmt.Fprintf(&w.b, "\n  |> aggregateWindow(every: %s, fn: %s, createEmpty: false, timeSrc: \"_start\")", every, agg)
+		}
 		w.keep(req.Selection)
 		w.code("\n\n")
 		results = append(results, name)
@@ -209,14 +214,14 @@ func BuildFluxRange(bucket, rollupBucket, measurement string, req RangeRequest) 
 			for j, f := range fields {
 				columns[j] = rollupColumn(f)
 			}
-			aggregated(fmt.Sprintf("rollup%d", i), rollupBucket, rollup, columns, agg)
+			aggregated(fmt.Sprintf("rollup%d", i), rollupBucket, rollup, columns, agg, rollup.asStored())
 		}
 		if rawOK {
 			names := make([]string, len(fields))
 			for j, f := range fields {
 				names[j] = f.Name
 			}
-			aggregated(fmt.Sprintf("agg%d", i), bucket, raw, names, agg)
+			aggregated(fmt.Sprintf("agg%d", i), bucket, raw, names, agg, false)
 		}
 	}
 	if len(results) == 1 {
@@ -263,15 +268,15 @@ type FluxSource struct {
 	Client       *Client
 	Organization string
 	Bucket       string
-	// RollupBucket holds the 1-minute rollups (docs/CONTRACT.md) that range
-	// reads with RollupBefore take.
-	RollupBucket string
-	Measurement  string
+	// RollupBuckets hold the rollups of each step (docs/CONTRACT.md) that
+	// range reads with RollupBefore take.
+	RollupBuckets map[time.Duration]string
+	Measurement   string
 }
 
 // Range implements Source.
 func (s *FluxSource) Range(ctx context.Context, req RangeRequest) ([]VMSeries, error) {
-	q, err := BuildFluxRange(s.Bucket, s.RollupBucket, s.Measurement, req)
+	q, err := BuildFluxRange(s.Bucket, s.RollupBuckets, s.Measurement, req)
 	if err != nil {
 		return nil, err
 	}

@@ -42,8 +42,8 @@ func checkFluxQueries(t *testing.T, vm, pattern, host string) {
 		benignHost = "h"
 		wantLiterals = append(wantLiterals, host)
 	}
-	benignList, _ := fluxSkeleton(t, mustFlux(t)(BuildFluxRange("b", "", "m", RangeRequest{Selection: Selection{VMs: []string{benignRef}, Host: benignHost}, From: testFrom, To: testTo, Fields: []Field{{Name: "f"}}})))
-	script := mustFlux(t)(BuildFluxRange("b", "", "m", RangeRequest{Selection: Selection{VMs: []string{vm}, Host: host}, From: testFrom, To: testTo, Fields: []Field{{Name: "f"}}}))
+	benignList, _ := fluxSkeleton(t, mustFlux(t)(BuildFluxRange("b", nil, "m", RangeRequest{Selection: Selection{VMs: []string{benignRef}, Host: benignHost}, From: testFrom, To: testTo, Fields: []Field{{Name: "f"}}})))
+	script := mustFlux(t)(BuildFluxRange("b", nil, "m", RangeRequest{Selection: Selection{VMs: []string{vm}, Host: host}, From: testFrom, To: testTo, Fields: []Field{{Name: "f"}}}))
 	skeleton, literals := fluxSkeleton(t, script)
 	if skeleton != benignList {
 		t.Fatalf("script for vm %q host %q has other code than a benign one:\n%s", vm, host, script)
@@ -86,7 +86,7 @@ func TestFluxQualifiedReference(t *testing.T) {
 		if strings.Contains(host, "/") {
 			continue // a host name holds no "/" (docs/CONTRACT.md)
 		}
-		script := mustFlux(t)(BuildFluxRange("b", "", "m", RangeRequest{Selection: Selection{VMs: []string{host + "/web", "db"}}, From: testFrom, To: testTo, Fields: []Field{{Name: "f"}}}))
+		script := mustFlux(t)(BuildFluxRange("b", nil, "m", RangeRequest{Selection: Selection{VMs: []string{host + "/web", "db"}}, From: testFrom, To: testTo, Fields: []Field{{Name: "f"}}}))
 		skeleton, literals := fluxSkeleton(t, script)
 		if !strings.Contains(skeleton, "(r.vm == S and r.host == S) or r.vm == S") {
 			t.Fatalf("script for %q does not pair name and host:\n%s", host, script)

@@ -149,7 +149,8 @@ func (w *influxQLWriter) groupByTags(sel Selection) {
 // GROUP BY time(interval) with each field's aggregate, per vm/host/uuid.
 // With RollupBefore, the buckets before it come from a first SELECT of the
 // rollup retention policy's namesake measurement (each field read from its
-// rollup column and named as the field), the rest from a second one.
+// rollup column and named as the field; as stored when the buckets are the
+// rollup's step), the rest from a second one.
 func BuildInfluxQLRange(measurement string, req RangeRequest) (string, error) {
 	if len(req.Fields) == 0 {
 		return "", fmt.Errorf("a range query needs at least one field")
@@ -176,38 +177,43 @@ func BuildInfluxQLRange(measurement string, req RangeRequest) (string, error) {
 }
 
 func (w *influxQLWriter) rangeSelect(measurement string, req RangeRequest, fromRollup bool) error {
+	grouped := req.Interval > 0 && !(fromRollup && req.asStored())
 	w.keyword("SELECT ")
 	for i, f := range req.Fields {
 		if i > 0 {
 			w.keyword(", ")
 		}
-		if req.Interval > 0 {
-			if !isAggregate(f.Aggregate) {
-				return fmt.Errorf("aggregate %q is unknown: want mean, last, max or min", f.Aggregate)
-			}
+		if req.Interval > 0 && !isAggregate(f.Aggregate) {
+			return fmt.Errorf("aggregate %q is unknown: want mean, last, max or min", f.Aggregate)
+		}
+		switch {
+		case grouped && fromRollup:
 			w.keyword(f.Aggregate + "(")
-			if fromRollup {
-				w.ident(rollupColumn(f))
-			} else {
-				w.ident(f.Name)
-			}
+			w.ident(rollupColumn(f))
 			w.keyword(") AS ")
+		case grouped:
+			w.keyword(f.Aggregate + "(")
+			w.ident(f.Name)
+			w.keyword(") AS ")
+		case fromRollup:
+			w.ident(rollupColumn(f))
+			w.keyword(" AS ")
 		}
 		w.ident(f.Name)
 	}
 	w.keyword(" FROM ")
 	if fromRollup {
-		w.ident(RollupRetentionPolicy)
+		w.ident(RollupRetentionPolicy(req.RollupStep))
 		w.keyword(".")
 	}
 	w.ident(req.measurement(measurement))
 	w.where(req.From, req.To, req.Selection)
 	w.keyword(" GROUP BY ")
-	if req.Interval > 0 {
+	if grouped {
 		w.keyword(fmt.Sprintf("time(%dms), ", durationMillis(req.Interval)))
 	}
 	w.groupByTags(req.Selection)
-	if req.Interval > 0 {
+	if grouped {
 		w.keyword(" fill(none)")
 	}
 	return nil

@@ -17,7 +17,7 @@ func rollupRequest() RangeRequest {
 		Selection: Selection{VMs: []string{"kvm1/web"}},
 		Fields:    []Field{{Name: "cpu_usage_percent", Aggregate: "mean"}, {Name: "disk_read_bytes", Aggregate: "last"}},
 		From:      from, To: from.Add(24 * time.Hour), Interval: 10 * time.Minute,
-		RollupBefore: from.Add(20 * time.Hour),
+		RollupBefore: from.Add(20 * time.Hour), RollupStep: time.Minute,
 	}
 }
 
@@ -37,7 +37,7 @@ func TestInfluxQLRangeOnRollups(t *testing.T) {
 	if err != nil || len(parsed.Statements) != 2 {
 		t.Fatalf("parsing back: %v, %d statements", err, len(parsed.Statements))
 	}
-	if m := parsed.Statements[0].(*influxql.SelectStatement).Sources[0].(*influxql.Measurement); m.RetentionPolicy != RollupRetentionPolicy || m.Name != "vm_telemetry" {
+	if m := parsed.Statements[0].(*influxql.SelectStatement).Sources[0].(*influxql.Measurement); m.RetentionPolicy != RollupRetentionPolicy(time.Minute) || m.Name != "vm_telemetry" {
 		t.Errorf("first statement reads %s.%s, want the rollups", m.RetentionPolicy, m.Name)
 	}
 
@@ -56,8 +56,53 @@ func TestInfluxQLRangeOnRollups(t *testing.T) {
 	}
 }
 
+// TestRangeOnTenMinuteRollups: buckets of the step read the 10-minute
+// rollups' points as stored (no GROUP BY time, no aggregateWindow), which
+// costs InfluxDB a fraction of aggregating them again; coarser buckets
+// aggregate them.
+func TestRangeOnTenMinuteRollups(t *testing.T) {
+	req := rollupRequest()
+	req.RollupStep = 10 * time.Minute
+	q, err := BuildInfluxQLRange("vm_telemetry", req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `SELECT "mean_cpu_usage_percent" AS "cpu_usage_percent", "last_disk_read_bytes" AS "disk_read_bytes" FROM "rollup_10m"."vm_telemetry"` +
+		` WHERE time >= '2025-12-04T00:00:00Z' AND time <= '2025-12-04T19:59:59.999999999Z' AND (("vm" = 'web' AND "host" = 'kvm1')) GROUP BY "vm", "host", "uuid"; ` +
+		`SELECT mean("cpu_usage_percent") AS "cpu_usage_percent", last("disk_read_bytes") AS "disk_read_bytes" FROM "vm_telemetry"` +
+		` WHERE time >= '2025-12-04T20:00:00Z' AND time <= '2025-12-05T00:00:00Z' AND (("vm" = 'web' AND "host" = 'kvm1')) GROUP BY time(600000ms), "vm", "host", "uuid" fill(none)`
+	if q != want {
+		t.Errorf("got\n%s\nwant\n%s", q, want)
+	}
+	if _, err := influxql.ParseQuery(q); err != nil {
+		t.Fatalf("parsing back: %v", err)
+	}
+	buckets := map[time.Duration]string{time.Minute: "b_1m", 10 * time.Minute: "b_10m"}
+	script, err := BuildFluxRange("b", buckets, "vm_telemetry", req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rollup0 := script[strings.Index(script, "rollup0 = "):strings.Index(script, "agg0 = ")]
+	if !strings.Contains(rollup0, `from(bucket: "b_10m")`) || strings.Contains(rollup0, "aggregateWindow") || !strings.Contains(script[strings.Index(script, "agg0 = "):], "aggregateWindow(every: 600000ms") {
+		t.Errorf("the 10-min rollups' part should be read as stored, the 1-s part aggregated:\n%s", script)
+	}
+
+	// 20-min buckets: two stored points each, aggregated again.
+	req.Interval, req.RollupBefore = 20*time.Minute, req.From.Add(20*time.Hour)
+	if q, err = BuildInfluxQLRange("vm_telemetry", req); err != nil || !strings.HasPrefix(q, `SELECT mean("mean_cpu_usage_percent") AS "cpu_usage_percent", last("last_disk_read_bytes") AS "disk_read_bytes" FROM "rollup_10m"."vm_telemetry"`) || !strings.Contains(q, "GROUP BY time(1200000ms)") {
+		t.Errorf("20-min buckets: %v\n%s", err, q)
+	}
+	if script, err = BuildFluxRange("b", buckets, "vm_telemetry", req); err != nil || !strings.Contains(script, `from(bucket: "b_10m")`) || strings.Count(script, "aggregateWindow(every: 1200000ms") != 4 {
+		t.Errorf("20-min buckets: %v\n%s", err, script)
+	}
+	// No 10-minute bucket known (a custom 1-minute bucket name): refused.
+	if _, err := BuildFluxRange("b", map[time.Duration]string{time.Minute: "b_1m"}, "vm_telemetry", req); err == nil || !strings.Contains(err.Error(), "10m rollups") {
+		t.Errorf("a read of the 10-min rollups without their bucket: %v", err)
+	}
+}
+
 func TestFluxRangeOnRollups(t *testing.T) {
-	script, err := BuildFluxRange("vm_telemetry", "vm_telemetry_1m", "vm_telemetry", rollupRequest())
+	script, err := BuildFluxRange("vm_telemetry", map[time.Duration]string{time.Minute: "vm_telemetry_1m"}, "vm_telemetry", rollupRequest())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +117,7 @@ func TestFluxRangeOnRollups(t *testing.T) {
 			t.Errorf("script lacks %q:\n%s", part, script)
 		}
 	}
-	if _, err := BuildFluxRange("b", "", "m", rollupRequest()); err == nil {
+	if _, err := BuildFluxRange("b", nil, "m", rollupRequest()); err == nil {
 		t.Error("a rollup read without a rollup bucket was accepted")
 	}
 }
@@ -86,13 +131,19 @@ func TestRollupRequestRefused(t *testing.T) {
 		"30-s buckets":          func(r *RangeRequest) { r.Interval = 30 * time.Second },
 		"raw points":            func(r *RangeRequest) { r.Interval = 0 },
 		"off a bucket boundary": func(r *RangeRequest) { r.RollupBefore = r.RollupBefore.Add(time.Minute) },
+		"no step":               func(r *RangeRequest) { r.RollupStep = 0 },
+		"a step of 5 min":       func(r *RangeRequest) { r.RollupStep = 5 * time.Minute },
+		"15-min buckets of the 10-min step": func(r *RangeRequest) {
+			r.RollupStep, r.Interval, r.RollupBefore = 10*time.Minute, 15*time.Minute, r.From.Add(15*time.Hour)
+		},
+		"5-min buckets of the 10-min step": func(r *RangeRequest) { r.RollupStep, r.Interval = 10*time.Minute, 5*time.Minute },
 	} {
 		req := rollupRequest()
 		change(&req)
 		if q, err := BuildInfluxQLRange("vm_telemetry", req); err == nil {
 			t.Errorf("%s: InfluxQL accepted:\n%s", name, q)
 		}
-		if q, err := BuildFluxRange("b", "b_1m", "m", req); err == nil {
+		if q, err := BuildFluxRange("b", map[time.Duration]string{time.Minute: "b_1m", 10 * time.Minute: "b_10m"}, "m", req); err == nil {
 			t.Errorf("%s: Flux accepted:\n%s", name, q)
 		}
 	}
@@ -107,7 +158,7 @@ func TestFluxRollupColumnsFillTheirFields(t *testing.T) {
 		",_result,0,2025-12-04T00:00:00Z,10,mean_cpu_usage_percent,web,kvm1,u1\r\n" +
 		",_result,0,2025-12-04T00:10:00Z,20,mean_cpu_usage_percent,web,kvm1,u1\r\n" +
 		",_result,1,2025-12-04T20:00:00Z,30,cpu_usage_percent,web,kvm1,u1\r\n\r\n"
-	source := &FluxSource{Client: answering(t, http.StatusOK, csv), Bucket: "b", RollupBucket: "b_1m", Measurement: "vm_telemetry"}
+	source := &FluxSource{Client: answering(t, http.StatusOK, csv), Bucket: "b", RollupBuckets: map[time.Duration]string{time.Minute: "b_1m"}, Measurement: "vm_telemetry"}
 	req := rollupRequest()
 	req.Fields = req.Fields[:1]
 	series, err := source.Range(context.Background(), req)

@@ -119,22 +119,33 @@ type Field struct {
 // points when Interval is 0, else one aggregated point per Interval (buckets
 // aligned to the Unix epoch, timestamped at their start).
 //
-// RollupBefore, when set, reads the buckets before it from the 1-minute
-// rollups of docs/CONTRACT.md instead of the 1-s samples: each field from
-// its rollup column <aggregate>_<name>, aggregated again with the same
-// function. Interval must then be a whole number of minutes and
-// RollupBefore a bucket boundary, so that no bucket mixes the two.
+// RollupBefore, when set, reads the buckets before it from the rollups of
+// docs/CONTRACT.md whose step is RollupStep (one of RollupSteps) instead of
+// the 1-s samples: each field from its rollup column <aggregate>_<name>,
+// aggregated again with the same function, or read as stored when Interval
+// is the step (a rollup point is that bucket's aggregate). Interval must
+// then be a whole number of steps and RollupBefore a bucket boundary, so
+// that no bucket mixes the two.
 type RangeRequest struct {
 	Selection
 	Fields       []Field
 	From, To     time.Time
 	Interval     time.Duration
 	RollupBefore time.Time
+	RollupStep   time.Duration
 }
 
-// RollupRetentionPolicy holds the 1-minute rollups on InfluxDB 1.x, and
-// names their bucket's DBRP mapping on 2.x (docs/CONTRACT.md).
-const RollupRetentionPolicy = "rollup_1m"
+// RollupSteps are the steps of the rollups of docs/CONTRACT.md, finest
+// first: 1 minute and 10 minutes.
+var RollupSteps = []time.Duration{time.Minute, 10 * time.Minute}
+
+// RollupRetentionPolicy holds the rollups of a step on InfluxDB 1.x, and
+// names their bucket's DBRP mapping on 2.x (docs/CONTRACT.md): rollup_1m,
+// rollup_10m.
+func RollupRetentionPolicy(step time.Duration) string { return "rollup_" + RollupSuffix(step) }
+
+// RollupSuffix is how the contract's names write a rollup step: 1m, 10m.
+func RollupSuffix(step time.Duration) string { return fmt.Sprintf("%dm", step/time.Minute) }
 
 // rollupColumn is the rollup field that holds a field's aggregate.
 func rollupColumn(f Field) string { return f.Aggregate + "_" + f.Name }
@@ -145,11 +156,15 @@ func rollupColumn(f Field) string { return f.Aggregate + "_" + f.Name }
 func (req RangeRequest) parts() (rollup RangeRequest, rollupOK bool, raw RangeRequest, rawOK bool, err error) {
 	raw, rawOK = req, true
 	if req.RollupBefore.IsZero() || !req.RollupBefore.After(req.From) {
-		raw.RollupBefore = time.Time{}
+		raw.RollupBefore, raw.RollupStep = time.Time{}, 0
 		return RangeRequest{}, false, raw, true, nil
 	}
-	if req.Interval < time.Minute || req.Interval%time.Minute != 0 || req.RollupBefore.UnixNano()%int64(req.Interval) != 0 {
-		return RangeRequest{}, false, RangeRequest{}, false, fmt.Errorf("a rollup read needs buckets of whole minutes and a bucket boundary, got %s and %s", req.Interval, req.RollupBefore.Format(time.RFC3339Nano))
+	if !slices.Contains(RollupSteps, req.RollupStep) {
+		return RangeRequest{}, false, RangeRequest{}, false, fmt.Errorf("the rollups have no step of %s: want one of %v", req.RollupStep, RollupSteps)
+	}
+	if req.Interval < req.RollupStep || req.Interval%req.RollupStep != 0 || req.RollupBefore.UnixNano()%int64(req.Interval) != 0 {
+		return RangeRequest{}, false, RangeRequest{}, false, fmt.Errorf("a read of the %s rollups needs buckets of whole %s steps and a bucket boundary, got %s and %s",
+			RollupSuffix(req.RollupStep), req.RollupStep, req.Interval, req.RollupBefore.Format(time.RFC3339Nano))
 	}
 	for _, f := range req.Fields {
 		switch f.Aggregate {
@@ -162,12 +177,17 @@ func (req RangeRequest) parts() (rollup RangeRequest, rollupOK bool, raw RangeRe
 	rollup.RollupBefore = time.Time{}
 	if req.RollupBefore.Before(req.To) || req.RollupBefore.Equal(req.To) {
 		rollup.To = req.RollupBefore.Add(-time.Nanosecond)
-		raw.From, raw.RollupBefore = req.RollupBefore, time.Time{}
+		raw.From, raw.RollupBefore, raw.RollupStep = req.RollupBefore, time.Time{}, 0
 	} else {
 		rawOK = false
 	}
 	return rollup, true, raw, rawOK, nil
 }
+
+// asStored says whether a rollup part's buckets are the stored rollup
+// points themselves (Interval is the step): read without aggregating them
+// again, which costs InfluxDB a fraction of GROUP BY time (docs/BACKEND.md).
+func (req RangeRequest) asStored() bool { return req.Interval == req.RollupStep }
 
 // FieldNames are the names of the request's fields, in order.
 func (r RangeRequest) FieldNames() []string {

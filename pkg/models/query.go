@@ -351,7 +351,7 @@ func (q Query) Metric(name string) (Metric, bool) {
 	return lookup(q.catalog(), name)
 }
 
-// ReadsRollups says whether the 1-minute rollups can answer the query: they
+// ReadsRollups says whether the rollups can answer the query: they
 // hold mean, max and last of vm_telemetry's numeric fields only (no min, no
 // devices, no state).
 func (q Query) ReadsRollups() bool {

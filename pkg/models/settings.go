@@ -42,12 +42,16 @@ type Settings struct {
 	Organization    string
 	// Bucket is the Flux bucket, already defaulted to <database>/<rp or autogen>.
 	Bucket string
-	// Rollups says that InfluxDB holds the 1-minute rollups of
-	// docs/CONTRACT.md: long ranges are read from them.
+	// Rollups says that InfluxDB holds the rollups of docs/CONTRACT.md
+	// (1 and 10 minutes): long ranges are read from them.
 	Rollups bool
-	// RollupBucket is the Flux bucket of the rollups, defaulted from Bucket:
-	// <database>/rollup_1m for a 1.x "<database>/<rp>" bucket, else <bucket>_1m.
-	RollupBucket   string
+	// RollupBuckets are the Flux buckets of the rollups of each step
+	// (influx.RollupSteps). The 1-minute one is jsonData's rollupBucket, by
+	// default <database>/rollup_1m for a 1.x "<database>/<rp>" bucket, else
+	// <bucket>_1m; the 10-minute one is its name with "_1m" at the end made
+	// "_10m" (none when it does not end in "_1m": Flux reads stay on the
+	// 1-minute rollups).
+	RollupBuckets  map[time.Duration]string
 	Timeout        time.Duration
 	TLSSkipVerify  bool
 	TLSWithCACert  bool
@@ -158,7 +162,6 @@ func LoadSettings(instance backend.DataSourceInstanceSettings) (Settings, error)
 		Organization:      jd.Organization,
 		Bucket:            jd.Bucket,
 		Rollups:           jd.Rollups,
-		RollupBucket:      jd.RollupBucket,
 		Timeout:           DefaultTimeout,
 		TLSSkipVerify:     jd.TLSSkipVerify,
 		TLSWithCACert:     jd.TLSWithCACert,
@@ -191,13 +194,7 @@ func LoadSettings(instance backend.DataSourceInstanceSettings) (Settings, error)
 	if s.Bucket == "" {
 		s.Bucket = s.Database + "/" + orDefault(s.RetentionPolicy, "autogen")
 	}
-	if s.RollupBucket == "" {
-		if database, _, isV1 := strings.Cut(s.Bucket, "/"); isV1 {
-			s.RollupBucket = database + "/" + influx.RollupRetentionPolicy
-		} else {
-			s.RollupBucket = s.Bucket + "_1m"
-		}
-	}
+	s.RollupBuckets = rollupBuckets(jd.RollupBucket, s.Bucket)
 	if err := s.Validate(); err != nil {
 		return Settings{}, err
 	}
@@ -246,6 +243,47 @@ func (s Settings) Validate() error {
 		}
 	}
 	return nil
+}
+
+// RollupSteps are the steps of the rollups the query language can read:
+// every step of the contract with InfluxQL (retention policies of fixed
+// names), those with a bucket with Flux.
+func (s Settings) RollupSteps() []time.Duration {
+	if s.QueryLanguage != LanguageFlux {
+		return influx.RollupSteps
+	}
+	var steps []time.Duration
+	for _, step := range influx.RollupSteps {
+		if s.RollupBuckets[step] != "" {
+			steps = append(steps, step)
+		}
+	}
+	return steps
+}
+
+// rollupBuckets names the Flux buckets of the rollups of each step
+// (Settings.RollupBuckets): the 1-minute one as set or by default, the
+// coarser ones by the contract's naming rule from it.
+func rollupBuckets(set, bucket string) map[time.Duration]string {
+	oneMinute := set
+	if oneMinute == "" {
+		if database, _, isV1 := strings.Cut(bucket, "/"); isV1 {
+			oneMinute = database + "/" + influx.RollupRetentionPolicy(time.Minute)
+		} else {
+			oneMinute = bucket + "_" + influx.RollupSuffix(time.Minute)
+		}
+	}
+	buckets := map[time.Duration]string{}
+	stem, named := strings.CutSuffix(oneMinute, "_"+influx.RollupSuffix(time.Minute))
+	for _, step := range influx.RollupSteps {
+		switch {
+		case step == time.Minute:
+			buckets[step] = oneMinute
+		case named:
+			buckets[step] = stem + "_" + influx.RollupSuffix(step)
+		}
+	}
+	return buckets
 }
 
 func orDefault(value, fallback string) string {

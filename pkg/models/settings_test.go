@@ -97,22 +97,34 @@ func TestMaxPointsPerQuery(t *testing.T) {
 	}
 }
 
-// TestRollupSettings: rollups are off unless asked for; their Flux bucket
-// follows the contract's names from the raw one.
+// TestRollupSettings: rollups are off unless asked for; their Flux buckets
+// follow the contract's names from the raw one, the 10-minute one from a
+// 1-minute one named by the contract's rule.
 func TestRollupSettings(t *testing.T) {
-	for _, tc := range []struct{ jsonData, wantBucket string }{
-		{`{}`, "vm_telemetry/rollup_1m"},
-		{`{"database":"db","retentionPolicy":"week"}`, "db/rollup_1m"},
-		{`{"bucket":"telemetry"}`, "telemetry_1m"},
-		{`{"bucket":"telemetry","rollupBucket":"minutes"}`, "minutes"},
+	for _, tc := range []struct{ jsonData, want1m, want10m string }{
+		{`{}`, "vm_telemetry/rollup_1m", "vm_telemetry/rollup_10m"},
+		{`{"database":"db","retentionPolicy":"week"}`, "db/rollup_1m", "db/rollup_10m"},
+		{`{"bucket":"telemetry"}`, "telemetry_1m", "telemetry_10m"},
+		{`{"bucket":"telemetry","rollupBucket":"vms_1m"}`, "vms_1m", "vms_10m"},
+		{`{"bucket":"telemetry","rollupBucket":"minutes"}`, "minutes", ""},
+		{`{"bucket":"telemetry","rollupBucket":"x_11m"}`, "x_11m", ""},
 	} {
 		s, err := LoadSettings(instance("http://127.0.0.1:8086", tc.jsonData, nil))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s.Rollups || s.RollupBucket != tc.wantBucket {
-			t.Errorf("%s: rollups %v, bucket %q, want off and %q", tc.jsonData, s.Rollups, s.RollupBucket, tc.wantBucket)
+		if s.Rollups || s.RollupBuckets[time.Minute] != tc.want1m || s.RollupBuckets[10*time.Minute] != tc.want10m {
+			t.Errorf("%s: rollups %v, buckets %v, want off and %q, %q", tc.jsonData, s.Rollups, s.RollupBuckets, tc.want1m, tc.want10m)
 		}
+		// InfluxQL reads every step (retention policies of fixed names),
+		// Flux those with a bucket.
+		s.QueryLanguage = LanguageFlux
+		if steps := s.RollupSteps(); len(steps) != map[bool]int{true: 2, false: 1}[tc.want10m != ""] || steps[0] != time.Minute {
+			t.Errorf("%s: Flux reads the rollups of %v", tc.jsonData, steps)
+		}
+	}
+	if steps := (Settings{QueryLanguage: LanguageInfluxQL}).RollupSteps(); len(steps) != 2 {
+		t.Errorf("InfluxQL reads the rollups of %v, want 1m and 10m", steps)
 	}
 	if s, err := LoadSettings(instance("http://127.0.0.1:8086", `{"rollups":true}`, nil)); err != nil || !s.Rollups {
 		t.Errorf("rollups true: %v %+v", err, s)

@@ -79,7 +79,7 @@ func NewDatasource(_ context.Context, instance backend.DataSourceInstanceSetting
 	}
 	d.Client = client
 	if settings.QueryLanguage == models.LanguageFlux {
-		d.Source = &influx.FluxSource{Client: client, Organization: settings.Organization, Bucket: settings.Bucket, RollupBucket: settings.RollupBucket, Measurement: settings.Measurement}
+		d.Source = &influx.FluxSource{Client: client, Organization: settings.Organization, Bucket: settings.Bucket, RollupBuckets: settings.RollupBuckets, Measurement: settings.Measurement}
 	} else {
 		d.Source = &influx.InfluxQLSource{Client: client, Database: settings.Database, RetentionPolicy: settings.RetentionPolicy, Measurement: settings.Measurement}
 	}

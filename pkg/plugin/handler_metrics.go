@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,34 +22,46 @@ import (
 // instead: one wide frame per VM and device.
 func (d *Datasource) handleMetrics(ctx context.Context, qc queryContext, q models.Query) backend.DataResponse {
 	plan := planRange(qc.query.TimeRange, qc.query.Interval, qc.query.MaxDataPoints)
+	now := time.Now()
+	var steps []time.Duration
 	if d.Settings.Rollups && q.ReadsRollups() {
-		plan = plan.onRollups(time.Now())
+		steps = d.Settings.RollupSteps()
+		plan = plan.onRollups(now, steps)
 	}
-	req := influx.RangeRequest{
-		Selection:    q.Selection(),
-		Fields:       rangeFields(q, plan),
-		From:         readStart(plan.From, q, plan.Bucket),
-		To:           plan.To,
-		Interval:     plan.Bucket,
-		RollupBefore: plan.RollupBefore,
+	read := func(plan rangePlan) ([]influx.VMSeries, error) {
+		return d.Source.Range(ctx, influx.RangeRequest{
+			Selection:    q.Selection(),
+			Fields:       rangeFields(q, plan),
+			From:         readStart(plan.From, q, plan.Bucket),
+			To:           plan.To,
+			Interval:     plan.Bucket,
+			RollupBefore: plan.RollupBefore,
+			RollupStep:   plan.RollupStep,
+		})
 	}
-	series, err := d.Source.Range(ctx, req)
-	var notice string
-	if err != nil && !req.RollupBefore.IsZero() && rollupsMissing(err) {
-		// A stack set up before the rollups existed: answer from the 1-s
-		// data (slower, same buckets) and say what to do.
-		notice = fmt.Sprintf("The 1-minute rollups are not in InfluxDB (%v): this range was read from the 1-s data. "+
-			"Run provisioning/influxdb/init/15-rollups.sh setup, or turn 1-minute rollups off in the data source settings.", err)
-		log.DefaultLogger.Warn("rollups missing, reading the 1-s data", "error", err)
-		req.RollupBefore = time.Time{}
-		series, err = d.Source.Range(ctx, req)
+	series, err := read(plan)
+	var missing []string
+	for err != nil && plan.RollupStep != 0 && rollupsMissing(err) {
+		// A stack set up before these rollups existed: answer from the
+		// finer ones or the 1-s data (slower, same buckets) and say what to do.
+		log.DefaultLogger.Warn("rollups missing, reading finer data", "step", plan.RollupStep, "error", err)
+		missing = append(missing, fmt.Sprintf("the %s rollups (%v)", influx.RollupSuffix(plan.RollupStep), err))
+		steps = slices.DeleteFunc(slices.Clone(steps), func(step time.Duration) bool { return step == plan.RollupStep })
+		plan = plan.onRollups(now, steps)
+		series, err = read(plan)
 	}
 	if err != nil {
 		return errorResponse(err)
 	}
 	gapLimit := q.GapLimit(plan.gapInterval(qc.query.Interval))
 	response := vmFramesResponse(series, q, gapLimit, plan.From, plan.To, qc.fromAlert, "in the time range")
-	if notice != "" {
+	if len(missing) > 0 {
+		source := "the 1-s data"
+		if plan.RollupStep != 0 {
+			source = "the " + influx.RollupSuffix(plan.RollupStep) + " rollups"
+		}
+		notice := fmt.Sprintf("InfluxDB lacks %s: this range was read from %s. "+
+			"Run provisioning/influxdb/init/15-rollups.sh setup, or turn rollups off in the data source settings.", strings.Join(missing, " and "), source)
 		for _, frame := range response.Frames {
 			frame.AppendNotices(data.Notice{Severity: data.NoticeSeverityWarning, Text: notice})
 		}
@@ -57,7 +70,7 @@ func (d *Datasource) handleMetrics(ctx context.Context, qc queryContext, q model
 }
 
 // rollupsMissing says whether a rollup read failed because InfluxDB has no
-// rollups: no retention policy rollup_1m (InfluxQL on 1.x, or no DBRP
+// rollups of its step: no retention policy rollup_<step> (InfluxQL on 1.x, or no DBRP
 // mapping of it on 2.x; Flux on 1.8 calls it invalid) or no rollup bucket
 // (Flux on 2.x).
 func rollupsMissing(err error) bool {

@@ -26,35 +26,47 @@ var (
 
 // rangePlan says how to read a time range: raw points (Bucket 0) or one
 // aggregated point per Bucket, buckets aligned to the Unix epoch; with
-// RollupBefore set, the buckets before it from the 1-minute rollups.
+// RollupBefore set, the buckets before it from the rollups of RollupStep.
 type rangePlan struct {
 	From, To     time.Time
 	Bucket       time.Duration
 	RollupBefore time.Time
+	RollupStep   time.Duration
 }
 
-// rollupStep is the rollups' resolution, and rollupSettled how long after
-// a minute begins its rollup is final (docs/CONTRACT.md: each run, once a
-// minute, recomputes the last two whole minutes).
-const (
-	rollupStep    = time.Minute
-	rollupSettled = 3 * time.Minute
-)
+// rollupSettledSteps: a rollup bucket is final this many steps after it
+// began (docs/CONTRACT.md: each run, once a step, recomputes the last two
+// whole steps).
+const rollupSettledSteps = 3
 
-// onRollups reads the plan's buckets from the 1-minute rollups where they
-// are final, when its buckets are at least a minute: the 1-s data is then
-// more than 60 times what the panel shows. The bucket grows to whole
-// minutes so that rollup minutes fill it exactly (an aggregate of them is
-// the aggregate of the same bucket of 1-s samples), and the buckets from
-// the last unsettled minute on are read from the 1-s data.
-func (p rangePlan) onRollups(now time.Time) rangePlan {
-	if p.Bucket < rollupStep {
+// onRollups reads the plan's buckets from the rollups of one of steps where
+// they are final, when its buckets are at least a minute: the 1-s data is
+// then more than 60 times what the panel shows. The bucket grows to whole
+// minutes so that rollup points fill it exactly (an aggregate of them is
+// the aggregate of the same bucket of 1-s samples), and the coarsest step
+// that divides it is read: a week's 10-minute buckets are the 10-minute
+// rollups' points as stored. The buckets from the last unsettled step on
+// are read from the 1-s data. Without a step that fits (none left after a
+// read found them missing), the plan reads the 1-s data in the same buckets.
+func (p rangePlan) onRollups(now time.Time, steps []time.Duration) rangePlan {
+	if p.Bucket < time.Minute {
 		return p
 	}
-	p.Bucket = ceilDiv(p.Bucket, rollupStep) * rollupStep
+	p.Bucket = ceilDiv(p.Bucket, time.Minute) * time.Minute
 	p.From = floorTo(p.From, p.Bucket)
-	if before := floorTo(now.Add(-rollupSettled), p.Bucket); before.After(p.From) {
+	p.RollupBefore, p.RollupStep = time.Time{}, 0
+	for _, step := range steps {
+		if p.Bucket%step == 0 && step > p.RollupStep {
+			p.RollupStep = step
+		}
+	}
+	if p.RollupStep == 0 {
+		return p
+	}
+	if before := floorTo(now.Add(-rollupSettledSteps*p.RollupStep), p.Bucket); before.After(p.From) {
 		p.RollupBefore = before
+	} else {
+		p.RollupStep = 0
 	}
 	return p
 }

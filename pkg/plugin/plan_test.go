@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/vmtelemetry/libvirt-datasource/pkg/influx"
 )
 
 func TestPlanRange(t *testing.T) {
@@ -58,38 +60,58 @@ func TestPlanRangeHostile(t *testing.T) {
 }
 
 // TestPlanOnRollups: buckets of a minute or more read the settled part of
-// the range from the rollups, in buckets of whole minutes.
+// the range from the coarsest rollups whose step divides them, in buckets of
+// whole minutes.
 func TestPlanOnRollups(t *testing.T) {
 	now := time.Date(2025, 12, 11, 12, 0, 30, 0, time.UTC)
+	steps := influx.RollupSteps
 	week := backend.TimeRange{From: now.Add(-7 * 24 * time.Hour), To: now}
-	plan := planRange(week, time.Second, 1000).onRollups(now)
-	// 604.8 s buckets grow to 11 min.
-	if plan.Bucket != 11*time.Minute || plan.From.UnixNano()%int64(plan.Bucket) != 0 || plan.From.After(week.From) || week.From.Sub(plan.From) >= plan.Bucket {
-		t.Errorf("week: bucket %v from %v, want 11-min buckets from the boundary at or before %v", plan.Bucket, plan.From, week.From)
+	plan := planRange(week, time.Second, 1000).onRollups(now, steps)
+	// 604.8 s buckets grow to 11 min, which only the 1-minute rollups fill.
+	if plan.Bucket != 11*time.Minute || plan.RollupStep != time.Minute || plan.From.UnixNano()%int64(plan.Bucket) != 0 || plan.From.After(week.From) || week.From.Sub(plan.From) >= plan.Bucket {
+		t.Errorf("week: %v buckets of the %v rollups from %v, want 11-min buckets of the 1-min rollups from the boundary at or before %v", plan.Bucket, plan.RollupStep, plan.From, week.From)
 	}
 	// The newest settled bucket boundary: not after now − 3 min.
-	if want := time.Date(2025, 12, 11, 11, 55, 0, 0, time.UTC); !plan.RollupBefore.Equal(floorTo(want, 11*time.Minute)) || plan.RollupBefore.After(now.Add(-rollupSettled)) {
+	if want := time.Date(2025, 12, 11, 11, 55, 0, 0, time.UTC); !plan.RollupBefore.Equal(floorTo(want, 11*time.Minute)) || plan.RollupBefore.After(now.Add(-3*time.Minute)) {
 		t.Errorf("week: rollups before %v, want the 11-min boundary at or before %v", plan.RollupBefore, want)
+	}
+	// Grafana's 10-min interval for a week on a panel 1200 points wide: the
+	// 10-minute rollups, settled 30 min after a bucket began.
+	plan = planRange(week, 10*time.Minute, 1200).onRollups(now, steps)
+	if plan.Bucket != 10*time.Minute || plan.RollupStep != 10*time.Minute || !plan.RollupBefore.Equal(time.Date(2025, 12, 11, 11, 30, 0, 0, time.UTC)) {
+		t.Errorf("week at 10 min: %v buckets of the %v rollups before %v, want 10 min of the 10-min rollups before 11:30", plan.Bucket, plan.RollupStep, plan.RollupBefore)
+	}
+	// Without the 10-minute rollups (a read found them missing), the same
+	// buckets from the 1-minute ones; without any, from the 1-s data.
+	fewer := plan.onRollups(now, steps[:1])
+	if fewer.Bucket != plan.Bucket || !fewer.From.Equal(plan.From) || fewer.RollupStep != time.Minute || !fewer.RollupBefore.Equal(time.Date(2025, 12, 11, 11, 50, 0, 0, time.UTC)) {
+		t.Errorf("without 10-min rollups: %v buckets from %v of the %v rollups before %v", fewer.Bucket, fewer.From, fewer.RollupStep, fewer.RollupBefore)
+	}
+	if none := plan.onRollups(now, nil); none.Bucket != plan.Bucket || !none.From.Equal(plan.From) || none.RollupStep != 0 || !none.RollupBefore.IsZero() {
+		t.Errorf("without rollups: %+v, want the same buckets from the 1-s data", none)
 	}
 
 	for _, tc := range []struct {
 		name      string
 		tr        backend.TimeRange
+		interval  time.Duration
 		max       int64
-		rollup    bool
+		step      time.Duration
 		wantWhole bool // the whole range from the rollups
 	}{
-		{"an hour at 1000 points stays on 1-s data", backend.TimeRange{From: now.Add(-time.Hour), To: now}, 1000, false, false},
-		{"an hour at 60 points: 1-min buckets", backend.TimeRange{From: now.Add(-time.Hour), To: now}, 60, true, false},
-		{"last 2 min at 1 point: nothing settled", backend.TimeRange{From: now.Add(-2 * time.Minute), To: now}, 1, false, false},
-		{"a past day: all from the rollups", backend.TimeRange{From: now.Add(-48 * time.Hour), To: now.Add(-24 * time.Hour)}, 100, true, true},
+		{"an hour at 1000 points stays on 1-s data", backend.TimeRange{From: now.Add(-time.Hour), To: now}, time.Second, 1000, 0, false},
+		{"an hour at 60 points: 1-min buckets", backend.TimeRange{From: now.Add(-time.Hour), To: now}, time.Second, 60, time.Minute, false},
+		{"last 2 min at 1 point: nothing settled", backend.TimeRange{From: now.Add(-2 * time.Minute), To: now}, time.Second, 1, 0, false},
+		{"a past day: all from the rollups", backend.TimeRange{From: now.Add(-48 * time.Hour), To: now.Add(-24 * time.Hour)}, time.Second, 100, time.Minute, true},
+		{"a past day at 20 min: the 10-min rollups", backend.TimeRange{From: now.Add(-48 * time.Hour), To: now.Add(-24 * time.Hour)}, 20 * time.Minute, 100, 10 * time.Minute, true},
+		{"the last 25 min at 10 min: none settled", backend.TimeRange{From: now.Add(-25 * time.Minute), To: now}, 10 * time.Minute, 3, 0, false},
 	} {
-		plan := planRange(tc.tr, time.Second, tc.max).onRollups(now)
-		if got := !plan.RollupBefore.IsZero(); got != tc.rollup {
-			t.Errorf("%s: rollups %v (before %v), want %v", tc.name, got, plan.RollupBefore, tc.rollup)
+		plan := planRange(tc.tr, tc.interval, tc.max).onRollups(now, steps)
+		if plan.RollupStep != tc.step || plan.RollupBefore.IsZero() != (tc.step == 0) {
+			t.Errorf("%s: rollups of %v before %v, want %v", tc.name, plan.RollupStep, plan.RollupBefore, tc.step)
 		}
-		if tc.rollup && (plan.Bucket%time.Minute != 0 || plan.RollupBefore.UnixNano()%int64(plan.Bucket) != 0 || !plan.RollupBefore.After(plan.From)) {
-			t.Errorf("%s: bucket %v, rollups before %v from %v: not whole minutes on a boundary", tc.name, plan.Bucket, plan.RollupBefore, plan.From)
+		if tc.step != 0 && (plan.Bucket%tc.step != 0 || plan.RollupBefore.UnixNano()%int64(plan.Bucket) != 0 || !plan.RollupBefore.After(plan.From) || plan.RollupBefore.After(now.Add(-3*tc.step))) {
+			t.Errorf("%s: bucket %v, rollups before %v from %v: not whole steps on a settled boundary", tc.name, plan.Bucket, plan.RollupBefore, plan.From)
 		}
 		if tc.wantWhole && plan.RollupBefore.Before(plan.To) {
 			t.Errorf("%s: rollups only before %v, the range ends at %v", tc.name, plan.RollupBefore, plan.To)

@@ -1,27 +1,33 @@
 #!/bin/bash
-# Retention and 1-minute rollups of docs/CONTRACT.md ("Retention and 1-minute rollups"),
-# over InfluxDB's HTTP API (curl only, so it runs in the influxdb:2.7 image as well as on
-# a bare machine):
-#   1.x  retention policy rollup_1m and the continuous query vm_telemetry_rollup_1m
-#   2.x  bucket <bucket>_1m, its DBRP mapping <database>/rollup_1m and the task
-#        vm_telemetry_rollup_1m
+# Retention and rollups of docs/CONTRACT.md ("Retention and rollups"), one tier per STEP
+# (1m, 10m), over InfluxDB's HTTP API (curl only, so it runs in the influxdb:2.7 image as
+# well as on a bare machine):
+#   1.x  retention policy rollup_STEP and the continuous query vm_telemetry_rollup_STEP
+#   2.x  bucket <bucket>_STEP, its DBRP mapping <database>/rollup_STEP and the task
+#        vm_telemetry_rollup_STEP
 #
 #   15-rollups.sh                in the influxdb:2.7 image, run once after its first setup
 #                                (DOCKER_INFLUXDB_INIT_* and INFLUX_HOST set by its entrypoint)
 #   15-rollups.sh setup          elsewhere, with the variables scripts/influxdb/start.sh prints
 #   15-rollups.sh backfill FROM TO
-#                                computes the rollups of [FROM, TO) (RFC 3339, whole minutes)
-#                                right away, with the statement the CQ / task runs each minute
-#   15-rollups.sh statement|flux prints the CQ's SELECT … INTO / the task's Flux
+#                                computes the rollups of [FROM, TO) (RFC 3339, whole minutes;
+#                                each tier's whole steps that overlap it) right away, with the
+#                                statement the CQ / task runs each step
+#   15-rollups.sh statement|flux [STEP]
+#                                prints the CQ's SELECT … INTO / the task's Flux (of each
+#                                step, one per line / one after the other, without STEP)
 #
 # Variables: INFLUX_URL, INFLUX_VERSION (1.6, 1.8, 2.7), INFLUX_DB (vm_telemetry); on 2.x
 # INFLUX_TOKEN, INFLUX_ORG_ID, INFLUX_BUCKET (the raw bucket). Retentions, as InfluxQL
 # durations (INF: forever): VMT_RAW_RETENTION (empty: left as it is; 7d in the demo and
-# compose), VMT_ROLLUP_RETENTION (default 400d).
+# compose), VMT_ROLLUP_RETENTION (every tier; default 400d).
 # Running setup again changes nothing that exists (re-creating the CQ or task replaces it).
 set -euo pipefail
 
-readonly RP=rollup_1m NAME=vm_telemetry_rollup_1m MEASUREMENTS='vm_telemetry vm_disk vm_interface'
+# The tiers' steps: each tier is the same rollup of the 1-s data with its own GROUP BY time,
+# recomputing its last two steps once a step (a 10-minute tier from the 1-minute one would
+# rename every column: InfluxQL calls mean(/^mean_/) mean_mean_…).
+readonly STEPS='1m 10m' MEASUREMENTS='vm_telemetry vm_disk vm_interface'
 # The gauges of pkg/models/metrics.json (kind "gauge"), the fields whose minutes get mean_
 # and max_ besides last_; a counter or a string gets last_ only (docs/CONTRACT.md): half
 # the work of every field's three. provisioning/rollupfields_test.go holds it to the catalog.
@@ -47,7 +53,6 @@ auth=()
 if [[ $INFLUX_VERSION == 2.* ]]; then
   : "${INFLUX_TOKEN:?INFLUX_TOKEN is needed on 2.x}" "${INFLUX_ORG_ID:?INFLUX_ORG_ID is needed on 2.x}" "${INFLUX_BUCKET:?INFLUX_BUCKET is needed on 2.x}"
   auth=(-H "Authorization: Token $INFLUX_TOKEN")
-  rollup_bucket=${INFLUX_BUCKET}_1m
 fi
 
 # Names are the contract's, checked so that they can be written into statements as they are.
@@ -79,14 +84,23 @@ influxql() {
   printf '%s' "$answer"
 }
 
-# The SELECT … INTO that rolls up the minutes of a WHERE clause (a time range for a backfill;
-# the CQ adds it itself). Each measurement goes into its namesake in rollup_1m.
+# rp STEP, task_name STEP: the contract's names of a tier. twice STEP: two steps (1m -> 2m).
+rp() { echo "rollup_$1"; }
+task_name() { echo "vm_telemetry_rollup_$1"; }
+twice() { echo "$((${1%m} * 2))m"; }
+check_step() {
+  [[ " $STEPS " == *" $1 "* ]] || die "unknown step '$1': want one of $STEPS"
+}
+
+# statement WHERE STEP: the SELECT … INTO that rolls up the steps of a WHERE clause (a time
+# range for a backfill; the CQ adds it itself). Each measurement goes into its namesake in
+# rollup_STEP.
 statement() {
-  local where=$1 from=() m
+  local where=$1 step=$2 from=() m
   for m in $MEASUREMENTS; do from+=("\"$INFLUX_DB\".\"autogen\".\"$m\""); done
   local sources
   sources=$(IFS=,; echo "${from[*]}")
-  echo "SELECT mean(/$GAUGES/), max(/$GAUGES/), last(*) INTO \"$INFLUX_DB\".\"$RP\".:MEASUREMENT FROM ${sources//,/, }${where:+ WHERE $where} GROUP BY time(1m), *"
+  echo "SELECT mean(/$GAUGES/), max(/$GAUGES/), last(*) INTO \"$INFLUX_DB\".\"$(rp "$step")\".:MEASUREMENT FROM ${sources//,/, }${where:+ WHERE $where} GROUP BY time($step), *"
 }
 
 # duration_seconds D: a retention in seconds for 2.x buckets (0: forever).
@@ -100,10 +114,10 @@ duration_seconds() {
 }
 
 # The task's Flux on 2.x: RANGE is the range() of one run or of a backfill. Gauges get
-# mean_ and max_, every field last_; aggregateWindow stamps each minute at its start, as
-# GROUP BY time(1m) does.
+# mean_ and max_, every field last_; aggregateWindow stamps each step at its start, as
+# GROUP BY time does.
 flux() {
-  local range=$1 filter="" m
+  local range=$1 step=$2 filter="" m
   for m in $MEASUREMENTS; do filter+="${filter:+ or }r._measurement == \"$m\""; done
   cat <<FLUX
 data = from(bucket: "$INFLUX_BUCKET")
@@ -111,19 +125,19 @@ data = from(bucket: "$INFLUX_BUCKET")
   |> filter(fn: (r) => $filter)
 gauges = data |> filter(fn: (r) => r._field =~ /$GAUGES/)
 rollup = (tables=<-, fn, prefix) => tables
-  |> aggregateWindow(every: 1m, fn: fn, createEmpty: false, timeSrc: "_start")
+  |> aggregateWindow(every: $step, fn: fn, createEmpty: false, timeSrc: "_start")
   |> map(fn: (r) => ({r with _field: prefix + r._field}))
 
 union(tables: [gauges |> rollup(fn: mean, prefix: "mean_"), gauges |> rollup(fn: max, prefix: "max_"), data |> rollup(fn: last, prefix: "last_")])
-  |> to(bucket: "$rollup_bucket")
+  |> to(bucket: "${INFLUX_BUCKET}_$step")
 FLUX
 }
 
-# The task: each minute, the last two whole minutes (a sample up to a minute late still
-# counts), as the CQ's RESAMPLE FOR 2m does.
+# The task of a step: once a step, the last two whole steps (a sample up to a step late
+# still counts), as the CQ's RESAMPLE FOR does.
 task_flux() {
-  printf 'option task = {name: "%s", every: 1m}\n\n' "$NAME"
-  flux "range(start: -2m)"
+  printf 'option task = {name: "%s", every: %s}\n\n' "$(task_name "$1")" "$1"
+  flux "range(start: -$(twice "$1"))" "$1"
 }
 
 json_string() {
@@ -141,20 +155,23 @@ id_of_named() {
 }
 
 setup_1x() {
+  local step
   if [[ -n $raw_retention ]]; then
     influxql "ALTER RETENTION POLICY \"autogen\" ON \"$INFLUX_DB\" DURATION $raw_retention" >/dev/null
   fi
-  if [[ $(influxql "SHOW RETENTION POLICIES ON \"$INFLUX_DB\"") == *"[\"$RP\","* ]]; then
-    influxql "ALTER RETENTION POLICY \"$RP\" ON \"$INFLUX_DB\" DURATION $rollup_retention" >/dev/null
-  else
-    influxql "CREATE RETENTION POLICY \"$RP\" ON \"$INFLUX_DB\" DURATION $rollup_retention REPLICATION 1" >/dev/null
-  fi
-  influxql "DROP CONTINUOUS QUERY \"$NAME\" ON \"$INFLUX_DB\"" >/dev/null 2>&1 || true
-  influxql "CREATE CONTINUOUS QUERY \"$NAME\" ON \"$INFLUX_DB\" RESAMPLE EVERY 1m FOR 2m BEGIN $(statement "") END" >/dev/null
+  for step in $STEPS; do
+    if [[ $(influxql "SHOW RETENTION POLICIES ON \"$INFLUX_DB\"") == *"[\"$(rp "$step")\","* ]]; then
+      influxql "ALTER RETENTION POLICY \"$(rp "$step")\" ON \"$INFLUX_DB\" DURATION $rollup_retention" >/dev/null
+    else
+      influxql "CREATE RETENTION POLICY \"$(rp "$step")\" ON \"$INFLUX_DB\" DURATION $rollup_retention REPLICATION 1" >/dev/null
+    fi
+    influxql "DROP CONTINUOUS QUERY \"$(task_name "$step")\" ON \"$INFLUX_DB\"" >/dev/null 2>&1 || true
+    influxql "CREATE CONTINUOUS QUERY \"$(task_name "$step")\" ON \"$INFLUX_DB\" RESAMPLE EVERY $step FOR $(twice "$step") BEGIN $(statement "" "$step") END" >/dev/null
+  done
 }
 
 setup_2x() {
-  local retention bucket_id dbrps task_id
+  local retention bucket_id dbrps task_id step bucket
   if [[ -n $raw_retention ]]; then
     bucket_id=$(api GET "/api/v2/buckets?orgID=$INFLUX_ORG_ID&name=$INFLUX_BUCKET" | id_of_named "$INFLUX_BUCKET")
     [[ -n $bucket_id ]] || die "no bucket $INFLUX_BUCKET"
@@ -162,24 +179,44 @@ setup_2x() {
       -d "{\"retentionRules\":[{\"type\":\"expire\",\"everySeconds\":$(duration_seconds "$raw_retention")}]}" >/dev/null
   fi
   retention=$(duration_seconds "$rollup_retention")
-  bucket_id=$(api GET "/api/v2/buckets?orgID=$INFLUX_ORG_ID&name=$rollup_bucket" | id_of_named "$rollup_bucket")
-  if [[ -z $bucket_id ]]; then
-    bucket_id=$(api POST /api/v2/buckets -H 'Content-Type: application/json' \
-      -d "{\"orgID\":\"$INFLUX_ORG_ID\",\"name\":\"$rollup_bucket\",\"retentionRules\":[{\"type\":\"expire\",\"everySeconds\":$retention}]}" |
-      tr -d '\n' | sed -n 's/^{[[:space:]]*"id":[[:space:]]*"\([0-9a-f]*\)".*/\1/p')
-    [[ -n $bucket_id ]] || die "creating bucket $rollup_bucket gave no id"
-  fi
-  dbrps=$(api GET "/api/v2/dbrps?orgID=$INFLUX_ORG_ID&db=$INFLUX_DB&rp=$RP")
-  if [[ $dbrps != *"\"bucketID\""* ]]; then
-    api POST /api/v2/dbrps -H 'Content-Type: application/json' \
-      -d "{\"orgID\":\"$INFLUX_ORG_ID\",\"bucketID\":\"$bucket_id\",\"database\":\"$INFLUX_DB\",\"retention_policy\":\"$RP\",\"default\":false}" >/dev/null
-  fi
-  task_id=$(api GET "/api/v2/tasks?orgID=$INFLUX_ORG_ID&name=$NAME" | id_of_named "$NAME")
-  if [[ -n $task_id ]]; then
-    api DELETE "/api/v2/tasks/$task_id" >/dev/null
-  fi
-  api POST /api/v2/tasks -H 'Content-Type: application/json' \
-    -d "{\"orgID\":\"$INFLUX_ORG_ID\",\"status\":\"active\",\"flux\":$(json_string "$(task_flux)")}" >/dev/null
+  for step in $STEPS; do
+    bucket=${INFLUX_BUCKET}_$step
+    bucket_id=$(api GET "/api/v2/buckets?orgID=$INFLUX_ORG_ID&name=$bucket" | id_of_named "$bucket")
+    if [[ -z $bucket_id ]]; then
+      bucket_id=$(api POST /api/v2/buckets -H 'Content-Type: application/json' \
+        -d "{\"orgID\":\"$INFLUX_ORG_ID\",\"name\":\"$bucket\",\"retentionRules\":[{\"type\":\"expire\",\"everySeconds\":$retention}]}" |
+        tr -d '\n' | sed -n 's/^{[[:space:]]*"id":[[:space:]]*"\([0-9a-f]*\)".*/\1/p')
+      [[ -n $bucket_id ]] || die "creating bucket $bucket gave no id"
+    fi
+    dbrps=$(api GET "/api/v2/dbrps?orgID=$INFLUX_ORG_ID&db=$INFLUX_DB&rp=$(rp "$step")")
+    if [[ $dbrps != *"\"bucketID\""* ]]; then
+      api POST /api/v2/dbrps -H 'Content-Type: application/json' \
+        -d "{\"orgID\":\"$INFLUX_ORG_ID\",\"bucketID\":\"$bucket_id\",\"database\":\"$INFLUX_DB\",\"retention_policy\":\"$(rp "$step")\",\"default\":false}" >/dev/null
+    fi
+    task_id=$(api GET "/api/v2/tasks?orgID=$INFLUX_ORG_ID&name=$(task_name "$step")" | id_of_named "$(task_name "$step")")
+    if [[ -n $task_id ]]; then
+      api DELETE "/api/v2/tasks/$task_id" >/dev/null
+    fi
+    api POST /api/v2/tasks -H 'Content-Type: application/json' \
+      -d "{\"orgID\":\"$INFLUX_ORG_ID\",\"status\":\"active\",\"flux\":$(json_string "$(task_flux "$step")")}" >/dev/null
+  done
+}
+
+# backfill FROM TO: each tier's steps that overlap [FROM, TO), whole (a step's rollup is
+# computed from all its 1-s samples).
+backfill() {
+  local step seconds from to
+  for step in $STEPS; do
+    seconds=$((${step%m} * 60))
+    from=$(date -u -d "@$(($(date -u -d "$1" +%s) / seconds * seconds))" +%Y-%m-%dT%H:%M:%SZ)
+    to=$(date -u -d "@$((($(date -u -d "$2" +%s) + seconds - 1) / seconds * seconds))" +%Y-%m-%dT%H:%M:%SZ)
+    if [[ $INFLUX_VERSION == 2.* ]]; then
+      api POST "/api/v2/query?orgID=$INFLUX_ORG_ID" -H 'Content-Type: application/vnd.flux' -H 'Accept: application/csv' \
+        --data-binary "$(flux "range(start: $from, stop: $to)" "$step")" >/dev/null
+    else
+      influxql "$(statement "time >= '$from' AND time < '$to'" "$step")" >/dev/null
+    fi
+  done
 }
 
 # check_minute T: T must be an RFC 3339 time on a whole minute (the rollup's buckets).
@@ -190,20 +227,20 @@ check_minute() {
 case $1 in
   setup)
     if [[ $INFLUX_VERSION == 2.* ]]; then setup_2x; else setup_1x; fi
-    echo "15-rollups.sh: rollups of $INFLUX_DB set up on InfluxDB $INFLUX_VERSION at $INFLUX_URL (raw: ${raw_retention:-retention unchanged}, 1-minute rollups: $rollup_retention)" >&2
+    echo "15-rollups.sh: rollups of $INFLUX_DB set up on InfluxDB $INFLUX_VERSION at $INFLUX_URL (raw: ${raw_retention:-retention unchanged}, rollups of ${STEPS// /, }: $rollup_retention)" >&2
     ;;
   backfill)
     [[ $# == 3 ]] || die "usage: $0 backfill FROM TO"
     check_minute "$2"
     check_minute "$3"
-    if [[ $INFLUX_VERSION == 2.* ]]; then
-      api POST "/api/v2/query?orgID=$INFLUX_ORG_ID" -H 'Content-Type: application/vnd.flux' -H 'Accept: application/csv' \
-        --data-binary "$(flux "range(start: $2, stop: $3)")" >/dev/null
-    else
-      influxql "$(statement "time >= '$2' AND time < '$3'")" >/dev/null
-    fi
+    backfill "$2" "$3"
     ;;
-  statement) statement "" ;;
-  flux) task_flux ;;
+  statement | flux)
+    [[ $# -le 2 ]] || die "usage: $0 $1 [STEP]"
+    for step in ${2:-$STEPS}; do
+      check_step "$step"
+      if [[ $1 == statement ]]; then statement "" "$step"; else task_flux "$step"; fi
+    done
+    ;;
   *) die "unknown command '$1': want setup, backfill, statement or flux" ;;
 esac

@@ -80,13 +80,18 @@ authorize() {
   echo "20-least-privilege.sh: $name may $action bucket $* only"
 }
 
-# The reader also reads the bucket's 1-minute rollups (15-rollups.sh: <bucket>_1m), where
-# they exist; the writer never writes them (InfluxDB's task does).
+# The reader also reads the bucket's rollups (15-rollups.sh: <bucket>_1m, <bucket>_10m),
+# where they exist; the writer never writes them (InfluxDB's tasks do).
 bucket_name=$(curl -sS "$INFLUX_HOST/api/v2/buckets/$DOCKER_INFLUXDB_INIT_BUCKET_ID" \
   -H "Authorization: Token $DOCKER_INFLUXDB_INIT_ADMIN_TOKEN" | tr -d '\n' |
   { grep -o '"name":[[:space:]]*"[^"]*"' || true; } | head -n 1 | sed 's/.*"\([^"]*\)"$/\1/')
-rollup_bucket_id=
-if [[ -n $bucket_name ]]; then rollup_bucket_id=$(bucket_id "${bucket_name}_1m"); fi
+rollup_bucket_ids=()
+if [[ -n $bucket_name ]]; then
+  for step in 1m 10m; do
+    id=$(bucket_id "${bucket_name}_$step")
+    if [[ -n $id ]]; then rollup_bucket_ids+=("$id"); fi
+  done
+fi
 
 authorize "$INFLUX_WRITER_USER" "$INFLUX_WRITER_PASSWORD" write "$DOCKER_INFLUXDB_INIT_BUCKET_ID"
-authorize "$INFLUX_READER_USER" "$INFLUX_READER_PASSWORD" read "$DOCKER_INFLUXDB_INIT_BUCKET_ID" $rollup_bucket_id
+authorize "$INFLUX_READER_USER" "$INFLUX_READER_PASSWORD" read "$DOCKER_INFLUXDB_INIT_BUCKET_ID" "${rollup_bucket_ids[@]}"

@@ -25,7 +25,7 @@ describe('InfluxDbSettings', () => {
     });
   });
 
-  it('turns the 1-minute rollups on and, for Flux, names their bucket', async () => {
+  it('turns the rollups on and, for Flux, names their 1-minute bucket', async () => {
     const { last } = renderSettingsEditor(InfluxDbSettings, settings({ jsonData: { queryLanguage: 'flux' } }));
     expect(document.getElementById('config-rollup-bucket')).toBeNull();
     await userEvent.click(document.getElementById('config-rollups')!);

@@ -13,7 +13,7 @@ const QUERY_LANGUAGES: Array<SelectableValue<QueryLanguage>> = [
 
 /**
  * Where the telemetry lives: server URL, query language, database and measurement (and Flux's org and
- * bucket), and whether InfluxDB holds the 1-minute rollups that long ranges are read from.
+ * bucket), and whether InfluxDB holds the rollups that long ranges are read from.
  */
 export function InfluxDbSettings(props: SettingsProps) {
   const { options, onOptionsChange } = props;
@@ -79,8 +79,8 @@ export function InfluxDbSettings(props: SettingsProps) {
         </>
       )}
       <Field
-        label="1-minute rollups"
-        description="InfluxDB keeps 1-minute rollups (provisioning/influxdb/init/15-rollups.sh): ranges whose buckets are a minute or more read them"
+        label="Rollups"
+        description="InfluxDB keeps 1- and 10-minute rollups (provisioning/influxdb/init/15-rollups.sh): ranges whose buckets are a minute or more read them"
       >
         <Switch
           id="config-rollups"
@@ -93,8 +93,8 @@ export function InfluxDbSettings(props: SettingsProps) {
           {...props}
           setting="rollupBucket"
           id="config-rollup-bucket"
-          label="Rollup bucket"
-          description="Empty: <bucket>_1m, or <database>/rollup_1m for a 1.8 bucket"
+          label="1-minute rollup bucket"
+          description="Empty: <bucket>_1m, or <database>/rollup_1m for a 1.8 bucket. A name ending in _1m names the 10-minute bucket too (_10m)"
         />
       )}
     </FieldSet>
