@@ -114,7 +114,8 @@ side_by_side() {
 CONF
   local port
   port=$(free_loopback_port)
-  # --max-semi-space-size=4: as the npm bin (its first line), the systemd unit and the image run it.
+  # --max-semi-space-size=4: as the npm bin (its first line), the systemd unit and the image run it
+  # (no TurboFan: the exporter's entry point, src/cli.ts, sets that itself).
   node --max-semi-space-size=4 ${VMT_PEER_CPU_PROF:+--cpu-prof --cpu-prof-dir "$VMT_PEER_CPU_PROF"} dist/src/cli.js --libvirt-socket "$LIBVIRT_SOCK_RO" --libvirt-uri "$exporter_uri" \
     --influx-url "$INFLUX_URL" --influx-api v1 --influx-database vm_telemetry \
     --listen "127.0.0.1:$port" --log-level warn "${extra_flags[@]}" &

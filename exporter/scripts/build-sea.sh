@@ -7,6 +7,10 @@
 #      must be inside that one file.
 #   2. node --experimental-sea-config writes the preparation blob of that script.
 #   3. postject injects the blob into a copy of the node executable that runs this script.
+# Node options: Node 20's SEA configuration has no execArgv (later Node lines added it;
+# Node 20 ignores the field), so the executable takes them from NODE_OPTIONS only, as the
+# systemd unit sets them; no TurboFan, V8's setting NODE_OPTIONS refuses, src/cli.ts
+# sets itself, in the executable as in every other way the exporter runs.
 # The result runs on hosts of the same OS and architecture as the node that built it,
 # with no Node.js installed; it is about as large as that node executable.
 set -euo pipefail
