@@ -186,17 +186,17 @@ func (w *influxQLWriter) rangeSelect(measurement string, req RangeRequest, fromR
 		if req.Interval > 0 && !isAggregate(f.Aggregate) {
 			return fmt.Errorf("aggregate %q is unknown: want mean, last, max or min", f.Aggregate)
 		}
+		column := f.Name
+		if fromRollup {
+			column = rollupColumn(f)
+		}
 		switch {
-		case grouped && fromRollup:
-			w.keyword(f.Aggregate + "(")
-			w.ident(rollupColumn(f))
-			w.keyword(") AS ")
 		case grouped:
 			w.keyword(f.Aggregate + "(")
-			w.ident(f.Name)
+			w.ident(column)
 			w.keyword(") AS ")
 		case fromRollup:
-			w.ident(rollupColumn(f))
+			w.ident(column)
 			w.keyword(" AS ")
 		}
 		w.ident(f.Name)

@@ -273,13 +273,9 @@ func rollupBuckets(set, bucket string) map[time.Duration]string {
 			oneMinute = bucket + "_" + influx.RollupSuffix(time.Minute)
 		}
 	}
-	buckets := map[time.Duration]string{}
-	stem, named := strings.CutSuffix(oneMinute, "_"+influx.RollupSuffix(time.Minute))
-	for _, step := range influx.RollupSteps {
-		switch {
-		case step == time.Minute:
-			buckets[step] = oneMinute
-		case named:
+	buckets := map[time.Duration]string{time.Minute: oneMinute}
+	if stem, named := strings.CutSuffix(oneMinute, "_"+influx.RollupSuffix(time.Minute)); named {
+		for _, step := range influx.RollupSteps {
 			buckets[step] = stem + "_" + influx.RollupSuffix(step)
 		}
 	}
