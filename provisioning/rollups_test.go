@@ -6,6 +6,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,14 +16,19 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/vmtelemetry/libvirt-datasource/internal/testenv"
+	"github.com/vmtelemetry/libvirt-datasource/pkg/influx"
 	"github.com/vmtelemetry/libvirt-datasource/pkg/plugin"
 )
 
 // TestRollupsAsTheReader runs the compose stack's init scripts in their order
 // on a real InfluxDB 2.7 (10-dbrp.sh's mapping is start.sh's): 15-rollups.sh
-// makes the rollup bucket and its task, then 20-least-privilege.sh lets
-// Grafana's reader read that bucket too, and the provisioned data source, as
-// that reader, answers a long range from the rollups.
+// makes the rollup buckets and their tasks, then 20-least-privilege.sh grants
+// Grafana's reader the raw bucket and every tier's bucket (the tiers the
+// backend reads), and the provisioned data source, as that reader, answers a
+// long range from each tier. The grant is checked in the authorization itself:
+// 2.7's InfluxQL reads a retention policy of the reader's database without a
+// grant of its bucket (measured), so the answers alone would not show it; Flux
+// would need it.
 func TestRollupsAsTheReader(t *testing.T) {
 	server := testenv.StartInflux(t, testenv.InfluxV27)
 	server.SetUpRollups(t)
@@ -32,6 +40,18 @@ func TestRollupsAsTheReader(t *testing.T) {
 		"INFLUX_READER_USER=" + reader, "INFLUX_READER_PASSWORD=" + password,
 	}, "../provisioning/influxdb/init/20-least-privilege.sh"); err != nil {
 		t.Fatal(err)
+	}
+	if steps, err := exec.Command("influxdb/init/15-rollups.sh", "steps").Output(); err != nil {
+		t.Fatalf("15-rollups.sh steps: %v", err)
+	} else if got, want := strings.Fields(string(steps)), rollupSuffixes(); !slices.Equal(got, want) {
+		t.Errorf("15-rollups.sh sets up the tiers %v; the backend reads %v", got, want)
+	}
+	want := []string{"vm_telemetry"}
+	for _, suffix := range rollupSuffixes() {
+		want = append(want, "vm_telemetry_"+suffix)
+	}
+	if got := readableBuckets(t, server, reader); !slices.Equal(got, want) {
+		t.Errorf("the reader may read buckets %v, want %v", got, want)
 	}
 
 	start := time.Date(2025, 12, 8, 0, 0, 0, 0, time.UTC)
@@ -73,4 +93,38 @@ func TestRollupsAsTheReader(t *testing.T) {
 			t.Errorf("%d buckets: rollup buckets hold no mean 29.5: %v", points, answer.Frames[0].Fields[1])
 		}
 	}
+}
+
+// rollupSuffixes are the tiers the backend reads, as the scripts name them (1m, 10m).
+func rollupSuffixes() []string {
+	var suffixes []string
+	for _, step := range influx.RollupSteps {
+		suffixes = append(suffixes, influx.RollupSuffix(step))
+	}
+	return suffixes
+}
+
+// readableBuckets lists, in the order granted, the buckets user's v1
+// authorization may read.
+func readableBuckets(t *testing.T, server *testenv.InfluxServer, user string) []string {
+	t.Helper()
+	status, body := call(t, http.MethodGet, server.URL+"/private/legacy/authorizations?token="+user, "", server.Token, "")
+	var answer struct {
+		Authorizations []struct {
+			Permissions []struct {
+				Action   string
+				Resource struct{ Type, Name string }
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &answer); status != http.StatusOK || err != nil || len(answer.Authorizations) != 1 {
+		t.Fatalf("the authorization of %s: HTTP %d %v: %s", user, status, err, body)
+	}
+	var buckets []string
+	for _, p := range answer.Authorizations[0].Permissions {
+		if p.Action == "read" && p.Resource.Type == "buckets" {
+			buckets = append(buckets, p.Resource.Name)
+		}
+	}
+	return buckets
 }

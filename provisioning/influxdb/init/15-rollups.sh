@@ -16,6 +16,7 @@
 #   15-rollups.sh statement|flux [STEP]
 #                                prints the CQ's SELECT … INTO / the task's Flux (of each
 #                                step, one per line / one after the other, without STEP)
+#   15-rollups.sh steps          prints the tiers' steps (20-least-privilege.sh reads them)
 #
 # Variables: INFLUX_URL, INFLUX_VERSION (1.6, 1.8, 2.7), INFLUX_DB (vm_telemetry); on 2.x
 # INFLUX_TOKEN, INFLUX_ORG_ID, INFLUX_BUCKET (the raw bucket). Retentions, as InfluxQL
@@ -44,7 +45,12 @@ if [[ $# == 0 && -n ${DOCKER_INFLUXDB_INIT_MODE:-} ]]; then
 fi
 
 die() { echo "15-rollups.sh: $*" >&2; exit 1; }
-[[ $# -ge 1 ]] || die "usage: $0 setup | backfill FROM TO | statement | flux"
+[[ $# -ge 1 ]] || die "usage: $0 setup | backfill FROM TO | statement | flux | steps"
+# The steps need no server.
+if [[ $1 == steps ]]; then
+  echo "$STEPS"
+  exit 0
+fi
 : "${INFLUX_URL:?INFLUX_URL must name the InfluxDB server}" "${INFLUX_VERSION:?INFLUX_VERSION must be 1.6, 1.8 or 2.7}"
 INFLUX_DB=${INFLUX_DB:-vm_telemetry}
 raw_retention=${VMT_RAW_RETENTION:-}
@@ -242,5 +248,5 @@ case $1 in
       if [[ $1 == statement ]]; then statement "" "$step"; else task_flux "$step"; fi
     done
     ;;
-  *) die "unknown command '$1': want setup, backfill, statement or flux" ;;
+  *) die "unknown command '$1': want setup, backfill, statement, flux or steps" ;;
 esac

@@ -80,14 +80,14 @@ authorize() {
   echo "20-least-privilege.sh: $name may $action bucket $* only"
 }
 
-# The reader also reads the bucket's rollups (15-rollups.sh: <bucket>_1m, <bucket>_10m),
-# where they exist; the writer never writes them (InfluxDB's tasks do).
+# The reader also reads the bucket's rollups (15-rollups.sh: <bucket>_<step> of each of its
+# steps), where they exist; the writer never writes them (InfluxDB's tasks do).
 bucket_name=$(curl -sS "$INFLUX_HOST/api/v2/buckets/$DOCKER_INFLUXDB_INIT_BUCKET_ID" \
   -H "Authorization: Token $DOCKER_INFLUXDB_INIT_ADMIN_TOKEN" | tr -d '\n' |
   { grep -o '"name":[[:space:]]*"[^"]*"' || true; } | head -n 1 | sed 's/.*"\([^"]*\)"$/\1/')
 rollup_bucket_ids=()
 if [[ -n $bucket_name ]]; then
-  for step in 1m 10m; do
+  for step in $("$(dirname "$0")/15-rollups.sh" steps); do
     id=$(bucket_id "${bucket_name}_$step")
     if [[ -n $id ]]; then rollup_bucket_ids+=("$id"); fi
   done
