@@ -62,7 +62,10 @@ type fleetMemory map[influx.VMID]fleetVM
 // (time), whether it is stale, and per usage metric its value, _rate and
 // _per_second (counters) from its last step, as the range query computes
 // them. A stale VM's values are null and its state is "stale". memory, when
-// not nil, adds the VMs seen by earlier calls and learns this one's.
+// not nil, adds the VMs seen by earlier calls and learns this one's. No read
+// is a snapshot: one that runs while InfluxDB stores a point may see some of
+// its fields (the time) and not others, whose values and rates are then
+// those of the sample before; the next read sees the whole point.
 func (d *Datasource) FleetFrame(ctx context.Context, q models.Query, interval, window time.Duration, now time.Time, memory fleetMemory) (*data.Frame, error) {
 	if d.SettingsErr != nil {
 		return nil, userError{d.SettingsErr}
