@@ -23,7 +23,11 @@ export interface HttpLimits {
   headersTimeoutMs: number;
   /** Time for the whole request. */
   requestTimeoutMs: number;
-  /** An open connection with no traffic is closed after this. */
+  /**
+   * An open connection with no traffic is closed after this, without a word: keep it longer
+   * than headersTimeoutMs plus Node's check of it (up to 1 s later), or a silent client is
+   * cut off before its 408.
+   */
   idleTimeoutMs: number;
   keepAliveTimeoutMs: number;
   /** Connections open at once; the next one is answered 503 and closed. */
