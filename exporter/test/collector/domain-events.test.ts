@@ -16,6 +16,8 @@ interface FakeDomain {
 /** Enough of a LibvirtClient for the source: registration, the STATE stats group, and events to fire. */
 class FakeClient extends EventEmitter {
   registered: number[] = [];
+  /** getAllDomainStats calls so far. */
+  reads = 0;
   constructor(private readonly domains: FakeDomain[]) {
     super();
   }
@@ -24,6 +26,7 @@ class FakeClient extends EventEmitter {
     return this.registered.length;
   }
   async getAllDomainStats(): Promise<DomainStatsRecord[]> {
+    this.reads++;
     return this.domains.map((d) => ({
       domain: { name: d.name, uuid: d.uuid, id: d.id },
       params: new Map<string, number>([
@@ -169,6 +172,17 @@ test('a state read that keeps timing out rejects attach, naming the read', async
 });
 
 /**
+ * Resolves once done() holds, checked every 5 ms (a loaded machine runs timers late);
+ * fails naming what it waited for after 10 s.
+ */
+async function until(done: () => boolean, what: string): Promise<void> {
+  for (const deadline = Date.now() + 10_000; !done(); ) {
+    assert.ok(Date.now() < deadline, `no ${what} within 10 s`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/**
  * A source whose connection was replaced (libvirtd restarted) with a running VM
  * in both reads; `domains` is what the new connection's later reads see.
  */
@@ -188,7 +202,7 @@ test('after a reconnect a state that changes without an event (a guest libvirtd 
   assert.equal(events.length, 0);
   // The reconnect's read still showed it running; then, with no event, shut off.
   domains[0] = { ...vm, id: -1, state: DomainState.SHUTOFF, reason: 5 };
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await until(() => events.length > 0, 'a reconciled event');
   assert.deepEqual(
     events.map((e) => [e.vm, e.event, e.reconciled]),
     [['vm-a', 'stopped', true]]
@@ -201,7 +215,8 @@ test('a settle read that a live event overtakes reconciles nothing: the differen
   const paused = { ...vm, state: DomainState.PAUSED, reason: 2 };
   domains[0] = paused;
   setTimeout(() => client.fire(paused, DomainEventType.SUSPENDED, 0), 35);
-  await new Promise((resolve) => setTimeout(resolve, 120));
+  // The reconnect's read and both settle reads (timers keep their order however late they run).
+  await until(() => client.reads >= 3, 'both settle reads');
   assert.deepEqual(
     events.map((e) => [e.vm, e.event, e.reconciled]),
     [['vm-a', 'suspended', false]]
