@@ -81,7 +81,9 @@ authorize() {
 }
 
 # The reader also reads the bucket's rollups (15-rollups.sh: <bucket>_<step> of each of its
-# steps), where they exist; the writer never writes them (InfluxDB's tasks do).
+# steps), where they exist; the writer never writes them (InfluxDB's tasks do). 2.7's InfluxQL
+# reads any retention policy of the reader's database without these grants (measured,
+# provisioning/rollups_test.go); Flux, and a stricter InfluxDB, need them.
 bucket_name=$(curl -sS "$INFLUX_HOST/api/v2/buckets/$DOCKER_INFLUXDB_INIT_BUCKET_ID" \
   -H "Authorization: Token $DOCKER_INFLUXDB_INIT_ADMIN_TOKEN" | tr -d '\n' |
   { grep -o '"name":[[:space:]]*"[^"]*"' || true; } | head -n 1 | sed 's/.*"\([^"]*\)"$/\1/')
