@@ -31,8 +31,11 @@ type Config struct {
 	TLSSkipVerify bool
 	// CACertPEM, when set, is the only CA trusted for the server certificate.
 	CACertPEM string
-	// MaxPoints bounds the points (InfluxQL rows, Flux records) one query may
-	// read; reading stops with ErrTooManyPoints past it. 0: no bound.
+	// MaxPoints bounds the points one query may read, a point being one
+	// field's value at one time (as InfluxDB 2.x counts them): an InfluxQL
+	// row's cells besides time, a Flux record. The plugin's memory grows by
+	// the values it holds, and a raw query chooses its columns. Reading stops
+	// with ErrTooManyPoints past it. 0: no bound.
 	MaxPoints int
 }
 

@@ -175,7 +175,8 @@ func TestErrorsNeverShowURLCredentials(t *testing.T) {
 }
 
 // TestPointLimit: reading stops with ErrTooManyPoints once a query passes
-// the configured bound, and the error names the limit and how to narrow.
+// the configured bound of values, and the error names the limit and how to
+// narrow.
 func TestPointLimit(t *testing.T) {
 	chunk := `{"results":[{"series":[{"name":"vm_telemetry","columns":["time","v"],"values":[[1,1],[2,2],[3,3]],"partial":true}],"partial":true}]}` + "\n"
 	flux := "#datatype,string,long,dateTime:RFC3339,double\n,result,table,_time,_value\n" + strings.Repeat(",,0,2026-01-01T00:00:00Z,1\n", 7)
@@ -206,5 +207,19 @@ func TestPointLimit(t *testing.T) {
 	c, _ := NewClient(Config{URL: srv.URL, MaxPoints: 5})
 	if err := c.Flux(context.Background(), "org", "x", func(FluxRow) error { return nil }); KindOf(err) != ErrTooManyPoints {
 		t.Errorf("Flux past the limit: %v, want ErrTooManyPoints", err)
+	}
+
+	// A row counts its values: 2 rows of 3 columns besides time are 6, however
+	// few rows (a raw query may repeat a field as many columns as it likes).
+	wide := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"results":[{"series":[{"name":"m","columns":["time","a","b","c"],"values":[[1,1,1,1],[2,2,2,2]]}]}]}`))
+	}))
+	t.Cleanup(wide.Close)
+	for limit, wantErr := range map[int]bool{5: true, 6: false} {
+		c, _ := NewClient(Config{URL: wide.URL, MaxPoints: limit})
+		err := c.EachInfluxQL(context.Background(), "db", "", "SELECT a, a AS b, a AS c FROM m", func(*Series, []Value) error { return nil })
+		if wantErr != (KindOf(err) == ErrTooManyPoints) {
+			t.Errorf("limit %d, 6 values in 2 rows: %v", limit, err)
+		}
 	}
 }

@@ -49,7 +49,7 @@ func (c *Client) EachInfluxQL(ctx context.Context, database, retentionPolicy, qu
 	}
 	points := c.newPointCounter()
 	stream := influxQLStream{json: newJSONStream("InfluxQL answer", resp.Body), onRow: func(series *Series, row []Value) error {
-		if err := points.add(1); err != nil {
+		if err := points.add(len(row) - 1); err != nil {
 			return err
 		}
 		return onRow(series, row)

@@ -37,6 +37,8 @@ const (
 	// over the whole run, the burst of concurrent reads of the default
 	// 1,000,000-point limit included.
 	rssBoundMiB = 512
+	// wideColumns is how often the burst's raw statement repeats a field.
+	wideColumns = 200
 )
 
 // hostileStrings try to leave quotes, break parsers or the UTF-8 decoder.
@@ -229,8 +231,15 @@ func TestHostileRequestsThroughLaunchedPlugin(t *testing.T) {
 
 	checkHostileStreams(t, &tally, p, sources[0])
 
-	// A burst of concurrent reads at the default point limit (1,000,000):
-	// the memory peak of the run.
+	// A burst of concurrent reads at the default point limit: the memory peak
+	// of the run. The raw statement repeats a field as wideColumns columns,
+	// wideColumns times the values of its rows (beyond the limit): the limit
+	// counts values, not rows, or its memory would have no bound.
+	var wide strings.Builder
+	for i := 0; i < wideColumns; i++ {
+		fmt.Fprintf(&wide, `, \"cpu_usage_percent\" AS \"c%d\"`, i)
+	}
+	wideRaw := fmt.Sprintf(`{"queryType":"raw","rawQuery":"SELECT %s FROM vm_telemetry WHERE $timeFilter"}`, wide.String()[2:])
 	heavy := launchedDataSource("hostile-default-limit", server, models.LanguageInfluxQL)
 	heavyFlux := launchedDataSource("hostile-default-limit-flux", server, models.LanguageFlux)
 	var wg sync.WaitGroup
@@ -239,7 +248,7 @@ func TestHostileRequestsThroughLaunchedPlugin(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			ds, model := heavy, `{"queryType":"raw","rawQuery":"SELECT * FROM vm_telemetry WHERE $timeFilter"}`
+			ds, model := heavy, wideRaw
 			if i%2 == 1 {
 				ds, model = heavyFlux, `{"schemaVersion":1,"metrics":[],"outputs":["value","rate","per_second"]}`
 			}
@@ -258,6 +267,11 @@ func TestHostileRequestsThroughLaunchedPlugin(t *testing.T) {
 				t.Errorf("heavy read %d: no answer: %v", i, err)
 			case resp.Responses["A"].Error != nil:
 				tally.errors++
+				if strings.Contains(resp.Responses["A"].Error.Error(), "maxPointsPerQuery") {
+					tally.limited++
+				}
+			case ds.UID == heavy.UID:
+				t.Errorf("heavy read %d: %d values answered, past the default point limit", i, wideColumns*4*int(span/time.Second))
 			default:
 				tally.answers++
 			}
@@ -349,8 +363,8 @@ func checkAnswer(t *testing.T, tally *hostileTally, p *grafanahost.Plugin, ds gr
 		tally.errors++
 		return
 	}
-	// The limit counts InfluxQL rows and Flux records; a frame row comes from
-	// at least one of them.
+	// The limit counts values (InfluxQL cells, Flux records); a frame row
+	// holds at least one of them.
 	rows := 0
 	for _, frame := range dr.Frames {
 		rows += frame.Rows()
