@@ -34,8 +34,8 @@ const (
 	// frame that passes holds at most this many values.
 	fuzzPointLimit = 10_000
 	// rssBoundMiB is the stated bound on the plugin's peak resident memory
-	// over the whole run, the burst of concurrent reads of the default
-	// 1,000,000-point limit included.
+	// over the whole run, the burst of concurrent reads at the default point
+	// limit included.
 	rssBoundMiB = 512
 	// wideColumns is how often the burst's raw statement repeats a field.
 	wideColumns = 200
@@ -267,8 +267,11 @@ func TestHostileRequestsThroughLaunchedPlugin(t *testing.T) {
 				t.Errorf("heavy read %d: no answer: %v", i, err)
 			case resp.Responses["A"].Error != nil:
 				tally.errors++
-				if strings.Contains(resp.Responses["A"].Error.Error(), "maxPointsPerQuery") {
+				limited := strings.Contains(resp.Responses["A"].Error.Error(), "maxPointsPerQuery")
+				if limited {
 					tally.limited++
+				} else if ds.UID == heavy.UID {
+					t.Errorf("heavy read %d: %v, want the point limit's error", i, resp.Responses["A"].Error)
 				}
 			case ds.UID == heavy.UID:
 				t.Errorf("heavy read %d: %d values answered, past the default point limit", i, wideColumns*4*int(span/time.Second))
