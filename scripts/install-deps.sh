@@ -52,9 +52,12 @@ install_packages() {
   return 0
 }
 
-# set_conf FILE KEY VALUE: one active `KEY = VALUE` line in FILE.
+# set_conf FILE KEY VALUE: one active `KEY = VALUE` line in FILE. A file that has it already
+# is not written: sed -i leaves a temporary file beside it for a moment, which a test's copy
+# of /etc/libvirt (scripts/libvirt/start.sh) could list and then miss.
 set_conf() {
   local file=$1 key=$2 value=$3
+  [[ $(grep -E "^[[:space:]]*${key}[[:space:]]*=" "$file") == "$key = $value" ]] && return 0
   if grep -qE "^[[:space:]]*${key}[[:space:]]*=" "$file"; then
     sed -i -E "s|^[[:space:]]*${key}[[:space:]]*=.*|${key} = ${value}|" "$file"
   else
@@ -78,4 +81,4 @@ configure_libvirt() {
 }
 
 with_lock apt install_packages
-configure_libvirt
+with_lock libvirt-config configure_libvirt

@@ -138,10 +138,11 @@ CONF
         # everything else in the network namespace by stop.sh), the daemon, its guests.
         # /etc/libvirt is a copy with DIR/qemu.conf, bound over the folder: a bind over
         # the file alone is detached when the host's file is replaced (install-deps.sh
-        # edits it with sed -i on every start.sh call), and the daemon then reads the
-        # host's qemu.conf (QEMU's output through virtlogd, which does not run here).
+        # edits it with sed -i when a setting differs), and the daemon then reads the
+        # host's qemu.conf (QEMU's output through virtlogd, which does not run here). The
+        # copy holds install-deps.sh's lock, so it never meets sed's temporary file.
         rm -rf "$dir/etc-libvirt"
-        cp -a /etc/libvirt "$dir/etc-libvirt"
+        with_lock libvirt-config cp -a /etc/libvirt "$dir/etc-libvirt"
         cp "$dir/qemu.conf" "$dir/etc-libvirt/qemu.conf"
         ip netns exec "$netns" unshare --mount --propagation private bash -c '
           set -e
