@@ -41,14 +41,15 @@ func TestRollupsAsTheReader(t *testing.T) {
 	}, "../provisioning/influxdb/init/20-least-privilege.sh"); err != nil {
 		t.Fatal(err)
 	}
+	suffixes := rollupSuffixes()
 	if steps, err := exec.Command("influxdb/init/15-rollups.sh", "steps").Output(); err != nil {
 		t.Fatalf("15-rollups.sh steps: %v", err)
-	} else if got, want := strings.Fields(string(steps)), rollupSuffixes(); !slices.Equal(got, want) {
-		t.Errorf("15-rollups.sh sets up the tiers %v; the backend reads %v", got, want)
+	} else if got := strings.Fields(string(steps)); !slices.Equal(got, suffixes) {
+		t.Errorf("15-rollups.sh sets up the tiers %v; the backend reads %v", got, suffixes)
 	}
-	want := []string{"vm_telemetry"}
-	for _, suffix := range rollupSuffixes() {
-		want = append(want, "vm_telemetry_"+suffix)
+	want := []string{server.Bucket}
+	for _, suffix := range suffixes {
+		want = append(want, server.Bucket+"_"+suffix)
 	}
 	if got := readableBuckets(t, server, reader); !slices.Equal(got, want) {
 		t.Errorf("the reader may read buckets %v, want %v", got, want)

@@ -56,9 +56,10 @@ install_packages() {
 # is not written: sed -i leaves a temporary file beside it for a moment, which a test's copy
 # of /etc/libvirt (scripts/libvirt/start.sh) could list and then miss.
 set_conf() {
-  local file=$1 key=$2 value=$3
-  [[ $(grep -E "^[[:space:]]*${key}[[:space:]]*=" "$file") == "$key = $value" ]] && return 0
-  if grep -qE "^[[:space:]]*${key}[[:space:]]*=" "$file"; then
+  local file=$1 key=$2 value=$3 lines
+  lines=$(grep -E "^[[:space:]]*${key}[[:space:]]*=" "$file") || true
+  [[ $lines == "$key = $value" ]] && return 0
+  if [[ -n $lines ]]; then
     sed -i -E "s|^[[:space:]]*${key}[[:space:]]*=.*|${key} = ${value}|" "$file"
   else
     echo "$key = $value" >>"$file"

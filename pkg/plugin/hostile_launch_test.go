@@ -266,11 +266,7 @@ func TestHostileRequestsThroughLaunchedPlugin(t *testing.T) {
 			case err != nil:
 				t.Errorf("heavy read %d: no answer: %v", i, err)
 			case resp.Responses["A"].Error != nil:
-				tally.errors++
-				limited := strings.Contains(resp.Responses["A"].Error.Error(), "maxPointsPerQuery")
-				if limited {
-					tally.limited++
-				} else if ds.UID == heavy.UID {
+				if !tally.failed(resp.Responses["A"].Error) && ds.UID == heavy.UID {
 					t.Errorf("heavy read %d: %v, want the point limit's error", i, resp.Responses["A"].Error)
 				}
 			case ds.UID == heavy.UID:
@@ -299,6 +295,16 @@ func TestHostileRequestsThroughLaunchedPlugin(t *testing.T) {
 // receive limit, a URL the SDK cannot parse), or too large for the
 // harness's 4 MiB default.
 type hostileTally struct{ inputs, answers, errors, limited, refused, tooLarge int }
+
+// failed counts an answer with an error, and says whether the error is the
+// point limit's.
+func (t *hostileTally) failed(err error) (limited bool) {
+	t.errors++
+	if limited = strings.Contains(err.Error(), "maxPointsPerQuery"); limited {
+		t.limited++
+	}
+	return limited
+}
 
 // answered says whether a gRPC error is an answer: only a call that never
 // got one (the process gone, no answer in time) is not.
@@ -360,10 +366,7 @@ func checkAnswer(t *testing.T, tally *hostileTally, p *grafanahost.Plugin, ds gr
 		if dr.Error.Error() == "" {
 			t.Errorf("%s: an empty error", describe(q))
 		}
-		if strings.Contains(dr.Error.Error(), "maxPointsPerQuery") {
-			tally.limited++
-		}
-		tally.errors++
+		tally.failed(dr.Error)
 		return
 	}
 	// The limit counts values (InfluxQL cells, Flux records); a frame row

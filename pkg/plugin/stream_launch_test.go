@@ -243,20 +243,22 @@ func streamLiveData(t *testing.T, p *grafanahost.Plugin, server *testenv.InfluxS
 		if row.state != "running" || row.stale {
 			t.Fatalf("live-1 at %s: state %q stale %v, want running and fresh", row.time, row.state, row.stale)
 		}
+		// cpu's own sample (at sample, value) and the one before it.
 		cpu, sample := row.values["cpu_usage_percent"], row.time
-		switch prevAt, prevValue := previousSample(written, row.time); {
+		prevAt, prevValue := previousSample(written, row.time)
+		switch {
 		case cpu != nil && *cpu == value:
 			fresh[row.time.UnixNano()] = true
 		case cpu != nil && *cpu == prevValue && !row.time.Equal(start):
 			t.Logf("live-1 at %s: cpu %v of the sample before (a read during the write)", row.time, prevValue)
 			value, sample = prevValue, prevAt
+			prevAt, prevValue = previousSample(written, sample)
 		default:
 			t.Fatalf("live-1 at %s: cpu %s, want %v (or %v of the sample before)", row.time, pointee(cpu), value, prevValue)
 		}
 		if sample.Equal(start) {
 			continue
 		}
-		prevAt, prevValue := previousSample(written, sample)
 		wantRate := math.Atan((value-prevValue)/sample.Sub(prevAt).Seconds()) * 180 / math.Pi
 		if got := row.values["cpu_usage_percent_rate"]; got == nil || math.Abs(*got-wantRate) > 1e-9 {
 			t.Fatalf("live-1 at %s: cpu rate %s, want %.6f° (the step to its sample at %s)", row.time, pointee(got), wantRate, sample)
